@@ -1,0 +1,19 @@
+"""SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
+
+from workflow.models.audit import GENESIS_HASH, AuditEvent, AuditHead
+from workflow.models.bench import BenchRow
+from workflow.models.procedures import Milestone, Procedure, ProcedureStep
+from workflow.models.users import ApiToken, User, UserRole
+
+__all__ = [
+    "GENESIS_HASH",
+    "ApiToken",
+    "AuditEvent",
+    "AuditHead",
+    "BenchRow",
+    "Milestone",
+    "Procedure",
+    "ProcedureStep",
+    "User",
+    "UserRole",
+]

@@ -1,0 +1,305 @@
+"""Procedures: open one, advance it by one step, plan its milestones, read where it stands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from workflow.clock import Clock, format_date, rome_today
+from workflow.extensions import db
+from workflow.machines import LATEST, definition_for
+from workflow.machines.definition import (
+    Definition,
+    Facts,
+    NotAvailable,
+    Refused,
+    Step,
+    UnknownEvent,
+    available_steps,
+    fire,
+)
+from workflow.models import Milestone, Procedure, ProcedureStep, User
+from workflow.roles import DIREZIONE_GENERALE, ROLE_LABELS
+from workflow.services import audit, stepdata
+from workflow.services.errors import (
+    Conflict,
+    GuardFailed,
+    InvalidData,
+    NotAllowed,
+    NotFound,
+    StaleVersion,
+)
+from workflow.services.transaction import operation
+
+OPENERS = (DIREZIONE_GENERALE,)
+PLANNERS = (DIREZIONE_GENERALE,)
+
+
+def definition_of(procedure: Procedure) -> Definition:
+    return definition_for(procedure.kind, procedure.definition_version)
+
+
+def get(procedure_id: int) -> Procedure:
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None:
+        raise NotFound(f"Procedimento {procedure_id} non trovato.")
+    return procedure
+
+
+def list_all() -> list[Procedure]:
+    return list(
+        db.session.scalars(select(Procedure).order_by(Procedure.period_start.desc(), Procedure.id))
+    )
+
+
+def facts_of(procedure: Procedure, clock: Clock) -> Facts:
+    return Facts(
+        recorded=frozenset(s.milestone_code for s in procedure.steps if s.milestone_code),
+        last_step_on=max((s.occurred_on for s in procedure.steps), default=None),
+        today=rome_today(clock),
+    )
+
+
+def acting_role(user: User, allowed: tuple[str, ...], what: str) -> str:
+    """The role under which `user` acts; raises NotAllowed naming the roles that may."""
+    held = user.role_codes
+    for role in allowed:
+        if role in held:
+            return role
+    names = ", ".join(ROLE_LABELS[r] for r in allowed)
+    raise NotAllowed(f"Non autorizzato: {what} spetta a {names}.")
+
+
+def check_version(procedure: Procedure, expected_version: int) -> None:
+    if procedure.version != expected_version:
+        raise StaleVersion(
+            f"Il procedimento è stato modificato (versione {procedure.version}, "
+            f"richiesta {expected_version}): ricarica la pagina e riprova."
+        )
+
+
+def default_title(kind: str, start: int) -> str:
+    return f"PSTTM {start}-{start + 2}" if kind == "psttm" else f"{kind} {start}"
+
+
+@operation
+def open_procedure(
+    kind: str,
+    period_start: int,
+    *,
+    actor: User,
+    clock: Clock,
+    title: str | None = None,
+    fascicolo: str = "",
+) -> Procedure:
+    """Open a procedure for a triennio (the plan is updated every year, L. 56/2014 c. 44).
+
+    Raises NotAllowed, InvalidData, Conflict (one procedure per kind and triennio).
+    """
+    role = acting_role(actor, OPENERS, "aprire un procedimento")
+    definition = LATEST.get(kind)
+    if definition is None:
+        raise NotFound(f"Tipo di procedimento «{kind}» sconosciuto.")
+    if not 2000 <= period_start <= 2100:
+        raise InvalidData("Anno di inizio del triennio non valido.")
+    if db.session.scalar(
+        select(Procedure.id).where(Procedure.kind == kind, Procedure.period_start == period_start)
+    ):
+        raise Conflict(
+            f"Esiste già un procedimento {kind.upper()} {period_start}-{period_start + 2}."
+        )
+    procedure = Procedure(
+        kind=kind,
+        definition_version=definition.version,
+        title=(title or "").strip() or default_title(kind, period_start),
+        period_start=period_start,
+        period_end=period_start + 2,
+        fascicolo=fascicolo.strip(),
+        state=definition.initial,
+        version=1,
+        created_at=clock.now(),
+        created_by_id=actor.id,
+        milestones=[
+            Milestone(code=m.code, position=i) for i, m in enumerate(definition.milestones)
+        ],
+    )
+    db.session.add(procedure)
+    db.session.flush()
+    audit.record(
+        actor=actor, role=role, object_type="procedure", object_id=procedure.id,
+        action="procedure.opened",
+        payload={"kind": kind, "definition_version": definition.version,
+                 "title": procedure.title, "period": procedure.period_label,
+                 "fascicolo": procedure.fascicolo},
+        clock=clock,
+    )
+    return procedure
+
+
+def next_period_start(kind: str, clock: Clock) -> int:
+    """The triennio that follows the latest one opened (or the current year)."""
+    latest = db.session.scalar(
+        select(Procedure.period_start).where(Procedure.kind == kind)
+        .order_by(Procedure.period_start.desc()).limit(1)
+    )
+    return (latest + 1) if latest else rome_today(clock).year
+
+
+@operation
+def advance(
+    procedure_id: int,
+    event: str,
+    *,
+    expected_version: int,
+    data: Mapping[str, Any],
+    actor: User,
+    clock: Clock,
+) -> Procedure:
+    """Fire one event of the procedure's machine with the data the step needs.
+
+    Raises NotFound (procedure or event), StaleVersion, NotAllowed, Conflict (not possible in the
+    current state), InvalidData / GuardFailed (the Italian message names what is missing).
+    """
+    procedure = get(procedure_id)
+    definition = definition_of(procedure)
+    if event not in definition.events():
+        raise NotFound(f"Passaggio «{event}» inesistente per questo procedimento.")
+    check_version(procedure, expected_version)
+    candidates = definition.steps_for(event, procedure.state)
+    if not candidates:
+        state = definition.state(procedure.state).label
+        raise Conflict(f"Il passaggio «{event}» non è possibile nello stato attuale ({state}).")
+    role = acting_role(actor, candidates[0].roles, f"«{candidates[0].label}»")
+    values = stepdata.parse(candidates[0].fields, data)
+    try:
+        step, new_state = fire(definition, procedure.state, event, facts_of(procedure, clock), values)
+    except Refused as exc:
+        raise GuardFailed(exc.message) from exc
+    except (UnknownEvent, NotAvailable) as exc:  # checked above; kept for a changed definition
+        raise Conflict(f"Il passaggio «{event}» non è possibile ora.") from exc
+
+    from_state = procedure.state
+    stored = stepdata.to_json(values)
+    db.session.add(
+        ProcedureStep(
+            procedure_id=procedure.id, event=event, milestone_code=step.milestone,
+            from_state=from_state, to_state=new_state, occurred_on=values["data"],
+            act_kind=step.act.code if step.act else None, act_number=values.get("numero"),
+            act_date=values["data"] if step.act else None, data=stored,
+            recorded_at=clock.now(), recorded_by_id=actor.id, recorded_role=role,
+        )
+    )
+    procedure.state = new_state
+    procedure.version = procedure.version + 1
+    audit.record(
+        actor=actor, role=role, object_type="procedure", object_id=procedure.id,
+        action=f"procedure.{event}",
+        payload={"from": from_state, "to": new_state, "data": stored,
+                 "version": procedure.version},
+        clock=clock,
+    )
+    db.session.flush()
+    return procedure
+
+
+@operation
+def plan_milestones(
+    procedure_id: int,
+    *,
+    expected_version: int,
+    planned: Mapping[str, date | None],
+    actor: User,
+    clock: Clock,
+) -> Procedure:
+    """Set the planned dates of milestones. Raises NotFound, StaleVersion, NotAllowed, InvalidData."""
+    procedure = get(procedure_id)
+    check_version(procedure, expected_version)
+    role = acting_role(actor, PLANNERS, "pianificare le scadenze")
+    by_code = {m.code: m for m in procedure.milestones}
+    unknown = sorted(set(planned) - set(by_code))
+    if unknown:
+        raise InvalidData("Tappe inesistenti: " + ", ".join(unknown) + ".")
+    changes = {}
+    for code, when in planned.items():
+        if by_code[code].planned_date != when:
+            changes[code] = when.isoformat() if when else None
+            by_code[code].planned_date = when
+    if not changes:
+        return procedure
+    procedure.version = procedure.version + 1
+    audit.record(
+        actor=actor, role=role, object_type="procedure", object_id=procedure.id,
+        action="procedure.planned", payload={"planned": changes, "version": procedure.version},
+        clock=clock,
+    )
+    db.session.flush()
+    return procedure
+
+
+def allowed_events(procedure: Procedure, user: User, clock: Clock) -> list[Step]:
+    """The steps this user may fire now: what the UI offers and the API lists."""
+    definition = definition_of(procedure)
+    return available_steps(definition, procedure.state, user.role_codes, facts_of(procedure, clock))
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    code: str
+    label: str
+    phase: str
+    planned_date: date | None
+    actual_date: date | None
+    act: str  # "Decreto R.G. 43/2025 del 19/02/2025", or "" when the step has no act
+    earlier: tuple[str, ...]  # superseded records, e.g. an adoption before an unfavourable parere
+    outcome: str
+
+    @property
+    def late(self) -> bool:
+        return bool(self.planned_date and self.actual_date and self.actual_date > self.planned_date)
+
+
+def citation(definition: Definition, step: ProcedureStep) -> str:
+    """How the act is cited: kind, number and date, as on the plan's cover."""
+    act = next((s.act for s in definition.steps if s.act and s.act.code == step.act_kind), None)
+    if act is None or step.act_date is None:
+        return ""
+    return f"{act.citation} {step.act_number} del {format_date(step.act_date)}"
+
+
+def describe(definition: Definition, step: ProcedureStep) -> str:
+    cited = citation(definition, step)
+    return cited or f"Seduta del {format_date(step.occurred_on)}"
+
+
+def milestone_rows(procedure: Procedure) -> list[MilestoneRow]:
+    """Every milestone with planned date, actual date and the act that justifies it."""
+    definition = definition_of(procedure)
+    rows = []
+    for milestone in procedure.milestones:
+        spec = definition.milestone(milestone.code)
+        steps = [s for s in procedure.steps if s.milestone_code == milestone.code]
+        latest = steps[-1] if steps else None
+        outcome = ""
+        if latest is not None and "favorevole" in latest.data:
+            outcome = "favorevole" if latest.data["favorevole"] else "contrario"
+        rows.append(
+            MilestoneRow(
+                code=milestone.code,
+                label=spec.label,
+                phase=spec.phase,
+                planned_date=milestone.planned_date,
+                actual_date=latest.occurred_on if latest else None,
+                act=citation(definition, latest) if latest else "",
+                earlier=tuple(describe(definition, s) for s in steps[:-1]),
+                outcome=outcome,
+            )
+        )
+    return rows
+
+
+def state_label(procedure: Procedure) -> str:
+    return definition_of(procedure).state(procedure.state).label

@@ -1,0 +1,120 @@
+"""The staff UI for procedures: list, detail with milestones, one form per step."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from workflow.machines import LATEST
+from workflow.services import procedures
+from workflow.services.errors import BadRequest, GuardFailed
+from workflow.services.stepdata import parse_date
+from workflow.web import clock
+
+bp = Blueprint("procedures", __name__)
+
+
+def _form_version() -> int:
+    raw = request.form.get("version", "")
+    if not raw.isdigit():
+        raise BadRequest("Manca la versione del procedimento: ricarica la pagina.")
+    return int(raw)
+
+
+@bp.get("/")
+@login_required
+def index() -> Response:
+    return redirect(url_for("procedures.list_procedures"))
+
+
+@bp.get("/procedimenti")
+@login_required
+def list_procedures() -> str:
+    rows = procedures.list_all()
+    return render_template(
+        "procedures/list.html",
+        procedures=rows,
+        state_label=procedures.state_label,
+        kinds=LATEST,
+        next_start={kind: procedures.next_period_start(kind, clock()) for kind in LATEST},
+        may_open=bool(current_user.role_codes & set(procedures.OPENERS)),
+    )
+
+
+@bp.post("/procedimenti")
+@login_required
+def open_procedure() -> Response:
+    start = request.form.get("period_start", "")
+    if not start.isdigit():
+        raise BadRequest("Indicare l'anno di inizio del triennio.")
+    procedure = procedures.open_procedure(
+        request.form.get("kind", "psttm"),
+        int(start),
+        actor=current_user,
+        clock=clock(),
+        title=request.form.get("title"),
+        fascicolo=request.form.get("fascicolo", ""),
+    )
+    flash(f"Aperto il procedimento {procedure.title}.", "info")
+    return redirect(url_for("procedures.show", procedure_id=procedure.id))
+
+
+@bp.get("/procedimenti/<int:procedure_id>")
+@login_required
+def show(procedure_id: int) -> str:
+    procedure = procedures.get(procedure_id)
+    definition = procedures.definition_of(procedure)
+    return render_template(
+        "procedures/show.html",
+        procedure=procedure,
+        definition=definition,
+        state_label=procedures.state_label(procedure),
+        milestones=procedures.milestone_rows(procedure),
+        steps=procedures.allowed_events(procedure, current_user, clock()),
+        history=[(s, procedures.describe(definition, s)) for s in reversed(procedure.steps)],
+        may_plan=bool(current_user.role_codes & set(procedures.PLANNERS)),
+    )
+
+
+@bp.route("/procedimenti/<int:procedure_id>/passaggi/<event>", methods=["GET", "POST"])
+@login_required
+def step(procedure_id: int, event: str) -> str | Response | tuple[str, int]:
+    procedure = procedures.get(procedure_id)
+    definition = procedures.definition_of(procedure)
+    candidates = definition.steps_for(event, procedure.state)
+    template_args = dict(procedure=procedure, event=event, candidate=candidates[0] if candidates else None)
+    if request.method == "GET":
+        if not candidates:
+            flash("Questo passaggio non è possibile nello stato attuale.", "error")
+            return redirect(url_for("procedures.show", procedure_id=procedure.id))
+        return render_template("procedures/step.html", values={}, version=procedure.version, **template_args)
+    version = _form_version()
+    data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
+    try:
+        procedures.advance(
+            procedure.id, event, expected_version=version, data=data, actor=current_user, clock=clock()
+        )
+    except GuardFailed as exc:
+        flash(exc.message, "error")
+        return (
+            render_template("procedures/step.html", values=data, version=version, **template_args),
+            exc.status,
+        )
+    flash("Passaggio registrato.", "info")
+    return redirect(url_for("procedures.show", procedure_id=procedure.id))
+
+
+@bp.post("/procedimenti/<int:procedure_id>/pianificazione")
+@login_required
+def plan(procedure_id: int) -> Response:
+    procedure = procedures.get(procedure_id)
+    planned = {}
+    for milestone in procedure.milestones:
+        raw = request.form.get(f"planned_{milestone.code}", "").strip()
+        planned[milestone.code] = parse_date(raw, "Data prevista") if raw else None
+    procedures.plan_milestones(
+        procedure.id, expected_version=_form_version(), planned=planned, actor=current_user, clock=clock()
+    )
+    flash("Date previste aggiornate.", "info")
+    return redirect(url_for("procedures.show", procedure_id=procedure.id))
