@@ -32,7 +32,11 @@ def list_users() -> None:
 @click.option("--username", prompt="Nome utente")
 @click.option("--full-name", prompt="Nome e cognome")
 @click.option(
-    "--role", "roles", multiple=True, required=True, type=click.Choice(ROLE_CODES),
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(ROLE_CODES),
     help="Codice di ruolo; ripetibile.",
 )
 @click.password_option("--password", prompt="Password", confirmation_prompt=True)

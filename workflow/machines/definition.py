@@ -134,7 +134,9 @@ def guard_failures(definition: Definition, step: Step, facts: Facts, data: Mappi
     return [msg for name in names if (msg := definition.guards[name](facts, data)) is not None]
 
 
-def available_steps(definition: Definition, state: str, roles: set[str], facts: Facts) -> list[Step]:
+def available_steps(
+    definition: Definition, state: str, roles: set[str], facts: Facts
+) -> list[Step]:
     """Steps that may be fired now from `state` by someone holding `roles` (routing aside)."""
     result: dict[str, Step] = {}
     for step in definition.steps:

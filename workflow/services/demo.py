@@ -60,17 +60,31 @@ PSTTM_2022 = Scripted(
     [
         ("avvia", {"numero": "51/2022", "data": "2022-03-15", "note": ILLUSTRATIVE}),
         ("elabora_linee_guida", {"data": "2022-06-30", "note": ILLUSTRATIVE}),
-        ("approva_schema", {"numero": "238/2022", "data": "2022-10-20",
-                            "scadenza_contributi": "2022-11-30", "note": ILLUSTRATIVE}),
+        (
+            "approva_schema",
+            {
+                "numero": "238/2022",
+                "data": "2022-10-20",
+                "scadenza_contributi": "2022-11-30",
+                "note": ILLUSTRATIVE,
+            },
+        ),
         ("esame_commissione", {"data": "2022-11-10", "note": ILLUSTRATIVE}),
         ("presenta_conferenza", {"data": "2022-11-17", "note": ILLUSTRATIVE}),
         ("presenta_forum", {"data": "2022-11-24", "note": ILLUSTRATIVE}),
         ("adotta", {"numero": "68/2022", "data": "2022-12-21", "note": ILLUSTRATIVE}),
-        ("parere_conferenza", {"numero": "3/2023", "data": "2023-03-15", "favorevole": True,
-                               "note": ILLUSTRATIVE}),
-        ("approva", {"numero": "22/2023", "data": "2023-06-13",
-                     "note": "Data dal seed (approvazione definitiva 13/06/2023); "
-                             "numero dimostrativo."}),
+        (
+            "parere_conferenza",
+            {"numero": "3/2023", "data": "2023-03-15", "favorevole": True, "note": ILLUSTRATIVE},
+        ),
+        (
+            "approva",
+            {
+                "numero": "22/2023",
+                "data": "2023-06-13",
+                "note": "Data dal seed (approvazione definitiva 13/06/2023); numero dimostrativo.",
+            },
+        ),
     ],
 )
 
@@ -79,13 +93,25 @@ PSTTM_2025 = Scripted(
     "PSTTM 2025-2027 «Prospettive metropolitane»",
     "2.16/2024/1",
     [
-        ("avvia", {"numero": "264/2024", "data": "2024-10-22",
-                   "note": "Avvio del procedimento con il supporto del Centro Studi PIM."}),
+        (
+            "avvia",
+            {
+                "numero": "264/2024",
+                "data": "2024-10-22",
+                "note": "Avvio del procedimento con il supporto del Centro Studi PIM.",
+            },
+        ),
         ("elabora_linee_guida", {"data": "2025-01-31", "note": ILLUSTRATIVE}),
-        ("approva_schema", {"numero": "43/2025", "data": "2025-02-19",
-                            "scadenza_contributi": "2025-02-28",
-                            "note": "Contributi e indicazioni dei Comuni e del Forum "
-                                    "«entro la fine di febbraio»."}),
+        (
+            "approva_schema",
+            {
+                "numero": "43/2025",
+                "data": "2025-02-19",
+                "scadenza_contributi": "2025-02-28",
+                "note": "Contributi e indicazioni dei Comuni e del Forum "
+                "«entro la fine di febbraio».",
+            },
+        ),
     ],
     planned={
         "avvio": date(2024, 10, 22),
@@ -121,22 +147,36 @@ def load(*, clock: Clock) -> Report:
 
 def _replay(script: Scripted, actor: User, clock: Clock) -> str:
     procedure = db.session.scalar(
-        select(Procedure).where(Procedure.kind == "psttm", Procedure.period_start == script.period_start)
+        select(Procedure).where(
+            Procedure.kind == "psttm", Procedure.period_start == script.period_start
+        )
     )
     if procedure is None:
         procedure = procedures.open_procedure(
-            "psttm", script.period_start, actor=actor, clock=clock, title=script.title,
+            "psttm",
+            script.period_start,
+            actor=actor,
+            clock=clock,
+            title=script.title,
             fascicolo=script.fascicolo,
         )
     if script.planned and all(m.planned_date is None for m in procedure.milestones):
         procedures.plan_milestones(
-            procedure.id, expected_version=procedure.version, planned=script.planned,
-            actor=actor, clock=clock,
+            procedure.id,
+            expected_version=procedure.version,
+            planned=script.planned,
+            actor=actor,
+            clock=clock,
         )
     done = len(procedure.steps)
     for event, data in script.steps[done:]:
         procedure = procedures.advance(
-            procedure.id, event, expected_version=procedure.version, data=data, actor=actor,
+            procedure.id,
+            event,
+            expected_version=procedure.version,
+            data=data,
+            actor=actor,
             clock=clock,
         )
-    return f"{procedure.title}: {procedures.state_label(procedure)} ({len(script.steps) - done} passaggi aggiunti)"
+    added = len(script.steps) - done
+    return f"{procedure.title}: {procedures.state_label(procedure)} ({added} passaggi aggiunti)"

@@ -130,11 +130,18 @@ def open_procedure(
     db.session.add(procedure)
     db.session.flush()
     audit.record(
-        actor=actor, role=role, object_type="procedure", object_id=procedure.id,
+        actor=actor,
+        role=role,
+        object_type="procedure",
+        object_id=procedure.id,
         action="procedure.opened",
-        payload={"kind": kind, "definition_version": definition.version,
-                 "title": procedure.title, "period": procedure.period_label,
-                 "fascicolo": procedure.fascicolo},
+        payload={
+            "kind": kind,
+            "definition_version": definition.version,
+            "title": procedure.title,
+            "period": procedure.period_label,
+            "fascicolo": procedure.fascicolo,
+        },
         clock=clock,
     )
     return procedure
@@ -143,8 +150,10 @@ def open_procedure(
 def next_period_start(kind: str, clock: Clock) -> int:
     """The triennio that follows the latest one opened (or the current year)."""
     latest = db.session.scalar(
-        select(Procedure.period_start).where(Procedure.kind == kind)
-        .order_by(Procedure.period_start.desc()).limit(1)
+        select(Procedure.period_start)
+        .where(Procedure.kind == kind)
+        .order_by(Procedure.period_start.desc())
+        .limit(1)
     )
     return (latest + 1) if latest else rome_today(clock).year
 
@@ -176,7 +185,9 @@ def advance(
     role = acting_role(actor, candidates[0].roles, f"«{candidates[0].label}»")
     values = stepdata.parse(candidates[0].fields, data)
     try:
-        step, new_state = fire(definition, procedure.state, event, facts_of(procedure, clock), values)
+        step, new_state = fire(
+            definition, procedure.state, event, facts_of(procedure, clock), values
+        )
     except Refused as exc:
         raise GuardFailed(exc.message) from exc
     except (UnknownEvent, NotAvailable) as exc:  # checked above; kept for a changed definition
@@ -186,20 +197,30 @@ def advance(
     stored = stepdata.to_json(values)
     db.session.add(
         ProcedureStep(
-            procedure_id=procedure.id, event=event, milestone_code=step.milestone,
-            from_state=from_state, to_state=new_state, occurred_on=values["data"],
-            act_kind=step.act.code if step.act else None, act_number=values.get("numero"),
-            act_date=values["data"] if step.act else None, data=stored,
-            recorded_at=clock.now(), recorded_by_id=actor.id, recorded_role=role,
+            procedure_id=procedure.id,
+            event=event,
+            milestone_code=step.milestone,
+            from_state=from_state,
+            to_state=new_state,
+            occurred_on=values["data"],
+            act_kind=step.act.code if step.act else None,
+            act_number=values.get("numero"),
+            act_date=values["data"] if step.act else None,
+            data=stored,
+            recorded_at=clock.now(),
+            recorded_by_id=actor.id,
+            recorded_role=role,
         )
     )
     procedure.state = new_state
     procedure.version = procedure.version + 1
     audit.record(
-        actor=actor, role=role, object_type="procedure", object_id=procedure.id,
+        actor=actor,
+        role=role,
+        object_type="procedure",
+        object_id=procedure.id,
         action=f"procedure.{event}",
-        payload={"from": from_state, "to": new_state, "data": stored,
-                 "version": procedure.version},
+        payload={"from": from_state, "to": new_state, "data": stored, "version": procedure.version},
         clock=clock,
     )
     db.session.flush()
@@ -215,7 +236,10 @@ def plan_milestones(
     actor: User,
     clock: Clock,
 ) -> Procedure:
-    """Set the planned dates of milestones. Raises NotFound, StaleVersion, NotAllowed, InvalidData."""
+    """Set the planned dates of milestones.
+
+    Raises NotFound, StaleVersion, NotAllowed, InvalidData.
+    """
     procedure = get(procedure_id)
     check_version(procedure, expected_version)
     role = acting_role(actor, PLANNERS, "pianificare le scadenze")
@@ -232,8 +256,12 @@ def plan_milestones(
         return procedure
     procedure.version = procedure.version + 1
     audit.record(
-        actor=actor, role=role, object_type="procedure", object_id=procedure.id,
-        action="procedure.planned", payload={"planned": changes, "version": procedure.version},
+        actor=actor,
+        role=role,
+        object_type="procedure",
+        object_id=procedure.id,
+        action="procedure.planned",
+        payload={"planned": changes, "version": procedure.version},
         clock=clock,
     )
     db.session.flush()

@@ -49,7 +49,9 @@ def _convert(f: Field, value: Any) -> Any:
     if f.type == "act_number":
         match = _ACT_NUMBER.match(str(value))
         if not match or int(match.group(1)) == 0:
-            raise InvalidData(f"«{f.label}»: indicare un numero, eventualmente con l'anno (es. 43/2025).")
+            raise InvalidData(
+                f"«{f.label}»: indicare un numero, eventualmente con l'anno (es. 43/2025)."
+            )
         number = str(int(match.group(1)))
         return f"{number}/{match.group(2)}" if match.group(2) else number
     if not isinstance(value, str):

@@ -34,7 +34,9 @@ def create_user(
     username = username.strip().lower()
     roles = sorted(set(roles))
     if not username or not username.replace(".", "").replace("_", "").isalnum():
-        raise InvalidData("Il nome utente può contenere solo lettere, cifre, punto e trattino basso.")
+        raise InvalidData(
+            "Il nome utente può contenere solo lettere, cifre, punto e trattino basso."
+        )
     if not full_name.strip():
         raise InvalidData("Manca il nome e cognome dell'utente.")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -42,8 +44,11 @@ def create_user(
     unknown = [r for r in roles if r not in ROLE_CODES]
     if unknown or not roles:
         raise InvalidData(
-            "Ruoli non validi: " + ", ".join(unknown or ["nessuno"])
-            + ". Ruoli possibili: " + ", ".join(ROLE_CODES) + "."
+            "Ruoli non validi: "
+            + ", ".join(unknown or ["nessuno"])
+            + ". Ruoli possibili: "
+            + ", ".join(ROLE_CODES)
+            + "."
         )
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"L'utente «{username}» esiste già.")
@@ -57,8 +62,13 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        actor=actor, role=ADMIN, object_type="user", object_id=user.id, action="user.created",
-        payload={"username": username, "full_name": user.full_name, "roles": roles}, clock=clock,
+        actor=actor,
+        role=ADMIN,
+        object_type="user",
+        object_id=user.id,
+        action="user.created",
+        payload={"username": username, "full_name": user.full_name, "roles": roles},
+        clock=clock,
     )
     return user
 
@@ -71,7 +81,7 @@ def find_user(username: str) -> User:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same answer for unknown user or bad password)."""
+    """The active user with these credentials, or None (unknown user and bad password alike)."""
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         return None
@@ -87,10 +97,17 @@ def issue_token(username: str, *, actor: User | None, clock: Clock) -> str:
     """Issue a fresh API token for a user and return it; only its SHA-256 is stored."""
     user = find_user(username)
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=clock.now()))
+    db.session.add(
+        ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=clock.now())
+    )
     audit.record(
-        actor=actor, role=ADMIN, object_type="user", object_id=user.id, action="token.issued",
-        payload={"username": user.username}, clock=clock,
+        actor=actor,
+        role=ADMIN,
+        object_type="user",
+        object_id=user.id,
+        action="token.issued",
+        payload={"username": user.username},
+        clock=clock,
     )
     return token
 

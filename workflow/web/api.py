@@ -118,7 +118,10 @@ def open_procedure() -> tuple[dict[str, Any], int]:
     if not isinstance(start, int) or isinstance(start, bool):
         raise BadRequest("Manca «period_start» (intero): l'anno di inizio del triennio.")
     procedure = procedures.open_procedure(
-        str(body.get("kind", "psttm")), start, actor=_caller(), clock=clock(),
+        str(body.get("kind", "psttm")),
+        start,
+        actor=_caller(),
+        clock=clock(),
         title=body.get("title") if isinstance(body.get("title"), str) else None,
         fascicolo=body.get("fascicolo") if isinstance(body.get("fascicolo"), str) else "",
     )
@@ -152,7 +155,10 @@ def plan(procedure_id: int) -> dict[str, Any]:
         for code, value in planned_raw.items()
     }
     procedure = procedures.plan_milestones(
-        procedure_id, expected_version=_version(body), planned=planned, actor=_caller(),
+        procedure_id,
+        expected_version=_version(body),
+        planned=planned,
+        actor=_caller(),
         clock=clock(),
     )
     return detail(procedure, _caller())

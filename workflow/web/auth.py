@@ -25,7 +25,12 @@ def load_user(user_id: str) -> User | None:
 
 def _safe_next(target: str | None) -> str:
     """Only redirect within this site after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("procedures.index")
 
@@ -35,7 +40,9 @@ def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("procedures.index"))
     if request.method == "POST":
-        user = users.authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        user = users.authenticate(
+            request.form.get("username", ""), request.form.get("password", "")
+        )
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))

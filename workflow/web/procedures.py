@@ -83,17 +83,26 @@ def step(procedure_id: int, event: str) -> str | Response | tuple[str, int]:
     procedure = procedures.get(procedure_id)
     definition = procedures.definition_of(procedure)
     candidates = definition.steps_for(event, procedure.state)
-    template_args = dict(procedure=procedure, event=event, candidate=candidates[0] if candidates else None)
+    template_args = dict(
+        procedure=procedure, event=event, candidate=candidates[0] if candidates else None
+    )
     if request.method == "GET":
         if not candidates:
             flash("Questo passaggio non è possibile nello stato attuale.", "error")
             return redirect(url_for("procedures.show", procedure_id=procedure.id))
-        return render_template("procedures/step.html", values={}, version=procedure.version, **template_args)
+        return render_template(
+            "procedures/step.html", values={}, version=procedure.version, **template_args
+        )
     version = _form_version()
     data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
     try:
         procedures.advance(
-            procedure.id, event, expected_version=version, data=data, actor=current_user, clock=clock()
+            procedure.id,
+            event,
+            expected_version=version,
+            data=data,
+            actor=current_user,
+            clock=clock(),
         )
     except GuardFailed as exc:
         flash(exc.message, "error")
@@ -114,7 +123,11 @@ def plan(procedure_id: int) -> Response:
         raw = request.form.get(f"planned_{milestone.code}", "").strip()
         planned[milestone.code] = parse_date(raw, "Data prevista") if raw else None
     procedures.plan_milestones(
-        procedure.id, expected_version=_form_version(), planned=planned, actor=current_user, clock=clock()
+        procedure.id,
+        expected_version=_form_version(),
+        planned=planned,
+        actor=current_user,
+        clock=clock(),
     )
     flash("Date previste aggiornate.", "info")
     return redirect(url_for("procedures.show", procedure_id=procedure.id))

@@ -1,0 +1,168 @@
+"""Fixtures: a freshly migrated database per test (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+an app with a frozen clock, users per role and their API tokens."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from workflow import create_app
+from workflow.clock import FixedClock
+from workflow.config import normalise_database_url
+from workflow.extensions import db
+from workflow.models import User
+from workflow.roles import ROLE_CODES
+from workflow.services import users
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "password-di-prova"
+NOW = datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
+
+
+def is_postgres() -> bool:
+    return bool(TEST_DATABASE_URL)
+
+
+def _migrate(url: str) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+class _Databases:
+    """Hands out one migrated database per test, copied from a template migrated once."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.token = uuid.uuid4().hex[:8]
+        if is_postgres():
+            self.admin_url = normalise_database_url(TEST_DATABASE_URL)
+            self.template = f"wf_tmpl_{self.token}"
+            self._admin(f'CREATE DATABASE "{self.template}"')
+            _migrate(self._url_for(self.template))
+        else:
+            self.template_file = workdir / "template.sqlite3"
+            _migrate(f"sqlite:///{self.template_file}")
+
+    def _url_for(self, name: str) -> str:
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def _admin(self, sql: str) -> None:
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+        engine.dispose()
+
+    def new(self) -> tuple[str, str]:
+        """A fresh database URL and a name to drop it by."""
+        name = f"wf_t_{self.token}_{uuid.uuid4().hex[:8]}"
+        if is_postgres():
+            self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+            return self._url_for(name), name
+        path = self.workdir / f"{name}.sqlite3"
+        shutil.copyfile(self.template_file, path)
+        return f"sqlite:///{path}", name
+
+    def drop(self, name: str) -> None:
+        if is_postgres():
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                (self.workdir / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if is_postgres():
+            self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Databases]:
+    dbs = _Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture
+def database_url(databases: _Databases) -> Iterator[str]:
+    url, name = databases.new()
+    yield url
+    databases.drop(name)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def app(database_url: str, clock: FixedClock) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TESTING": True,
+            "CLOCK": clock,
+            "SECRET_KEY": "test-secret",
+        }
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask, clock: FixedClock):
+    """make_user("direzione_generale", ...) → a user holding those roles."""
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: str, username: str | None = None) -> User:
+        assert set(roles) <= set(ROLE_CODES)
+        name = username or f"{roles[0].split('_')[0]}{next(counter)}"
+        return users.create_user(name, f"Utente {name}", PASSWORD, roles, actor=None, clock=clock)
+
+    return make
+
+
+@pytest.fixture
+def direzione(make_user) -> User:
+    return make_user("direzione_generale", username="direzione")
+
+
+@pytest.fixture
+def token_for(app: Flask, clock: FixedClock):
+    def issue(user: User) -> dict[str, str]:
+        token = users.issue_token(user.username, actor=None, clock=clock)
+        return {"Authorization": f"Bearer {token}"}
+
+    return issue
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD):
+    page = client.get("/login").get_data(as_text=True)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": csrf_from(page)}
+    )

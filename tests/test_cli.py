@@ -1,0 +1,110 @@
+"""`flask` commands: users, tokens, demo (idempotent)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from workflow.extensions import db
+from workflow.models import AuditEvent, Procedure, ProcedureStep, User
+from workflow.services import procedures, users
+
+
+def test_users_create_list_token(app) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "m.rossi",
+            "--full-name",
+            "Mario Rossi",
+            "--role",
+            "dirigente",
+            "--role",
+            "ragioneria",
+            "--password",
+            "una-password-lunga",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(args=["users", "list"])
+    assert listing.output.splitlines() == ["m.rossi dirigente,ragioneria"]
+    token = runner.invoke(args=["users", "token", "m.rossi"]).output.strip()
+    assert users.user_for_token(token).username == "m.rossi"
+
+
+def test_users_create_refuses_bad_input_with_a_message(app) -> None:
+    runner = app.test_cli_runner()
+    short = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "x",
+            "--full-name",
+            "X",
+            "--role",
+            "admin",
+            "--password",
+            "corta",
+        ]
+    )
+    assert short.exit_code != 0 and "almeno 10 caratteri" in short.output
+    bad_role = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "x",
+            "--full-name",
+            "X",
+            "--role",
+            "sovrano",
+            "--password",
+            "una-password-lunga",
+        ]
+    )
+    assert bad_role.exit_code != 0
+    missing = runner.invoke(args=["users", "token", "nessuno"])
+    assert missing.exit_code != 0 and "non trovato" in missing.output
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (User, Procedure, ProcedureStep, AuditEvent)
+    )
+
+
+def test_demo_loads_the_seed_and_runs_twice_without_duplicates(app) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo-direzione" in first.output
+    after_first = counts()
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert counts() == after_first
+
+    by_period = {p.period_label: p for p in procedures.list_all()}
+    current, previous = by_period["2025-2027"], by_period["2022-2024"]
+    assert current.state == "consultazione" and current.fascicolo == "2.16/2024/1"
+    rows = {r.code: r for r in procedures.milestone_rows(current)}
+    assert rows["avvio"].act == "Decreto R.G. 264/2024 del 22/10/2024"
+    assert rows["schema"].act == "Decreto R.G. 43/2025 del 19/02/2025"
+    schema_step = next(s for s in current.steps if s.event == "approva_schema")
+    assert schema_step.data["scadenza_contributi"] == "2025-02-28"
+    assert previous.state == "approvato"
+    approval = next(r for r in procedures.milestone_rows(previous) if r.code == "approvazione")
+    assert approval.actual_date.isoformat() == "2023-06-13"
+    roles = {code for u in users.list_users() for code in u.role_codes}
+    assert roles == {
+        "direzione_generale",
+        "segretario_generale",
+        "sindaco",
+        "dirigente",
+        "ragioneria",
+        "albo",
+        "admin",
+    }
