@@ -1,0 +1,34 @@
+# The two commands of the README. Everything installs into .venv from nothing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install install-test browser lint
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+# Debian's chromium for the browser tests (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Serve Debian chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+# App on http://127.0.0.1:5000 with the demo data, on SQLite under instance/.
+run: install
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo
+	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+# The whole suite (set TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL).
+test: install-test browser
+	$(BIN)/ruff check workflow tests bench wsgi.py
+	$(BIN)/ruff format --check workflow tests bench wsgi.py
+	$(BIN)/python -m pytest -q
