@@ -32,11 +32,12 @@ class Procedure(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
+    # Loaded on demand: a list of procedures must not drag every step of every procedure along.
     milestones: Mapped[list[Milestone]] = relationship(
-        back_populates="procedure", order_by="Milestone.position", lazy="selectin"
+        back_populates="procedure", order_by="Milestone.position"
     )
     steps: Mapped[list[ProcedureStep]] = relationship(
-        back_populates="procedure", order_by="ProcedureStep.id", lazy="selectin"
+        back_populates="procedure", order_by="ProcedureStep.id"
     )
 
     # Optimistic lock: every UPDATE says "WHERE version = <what I read>", so of two writers that

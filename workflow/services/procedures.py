@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from workflow.clock import Clock, format_date, rome_today
 from workflow.extensions import db
@@ -23,13 +24,13 @@ from workflow.machines.definition import (
     fire,
 )
 from workflow.models import Milestone, Procedure, ProcedureStep, User
-from workflow.roles import DIREZIONE_GENERALE, ROLE_LABELS
+from workflow.roles import DIREZIONE_GENERALE
 from workflow.services import audit, stepdata
+from workflow.services.access import acting_role
 from workflow.services.errors import (
     Conflict,
     GuardFailed,
     InvalidData,
-    NotAllowed,
     NotFound,
     StaleVersion,
 )
@@ -44,7 +45,13 @@ def definition_of(procedure: Procedure) -> Definition:
 
 
 def get(procedure_id: int) -> Procedure:
-    procedure = db.session.get(Procedure, procedure_id)
+    """The procedure with its steps, read afresh from the database (never a stale cached copy)."""
+    procedure = db.session.scalar(
+        select(Procedure)
+        .where(Procedure.id == procedure_id)
+        .options(selectinload(Procedure.steps))
+        .execution_options(populate_existing=True)
+    )
     if procedure is None:
         raise NotFound(f"Procedimento {procedure_id} non trovato.")
     return procedure
@@ -62,16 +69,6 @@ def facts_of(procedure: Procedure, clock: Clock) -> Facts:
         last_step_on=max((s.occurred_on for s in procedure.steps), default=None),
         today=rome_today(clock),
     )
-
-
-def acting_role(user: User, allowed: tuple[str, ...], what: str) -> str:
-    """The role under which `user` acts; raises NotAllowed naming the roles that may."""
-    held = user.role_codes
-    for role in allowed:
-        if role in held:
-            return role
-    names = ", ".join(ROLE_LABELS[r] for r in allowed)
-    raise NotAllowed(f"Non autorizzato: {what} spetta a {names}.")
 
 
 def check_version(procedure: Procedure, expected_version: int) -> None:
@@ -195,9 +192,8 @@ def advance(
 
     from_state = procedure.state
     stored = stepdata.to_json(values)
-    db.session.add(
+    procedure.steps.append(
         ProcedureStep(
-            procedure_id=procedure.id,
             event=event,
             milestone_code=step.milestone,
             from_state=from_state,
@@ -208,7 +204,7 @@ def advance(
             act_date=values["data"] if step.act else None,
             data=stored,
             recorded_at=clock.now(),
-            recorded_by_id=actor.id,
+            recorded_by=actor,
             recorded_role=role,
         )
     )

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.clock import Clock
@@ -114,14 +115,17 @@ def issue_token(username: str, *, actor: User | None, clock: Clock) -> str:
 
 def user_for_token(token: str) -> User | None:
     """The active user owning this unrevoked token, or None."""
-    row = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None)
+    query = (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .options(joinedload(User.roles))
+        .where(
+            ApiToken.token_hash == _token_digest(token),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
         )
     )
-    if row is None or not row.user.active:
-        return None
-    return row.user
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def list_users() -> list[User]:
