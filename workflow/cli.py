@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from workflow.roles import ROLE_CODES
-from workflow.services import demo, users
+from workflow.services import audit, demo, history, integrity, users
 from workflow.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Utenti, ruoli e token API.")
+audit_cli = AppGroup("audit", help="Registro di audit: verifica, checkpoint, esportazione.")
 
 
 def _clock():
@@ -60,6 +63,7 @@ def token(username: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo data (PSTTM 2022-2024 and 2025-2027, one user per role); idempotent."""
     report = demo.load(clock=_clock())
@@ -71,6 +75,56 @@ def demo_command() -> None:
         click.echo(f"  {username:<12} {password:<20} {role}")
 
 
+def _anchor(value: str) -> integrity.Anchor:
+    seq, _, digest = value.partition(":")
+    if not seq.isdigit() or len(digest.strip()) != 64:
+        raise click.BadParameter("atteso SEQ:HASH (hash SHA-256 di 64 cifre esadecimali)")
+    return integrity.Anchor(int(seq), digest.strip().lower(), f"riferimento {value[:24]}…")
+
+
+@audit_cli.command("verify")
+@click.option(
+    "--expect",
+    "expected",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="Una testa della catena annotata in precedenza (es. dal checkpoint sull'Albo).",
+)
+def audit_verify(expected: tuple[str, ...]) -> None:
+    """Walk the chain; exit 0 when intact, 1 naming the first broken event."""
+    extra = [_anchor(value) for value in expected]
+    total = integrity.count_events()
+    with click.progressbar(length=total, label="Verifica catena", file=sys.stderr) as bar:
+        report = integrity.verify_chain(extra, progress=bar.update)
+    if report.ok:
+        click.echo(f"OK: {report.checked} eventi, testa {report.head_seq} {report.head_hash}")
+        return
+    problem = report.first
+    click.echo(f"ERRORE: {problem.message} [{problem.kind}]", err=True)
+    for other in report.problems[1:]:
+        click.echo(f"  inoltre: {other.message} [{other.kind}]", err=True)
+    sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Publish the current chain head as a checkpoint (the scheduler does it daily)."""
+    checkpoint = audit.checkpoint_now(actor=None, role=audit.SYSTEM_ROLE, clock=_clock())
+    click.echo(f"Checkpoint: evento {checkpoint.seq} {checkpoint.hash}")
+
+
+@audit_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--from", "first", type=int, default=None, help="Primo evento (seq).")
+@click.option("--to", "last", type=int, default=None, help="Ultimo evento (seq).")
+def audit_export(fmt: str, first: int | None, last: int | None) -> None:
+    """Write a range of events to standard output (JSONL verifiable offline, or CSV)."""
+    lines = history.jsonl_lines if fmt == "jsonl" else history.csv_lines
+    for line in lines(first, last):
+        click.echo(line, nl=False)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(demo_command)

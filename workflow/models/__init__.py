@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
-from workflow.models.audit import GENESIS_HASH, AuditEvent, AuditHead
+from workflow.models.audit import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
 from workflow.models.bench import BenchRow
 from workflow.models.procedures import Milestone, Procedure, ProcedureStep
 from workflow.models.users import ApiToken, User, UserRole
@@ -8,6 +8,7 @@ from workflow.models.users import ApiToken, User, UserRole
 __all__ = [
     "GENESIS_HASH",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",
     "BenchRow",

@@ -1,0 +1,103 @@
+"""The audit trail's pages: verification and checkpoints for the Segretario, exports, histories."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from workflow.roles import ADMIN, SEGRETARIO_GENERALE
+from workflow.services import audit, history, integrity, procedures
+from workflow.services.access import acting_role
+from workflow.services.errors import BadRequest
+from workflow.web import clock
+
+bp = Blueprint("audit", __name__)
+
+AUDITORS = (SEGRETARIO_GENERALE, ADMIN)
+
+
+def _bound(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadRequest(f"«{name}»: indicare il numero di un evento.")
+    return int(raw)
+
+
+@bp.get("/audit")
+@login_required
+def index() -> str:
+    acting_role(current_user, AUDITORS, "consultare il registro di audit")
+    return render_template(
+        "audit/index.html", checkpoint=audit.latest_checkpoint(), events=integrity.count_events()
+    )
+
+
+@bp.get("/audit/verifica")
+@login_required
+def verify() -> str:
+    acting_role(current_user, AUDITORS, "verificare il registro di audit")
+    report = integrity.verify_chain()
+    return render_template(
+        "audit/index.html",
+        checkpoint=audit.latest_checkpoint(),
+        events=report.checked,
+        report=report,
+    )
+
+
+@bp.post("/audit/checkpoint")
+@login_required
+def checkpoint() -> Response:
+    role = acting_role(current_user, (SEGRETARIO_GENERALE,), "pubblicare un checkpoint")
+    published = audit.checkpoint_now(actor=current_user, role=role, clock=clock())
+    flash(f"Checkpoint pubblicato: evento {published.seq}.", "info")
+    return redirect(url_for("audit.index"))
+
+
+@bp.get("/audit/esporta.<fmt>")
+@login_required
+def export(fmt: str) -> Response:
+    acting_role(current_user, AUDITORS, "esportare il registro di audit")
+    first, last = _bound("da"), _bound("a")
+    if fmt == "jsonl":
+        body, mimetype = history.jsonl_lines(first, last), "application/x-ndjson"
+    elif fmt == "csv":
+        body, mimetype = history.csv_lines(first, last), "text/csv"
+    else:
+        raise BadRequest("Formato non previsto: usare csv o jsonl.")
+    name = f"audit-{first or 1}-{last or 'ultimo'}.{fmt}"
+    return Response(
+        body,
+        mimetype=f"{mimetype}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/procedimenti/<int:procedure_id>/storia")
+@login_required
+def procedure_history(procedure_id: int) -> str:
+    procedure = procedures.get(procedure_id)
+    lines = [history.describe(e) for e in history.events_for("procedure", procedure.id)]
+    return render_template(
+        "audit/history.html",
+        subject=procedure.title,
+        lines=lines,
+        back=url_for("procedures.show", procedure_id=procedure.id),
+    )
+
+
+@bp.get("/registro/checkpoint")
+def public_checkpoint() -> dict[str, object]:
+    """Public: the latest published chain head, for anyone to note (no login)."""
+    latest = audit.latest_checkpoint()
+    if latest is None:
+        return {"checkpoint": None}
+    return {
+        "checkpoint": {
+            "seq": latest.seq,
+            "hash": latest.hash,
+            "published_at": audit.iso_utc(latest.created_at),
+        }
+    }
