@@ -56,27 +56,39 @@ def first_problem(*extra: integrity.Anchor) -> integrity.Problem:
     return report.first
 
 
-def test_canonical_bytes_are_the_canonical_json_of_the_whole_record() -> None:
-    payload = {"b": [1, "è"], "a": None}
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Antonio Sebastiano Purcaro",
+        "Città «metropolitana» — è",
+        'virgolette " e \\ barre',
+        "a capo\n\ttab\u0000nul",
+        "emoji 🏛️ e \u2028 separatore",
+        "",
+    ],
+)
+@pytest.mark.parametrize("actor_id", [None, 3])
+def test_canonical_bytes_are_the_canonical_json_of_the_whole_record(name, actor_id) -> None:
+    payload = {"b": [1, name], "a": None, "c": {"z": True, "é": 1.5}}
     record = {
         "seq": 7,
         "occurred_at": "2025-02-19T09:42:00.000000Z",
-        "actor_id": 3,
-        "actor_name": "Antonio Sebastiano Purcaro",
+        "actor_id": actor_id,
+        "actor_name": name,
         "role": "segretario_generale",
         "object_type": "act",
-        "object_id": "43",
+        "object_id": name,
         "action": "act.parere",
         "payload": payload,
     }
     built = audit.canonical_record(
         7,
         record["occurred_at"],
-        3,
-        record["actor_name"],
+        actor_id,
+        name,
         record["role"],
         "act",
-        "43",
+        name,
         "act.parere",
         audit.canonical_json(payload),
     )
