@@ -214,6 +214,7 @@ def test_truncation_with_checkpoints_erased_is_caught_by_a_noted_head(app, chain
 )
 def test_triggers_refuse_update_and_delete(chain, clock, statement) -> None:
     audit.checkpoint_now(actor=None, role=audit.SYSTEM_ROLE, clock=clock)
+    db.session.commit()
     with pytest.raises(DatabaseError, match="sola aggiunta"), db.engine.begin() as conn:
         conn.execute(text(statement))
     assert integrity.verify_chain().ok
@@ -221,6 +222,7 @@ def test_triggers_refuse_update_and_delete(chain, clock, statement) -> None:
 
 @pytest.mark.skipif(not is_postgres(), reason="TRUNCATE exists only on PostgreSQL")
 def test_trigger_refuses_truncate_on_postgres(chain) -> None:
+    db.session.commit()  # TRUNCATE waits for every lock on the table, ours included
     with pytest.raises(DatabaseError, match="sola aggiunta"), db.engine.begin() as conn:
         conn.execute(text("TRUNCATE audit_events"))
 
