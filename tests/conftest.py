@@ -3,6 +3,7 @@ an app with a frozen clock, users per role and their API tokens."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -107,6 +108,20 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: nothing in `g` (the logged-in
+    user, the CSRF token) or in the database session leaks from the test body or another client."""
+
+    def open(self, *args, **kwargs):  # type: ignore[override]
+        # End the test body's transaction first: on SQLite it holds the write lock, which a
+        # request of its own would wait for (production requests never overlap like this).
+        db.session.commit()
+        kwargs.setdefault("buffered", True)  # read the body while the request is being served
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()  # the test body then sees what the request changed
+        return response
+
+
 @pytest.fixture
 def app(database_url: str, clock: FixedClock) -> Iterator[Flask]:
     app = create_app(
@@ -117,6 +132,7 @@ def app(database_url: str, clock: FixedClock) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret",
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -35,7 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from workflow import cli, models  # noqa: F401
-    from workflow.web import api, audit, auth, errors, procedures
+    from workflow.web import api, audit, auth, errors, procedures, security
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(procedures.bp)
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit.bp)
     csrf.exempt(api.bp)  # token-authenticated, never reads the session cookie
     errors.register(app)
+    security.register(app)
     cli.register(app)
     if app.config["BENCH_ENDPOINTS"]:
         from workflow.web import bench

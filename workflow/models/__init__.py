@@ -3,10 +3,11 @@
 from workflow.models.audit import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
 from workflow.models.bench import BenchRow
 from workflow.models.procedures import Milestone, Procedure, ProcedureStep
-from workflow.models.users import ApiToken, User, UserRole
+from workflow.models.users import ApiToken, LoginAttempt, User, UserRole
 
 __all__ = [
     "GENESIS_HASH",
+    "LoginAttempt",
     "ApiToken",
     "AuditCheckpoint",
     "AuditEvent",

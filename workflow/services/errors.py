@@ -43,3 +43,15 @@ class GuardFailed(DomainError):
 
 class InvalidData(GuardFailed):
     """A field of the step is missing or not valid."""
+
+
+class Unauthorized(DomainError):
+    """No valid credentials (API token missing, wrong or revoked)."""
+
+    status = 401
+
+
+class TooManyAttempts(DomainError):
+    """Login rate limit reached."""
+
+    status = 429

@@ -5,17 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workflow.clock import Clock
+from workflow.clock import Clock, rome_today
 from workflow.extensions import db
-from workflow.models import ApiToken, User, UserRole
+from workflow.models import ApiToken, LoginAttempt, User, UserRole
 from workflow.roles import ADMIN, ROLE_CODES
 from workflow.services import audit
-from workflow.services.errors import Conflict, InvalidData, NotFound
+from workflow.services.errors import Conflict, InvalidData, NotFound, TooManyAttempts
 from workflow.services.transaction import operation
 
 MIN_PASSWORD_LENGTH = 10
@@ -81,6 +83,59 @@ def find_user(username: str) -> User:
     return user
 
 
+# Rate limits on failed logins within a sliding window (brute force by account and by address).
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+ANONYMOUS = "anonimo"
+
+
+def _failures(column: Any, value: str, since: datetime) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(column == value, LoginAttempt.attempted_at >= since)
+            .where(LoginAttempt.succeeded.is_(False))
+        )
+        or 0
+    )
+
+
+@operation
+def login(username: str, password: str, *, address: str, clock: Clock) -> User | None:
+    """Check credentials, recording the attempt and its audit event; None when refused.
+
+    Raises TooManyAttempts when the account or the address failed too often in the last
+    15 minutes (checked before the password, so a locked account cannot be probed).
+    """
+    username = username.strip().lower()[:80]
+    now = clock.now()
+    since = now - LOGIN_WINDOW
+    if (
+        _failures(LoginAttempt.username, username, since) >= MAX_FAILURES_PER_ACCOUNT
+        or _failures(LoginAttempt.address, address, since) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        raise TooManyAttempts(
+            "Troppi tentativi di accesso non riusciti: riprova tra 15 minuti "
+            "o rivolgiti all'amministratore."
+        )
+    user = authenticate(username, password)
+    db.session.add(
+        LoginAttempt(username=username, address=address, attempted_at=now, succeeded=bool(user))
+    )
+    audit.record(
+        actor=user,
+        role=ANONYMOUS if user is None else "utente",
+        object_type="user",
+        object_id=user.id if user else username,
+        action="login.succeeded" if user else "login.failed",
+        payload={"username": username, "address": address},
+        clock=clock,
+    )
+    return user
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None (unknown user and bad password alike)."""
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
@@ -113,6 +168,33 @@ def issue_token(username: str, *, actor: User | None, clock: Clock) -> str:
     return token
 
 
+@operation
+def use_token(token: str, *, clock: Clock) -> User | None:
+    """The user of an API token, or None; the first use of a token each day is audited.
+
+    Once a day, not on every call: the audit trail records that a token was in use without
+    doubling the cost of every API request.
+    """
+    digest = _token_digest(token)
+    user = user_for_token(token)
+    if user is None:
+        return None
+    today = rome_today(clock)
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    if row.last_used_on != today:
+        row.last_used_on = today
+        audit.record(
+            actor=user,
+            role="utente",
+            object_type="token",
+            object_id=row.id,
+            action="token.used",
+            payload={"username": user.username, "day": today.isoformat()},
+            clock=clock,
+        )
+    return user
+
+
 def user_for_token(token: str) -> User | None:
     """The active user owning this unrevoked token, or None."""
     query = (
@@ -130,3 +212,103 @@ def user_for_token(token: str) -> User | None:
 
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    return list(db.session.scalars(query))
+
+
+@operation
+def revoke_token(token_id: int, *, actor: User | None, clock: Clock) -> ApiToken:
+    """Revoke an API token (kept, never deleted). Raises NotFound, Conflict (already revoked)."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"Token {token_id} non trovato.")
+    if row.revoked_at is not None:
+        raise Conflict(f"Il token {token_id} è già revocato.")
+    row.revoked_at = clock.now()
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="token",
+        object_id=row.id,
+        action="token.revoked",
+        payload={"username": row.user.username},
+        clock=clock,
+    )
+    return row
+
+
+@operation
+def set_roles(username: str, roles: Iterable[str], *, actor: User | None, clock: Clock) -> User:
+    """Replace a user's roles. Raises NotFound, InvalidData (unknown role or none)."""
+    user = find_user(username)
+    wanted = sorted(set(roles))
+    unknown = [r for r in wanted if r not in ROLE_CODES]
+    if unknown or not wanted:
+        raise InvalidData("Ruoli non validi: " + ", ".join(unknown or ["nessuno"]) + ".")
+    before = sorted(user.role_codes)
+    if before == wanted:
+        return user
+    user.roles = [UserRole(role=r) for r in wanted]
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="user",
+        object_id=user.id,
+        action="user.roles_changed",
+        payload={"username": user.username, "before": before, "after": wanted},
+        clock=clock,
+    )
+    return user
+
+
+@operation
+def set_active(username: str, active: bool, *, actor: User | None, clock: Clock) -> User:
+    """Enable or disable an account; disabling also ends its sessions. Raises NotFound."""
+    user = find_user(username)
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        user.session_epoch += 1
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="user",
+        object_id=user.id,
+        action="user.enabled" if active else "user.disabled",
+        payload={"username": user.username},
+        clock=clock,
+    )
+    return user
+
+
+@operation
+def logout_everywhere(user_id: int, *, actor: User, clock: Clock) -> None:
+    """End every session of the user, on every device: the session id carries an epoch."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Utente non trovato.")
+    user.session_epoch += 1
+    audit.record(
+        actor=actor,
+        role="utente",
+        object_type="user",
+        object_id=user.id,
+        action="user.logged_out_everywhere",
+        payload={"username": user.username},
+        clock=clock,
+    )
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: "<id>:<epoch>"; an older epoch means a session ended elsewhere."""
+    user_id, _, epoch = session_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user

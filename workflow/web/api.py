@@ -8,22 +8,22 @@ from flask import Blueprint, g, request
 
 from workflow.models import Procedure, User
 from workflow.services import procedures, users
-from workflow.services.errors import BadRequest, DomainError
+from workflow.services.errors import BadRequest, Unauthorized
 from workflow.services.stepdata import parse_date
 from workflow.web import clock
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-class Unauthorized(DomainError):
-    status = 401
-
-
 @bp.before_request
 def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = users.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    user = (
+        users.use_token(token.strip(), clock=clock())
+        if scheme.lower() == "bearer" and token
+        else None
+    )
     if user is None:
         raise Unauthorized("Token API mancante, non valido o revocato (Authorization: Bearer …).")
     g.api_user = user

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from workflow.roles import ADMIN, SEGRETARIO_GENERALE
@@ -69,7 +78,7 @@ def export(fmt: str) -> Response:
         raise BadRequest("Formato non previsto: usare csv o jsonl.")
     name = f"audit-{first or 1}-{last or 'ultimo'}.{fmt}"
     return Response(
-        body,
+        stream_with_context(body),
         mimetype=f"{mimetype}; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

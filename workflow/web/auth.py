@@ -1,16 +1,19 @@
-"""Login and logout (Flask-Login session, CSRF-protected form)."""
+"""Login, logout and "logout everywhere" (Flask-Login session, CSRF-protected forms)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from workflow.extensions import db, login_manager
+from workflow.extensions import login_manager
 from workflow.models import User
 from workflow.services import users
+from workflow.services.errors import TooManyAttempts
+from workflow.web import clock
 
 bp = Blueprint("auth", __name__)
 
@@ -19,41 +22,57 @@ login_manager.login_message = "Accedi per continuare."
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    return users.load_session_user(session_id)
 
 
 def _safe_next(target: str | None) -> str:
     """Only redirect within this site after login (no open redirect)."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
+    local = target and target.startswith("/") and not target.startswith("//")
+    if local and not urlsplit(target).netloc:
         return target
     return url_for("procedures.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("procedures.index"))
-    if request.method == "POST":
-        user = users.authenticate(
-            request.form.get("username", ""), request.form.get("password", "")
+    if request.method == "GET":
+        return render_template("auth/login.html")
+    try:
+        user = users.login(
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            address=request.remote_addr or "sconosciuto",
+            clock=clock(),
         )
-        if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+    except TooManyAttempts as exc:
+        flash(exc.message, "error")
+        return render_template("auth/login.html"), exc.status
+    if user is None:
         flash("Nome utente o password non corretti.", "error")
-        return render_template("auth/login.html"), 401  # type: ignore[return-value]
-    return render_template("auth/login.html")
+        return render_template("auth/login.html"), 401
+    login_user(user)
+    session.permanent = True
+    session["login_at"] = datetime.now(UTC).timestamp()
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
     logout_user()
+    session.clear()
     flash("Sei uscito.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-ovunque")
+@login_required
+def logout_everywhere() -> Response:
+    users.logout_everywhere(current_user.id, actor=current_user, clock=clock())
+    logout_user()
+    session.clear()
+    flash("Sei uscito da tutte le sessioni aperte.", "info")
     return redirect(url_for("auth.login"))

@@ -18,6 +18,7 @@ MESSAGES = {
     409: "L'operazione è in conflitto con lo stato attuale.",
     413: "Il file o la richiesta supera la dimensione massima consentita.",
     422: "I dati non soddisfano le regole del procedimento.",
+    429: "Troppe richieste: riprova più tardi.",
     500: "Errore interno: l'operazione non è stata registrata. Riprova o avvisa l'assistenza.",
 }
 

@@ -1,0 +1,139 @@
+"""Accounts and hardening: rate limits, session expiry, logout everywhere, tokens, headers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD, csrf_from, login
+from workflow.extensions import db
+from workflow.models import AuditEvent
+from workflow.services import users
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_login_and_failure_are_audited(client, direzione) -> None:
+    login(client, "direzione", "sbagliata-davvero")
+    login(client, "direzione")
+    assert actions()[-2:] == ["login.failed", "login.succeeded"]
+
+
+def test_brute_force_on_an_account_is_rate_limited(client, direzione, clock) -> None:
+    for _ in range(users.MAX_FAILURES_PER_ACCOUNT):
+        assert login(client, "direzione", "sbagliata-davvero").status_code == 401
+    blocked = login(client, "direzione")  # even the right password, while blocked
+    assert blocked.status_code == 429
+    assert "Troppi tentativi" in blocked.get_data(as_text=True)
+    clock.instant += users.LOGIN_WINDOW + timedelta(seconds=1)
+    assert login(client, "direzione").status_code == 302
+
+
+def test_brute_force_from_one_address_is_rate_limited(client, make_user) -> None:
+    for i in range(users.MAX_FAILURES_PER_ADDRESS):
+        login(client, f"nessuno{i}", "sbagliata-davvero")
+    make_user("dirigente", username="dirigente")
+    assert login(client, "dirigente").status_code == 429
+
+
+def test_session_expires_after_the_absolute_limit(app, client, direzione) -> None:
+    login(client, "direzione")
+    assert client.get("/procedimenti").status_code == 200
+    with client.session_transaction() as session:
+        session["login_at"] -= app.config["SESSION_MAX_SECONDS"] + 1
+    response = client.get("/procedimenti")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_session_cookie_is_httponly_samesite_and_expires(app, client, direzione) -> None:
+    response = login(client, "direzione")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=30)
+
+
+def test_logout_everywhere_ends_other_sessions(app, direzione) -> None:
+    phone, desk = app.test_client(), app.test_client()
+    login(phone, "direzione")
+    login(desk, "direzione")
+    page = desk.get("/procedimenti").get_data(as_text=True)
+    desk.post("/logout-ovunque", data={"csrf_token": csrf_from(page)})
+    db.session.expire_all()
+    assert phone.get("/procedimenti").status_code == 302
+    assert "user.logged_out_everywhere" in actions()
+
+
+def test_disabled_user_cannot_log_in_and_loses_sessions(app, client, direzione, clock) -> None:
+    login(client, "direzione")
+    users.set_active("direzione", False, actor=None, clock=clock)
+    db.session.expire_all()
+    assert client.get("/procedimenti").status_code == 302
+    assert login(app.test_client(), "direzione").status_code == 401
+
+
+def test_revoked_token_is_refused(client, direzione, clock) -> None:
+    token = users.issue_token("direzione", actor=None, clock=clock)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/procedures", headers=headers).status_code == 200
+    (row,) = users.tokens_of(direzione)
+    users.revoke_token(row.id, actor=None, clock=clock)
+    assert client.get("/api/v1/procedures", headers=headers).status_code == 401
+    assert row.token_hash != token and len(row.token_hash) == 64  # stored hashed
+
+
+def test_token_use_is_audited_once_a_day(client, direzione, clock) -> None:
+    token = users.issue_token("direzione", actor=None, clock=clock)
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):
+        client.get("/api/v1/procedures", headers=headers)
+    assert actions().count("token.used") == 1
+    clock.instant += timedelta(days=1)
+    client.get("/api/v1/procedures", headers=headers)
+    assert actions().count("token.used") == 2
+
+
+def test_role_change_is_audited(direzione, clock) -> None:
+    users.set_roles(
+        "direzione", ["direzione_generale", "segretario_generale"], actor=None, clock=clock
+    )
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert event.action == "user.roles_changed"
+    assert "segretario_generale" in event.payload
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/login",
+        "/procedimenti",
+        "/api/v1/procedures",
+        "/nessuna",
+        "/static/app.css",
+        "/registro/checkpoint",
+    ],
+)
+def test_security_headers_on_every_response(client, path) -> None:
+    response = client.get(path)
+    response.close()
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_inline_script_or_style_in_pages(client, direzione) -> None:
+    login(client, "direzione")
+    for path in ["/login", "/procedimenti"]:
+        html = client.get(path).get_data(as_text=True)
+        assert "<script" not in html and "style=" not in html and "<style" not in html
+
+
+def test_password_checks_use_a_current_hash(direzione) -> None:
+    assert direzione.password_hash.startswith("scrypt:")
+    assert users.authenticate("direzione", PASSWORD) is not None
