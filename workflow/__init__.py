@@ -35,15 +35,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from workflow import cli, models  # noqa: F401
-    from workflow.web import api, audit, auth, errors, procedures, security
+    from workflow.web import access, admin, api, audit, auth, errors, procedures, security
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(procedures.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(admin.bp)
     csrf.exempt(api.bp)  # token-authenticated, never reads the session cookie
     errors.register(app)
     security.register(app)
+    access.register(app)
     cli.register(app)
     if app.config["BENCH_ENDPOINTS"]:
         from workflow.web import bench

@@ -24,7 +24,7 @@ from workflow.machines.definition import (
     fire,
 )
 from workflow.models import Milestone, Procedure, ProcedureStep, User
-from workflow.roles import DIREZIONE_GENERALE
+from workflow.rights import OPERATIONS
 from workflow.services import audit, stepdata
 from workflow.services.access import acting_role
 from workflow.services.errors import (
@@ -36,8 +36,8 @@ from workflow.services.errors import (
 )
 from workflow.services.transaction import operation
 
-OPENERS = (DIREZIONE_GENERALE,)
-PLANNERS = (DIREZIONE_GENERALE,)
+OPENERS = OPERATIONS["procedure.open"]
+PLANNERS = OPERATIONS["procedure.plan"]
 
 
 def definition_of(procedure: Procedure) -> Definition:

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
+from workflow.machines import LATEST
 from workflow.models import Procedure, User
-from workflow.services import procedures, users
-from workflow.services.errors import BadRequest, Unauthorized
+from workflow.services import procedures
+from workflow.services.errors import BadRequest
 from workflow.services.stepdata import parse_date
 from workflow.web import clock
+from workflow.web.openapi import build as build_openapi
+from workflow.web.openapi import documented, event_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.before_request
-def authenticate() -> None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    user = (
-        users.use_token(token.strip(), clock=clock())
-        if scheme.lower() == "bearer" and token
-        else None
-    )
-    if user is None:
-        raise Unauthorized("Token API mancante, non valido o revocato (Authorization: Bearer …).")
-    g.api_user = user
 
 
 def _caller() -> User:
@@ -106,13 +95,46 @@ def detail(procedure: Procedure, user: User) -> dict[str, Any]:
     }
 
 
+OPEN_BODY = {
+    "type": "object",
+    "required": ["period_start"],
+    "properties": {
+        "period_start": {"type": "integer", "minimum": 2000, "maximum": 2100},
+        "kind": {"type": "string", "enum": sorted(LATEST)},
+        "title": {"type": "string", "maxLength": 300},
+        "fascicolo": {"type": "string", "maxLength": 40},
+    },
+}
+PLAN_BODY = {
+    "type": "object",
+    "required": ["version", "planned"],
+    "properties": {
+        "version": {"type": "integer"},
+        "planned": {
+            "type": "object",
+            "additionalProperties": {"type": ["string", "null"], "format": "date"},
+        },
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi() -> dict[str, Any]:
+    """This API's OpenAPI description, generated from the code."""
+    return build_openapi(current_app)
+
+
 @bp.get("/procedures")
+@documented()
 def list_procedures() -> dict[str, Any]:
+    """List the procedures with their current state and version."""
     return {"procedures": [summary(p) for p in procedures.list_all()]}
 
 
 @bp.post("/procedures")
+@documented(400, 404, 409, 413, 422, ok=201, body=OPEN_BODY)
 def open_procedure() -> tuple[dict[str, Any], int]:
+    """Open the procedure of a triennio."""
     body = _json_body()
     start = body.get("period_start")
     if not isinstance(start, int) or isinstance(start, bool):
@@ -129,12 +151,16 @@ def open_procedure() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/procedures/<int:procedure_id>")
+@documented(404)
 def show(procedure_id: int) -> dict[str, Any]:
+    """One procedure: state, version, milestones, steps and the events allowed to the caller."""
     return detail(procedures.get(procedure_id), _caller())
 
 
 @bp.post("/procedures/<int:procedure_id>/events/<event>")
+@documented(400, 404, 409, 413, 422, body=event_body())
 def fire_event(procedure_id: int, event: str) -> dict[str, Any]:
+    """Fire an event of the procedure's machine with the step's data."""
     body = _json_body()
     version = _version(body)
     data = {k: v for k, v in body.items() if k != "version"}
@@ -145,7 +171,9 @@ def fire_event(procedure_id: int, event: str) -> dict[str, Any]:
 
 
 @bp.post("/procedures/<int:procedure_id>/milestones")
+@documented(400, 404, 409, 413, 422, body=PLAN_BODY)
 def plan(procedure_id: int) -> dict[str, Any]:
+    """Set the planned dates of milestones."""
     body = _json_body()
     planned_raw = body.get("planned")
     if not isinstance(planned_raw, dict):

@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from workflow.roles import ADMIN, SEGRETARIO_GENERALE
+from workflow.rights import OPERATIONS
 from workflow.services import audit, history, integrity, procedures
 from workflow.services.access import acting_role
 from workflow.services.errors import BadRequest
@@ -22,7 +22,7 @@ from workflow.web import clock
 
 bp = Blueprint("audit", __name__)
 
-AUDITORS = (SEGRETARIO_GENERALE, ADMIN)
+AUDITORS = OPERATIONS["audit.read"]
 
 
 def _bound(name: str) -> int | None:
@@ -59,7 +59,7 @@ def verify() -> str:
 @bp.post("/audit/checkpoint")
 @login_required
 def checkpoint() -> Response:
-    role = acting_role(current_user, (SEGRETARIO_GENERALE,), "pubblicare un checkpoint")
+    role = acting_role(current_user, OPERATIONS["audit.checkpoint"], "pubblicare un checkpoint")
     published = audit.checkpoint_now(actor=current_user, role=role, clock=clock())
     flash(f"Checkpoint pubblicato: evento {published.seq}.", "info")
     return redirect(url_for("audit.index"))

@@ -1,0 +1,99 @@
+"""Who may do what, in one table: operations, pages and API routes by role; machine events by the
+`roles` of each step of their definition (the same data the machines run with).
+
+Services enforce operations and events; web/access.py enforces routes before any view runs; the
+admin page /admin/diritti shows this table; tests/test_rights.py walks it whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from workflow.machines import DEFINITIONS
+from workflow.roles import ADMIN, DIREZIONE_GENERALE, ROLE_CODES, SEGRETARIO_GENERALE
+
+PUBLIC: tuple[str, ...] = ()  # no role needed, no login: the Albo, the public checkpoint
+STAFF: tuple[str, ...] = ROLE_CODES  # any signed-in user, whatever the role
+API_BLUEPRINTS = ("api", "bench")
+
+# Operations of the services that are not events of a machine.
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "procedure.open": (DIREZIONE_GENERALE,),
+    "procedure.plan": (DIREZIONE_GENERALE,),
+    "procedure.read": STAFF,
+    "audit.read": (SEGRETARIO_GENERALE, ADMIN),
+    "audit.checkpoint": (SEGRETARIO_GENERALE,),
+    "users.manage": (ADMIN,),
+    "account.self": STAFF,
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    roles: tuple[str, ...]
+    what: str  # Italian, completes "… spetta a …"
+
+    @property
+    def public(self) -> bool:
+        return self.roles == PUBLIC
+
+
+# Every endpoint of the app, by name. An endpoint missing here is refused (deny by default).
+ROUTES: dict[str, Route] = {
+    "static": Route(PUBLIC, "i file statici"),
+    "auth.login": Route(PUBLIC, "l'accesso"),
+    "auth.logout": Route(STAFF, "l'uscita"),
+    "auth.logout_everywhere": Route(STAFF, "l'uscita da tutte le sessioni"),
+    "audit.public_checkpoint": Route(PUBLIC, "il checkpoint pubblico"),
+    "procedures.index": Route(STAFF, "la pagina iniziale"),
+    "procedures.list_procedures": Route(STAFF, "l'elenco dei procedimenti"),
+    "procedures.show": Route(STAFF, "la scheda del procedimento"),
+    "procedures.step": Route(STAFF, "un passaggio del procedimento"),
+    "procedures.open_procedure": Route(OPERATIONS["procedure.open"], "aprire un procedimento"),
+    "procedures.plan": Route(OPERATIONS["procedure.plan"], "pianificare le scadenze"),
+    "audit.procedure_history": Route(STAFF, "la storia del procedimento"),
+    "audit.index": Route(OPERATIONS["audit.read"], "il registro di audit"),
+    "audit.verify": Route(OPERATIONS["audit.read"], "verificare il registro di audit"),
+    "audit.export": Route(OPERATIONS["audit.read"], "esportare il registro di audit"),
+    "audit.checkpoint": Route(OPERATIONS["audit.checkpoint"], "pubblicare un checkpoint"),
+    "admin.rights": Route(OPERATIONS["users.manage"], "la tabella dei diritti"),
+    "admin.users": Route(OPERATIONS["users.manage"], "la gestione degli utenti"),
+    "admin.create_user": Route(OPERATIONS["users.manage"], "creare utenti"),
+    "admin.set_roles": Route(OPERATIONS["users.manage"], "modificare i ruoli"),
+    "admin.set_active": Route(OPERATIONS["users.manage"], "abilitare o disabilitare utenti"),
+    "admin.issue_token": Route(OPERATIONS["users.manage"], "emettere token API"),
+    "admin.revoke_token": Route(OPERATIONS["users.manage"], "revocare token API"),
+    "api.openapi": Route(PUBLIC, "la descrizione OpenAPI"),
+    "api.list_procedures": Route(STAFF, "l'elenco dei procedimenti"),
+    "api.show": Route(STAFF, "la scheda del procedimento"),
+    "api.open_procedure": Route(OPERATIONS["procedure.open"], "aprire un procedimento"),
+    "api.fire_event": Route(STAFF, "un passaggio del procedimento"),
+    "api.plan": Route(OPERATIONS["procedure.plan"], "pianificare le scadenze"),
+    "bench.bare": Route(STAFF, "l'endpoint di misura"),
+}
+
+# Routes that fire machine events let any staff member in: the event's own roles decide, in the
+# service, once it knows which event and which state.
+EVENT_ROUTES = ("procedures.step", "api.fire_event")
+
+
+@dataclass(frozen=True)
+class EventRight:
+    kind: str
+    version: int
+    event: str
+    source: str
+    label: str
+    roles: tuple[str, ...]
+
+
+def event_rights() -> Iterator[EventRight]:
+    """Every event of every machine definition, with the roles that may fire it."""
+    for (kind, version), definition in sorted(DEFINITIONS.items()):
+        for step in definition.steps:
+            yield EventRight(kind, version, step.event, step.source, step.label, step.roles)
+
+
+def route(endpoint: str | None) -> Route | None:
+    return ROUTES.get(endpoint or "")
