@@ -2,6 +2,8 @@
 
 from workflow.models.audit import GENESIS_HASH, AuditEvent, AuditHead
 from workflow.models.bench import BenchRow
+from workflow.models.deadlines import Deadline, DeadlineAssignee
+from workflow.models.mail import MailSettings, OutboxMessage
 from workflow.models.procedures import Milestone, Procedure, ProcedureStep
 from workflow.models.users import ApiToken, User, UserRole
 
@@ -11,7 +13,11 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "BenchRow",
+    "Deadline",
+    "DeadlineAssignee",
+    "MailSettings",
     "Milestone",
+    "OutboxMessage",
     "Procedure",
     "ProcedureStep",
     "User",

@@ -24,7 +24,7 @@ from workflow.machines.definition import (
 )
 from workflow.models import Milestone, Procedure, ProcedureStep, User
 from workflow.roles import DIREZIONE_GENERALE, ROLE_LABELS
-from workflow.services import audit, stepdata
+from workflow.services import audit, deadlines, stepdata
 from workflow.services.errors import (
     Conflict,
     GuardFailed,
@@ -144,6 +144,7 @@ def open_procedure(
         },
         clock=clock,
     )
+    deadlines.sync_procedure(procedure, clock=clock)
     return procedure
 
 
@@ -224,6 +225,9 @@ def advance(
         clock=clock,
     )
     db.session.flush()
+    db.session.expire(procedure, ["steps"])  # the new step was added by id, not to the list
+    # The step may meet a deadline: it stops reminding in this same commit.
+    deadlines.sync_procedure(procedure, clock=clock)
     return procedure
 
 
@@ -265,6 +269,7 @@ def plan_milestones(
         clock=clock,
     )
     db.session.flush()
+    deadlines.sync_procedure(procedure, clock=clock)
     return procedure
 
 
