@@ -1,4 +1,4 @@
-"""When reminders fall: working days before, on the day, every N working days overdue; Europe/Rome."""
+"""When reminders fall: working days before, on the day, every N working days overdue (Rome)."""
 
 from __future__ import annotations
 

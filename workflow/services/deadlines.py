@@ -75,7 +75,10 @@ def arm(deadline: Deadline, now: datetime, rules: Policy) -> None:
         close(deadline, now)
         return
     deadline.state = MISSED if passed else OPEN
-    deadline.next_reminder_kind, deadline.next_reminder_at = upcoming if upcoming else (None, None)
+    # Stored in UTC: SQLite would keep a Rome wall-clock time and drop its offset.
+    kind, instant = upcoming if upcoming else (None, None)
+    deadline.next_reminder_kind = kind
+    deadline.next_reminder_at = as_utc(instant) if instant else None
 
 
 def close(deadline: Deadline, now: datetime, state: str = MET) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import formataddr, parseaddr
 from typing import Any, Protocol, TextIO
 
@@ -36,6 +37,10 @@ from workflow.roles import ADMIN
 from workflow.services import audit
 from workflow.services.errors import Conflict, InvalidData, NotAllowed, NotFound
 from workflow.services.transaction import operation
+
+# CRLF line ends (smtplib does not fix bare LFs in bytes); headers folded only past 998 bytes, so
+# a long List-Unsubscribe URL stays a plain URL instead of becoming an encoded word.
+SMTP_POLICY = SMTP.clone(max_line_length=998)
 
 STATUS_LABELS = {
     PENDING: "in coda",
@@ -258,7 +263,7 @@ class SmtpTransport:
             # mail/rcpt/data one by one: data() hands back the server's final answer to record.
             _check(smtp.mail(sender), (250,))
             _check(smtp.rcpt(recipient), (250, 251))
-            return _check(smtp.data(message.as_bytes()), (250,))
+            return _check(smtp.data(message.as_bytes(policy=SMTP_POLICY)), (250,))
         except smtplib.SMTPResponseException as exc:
             answer = f"{exc.smtp_code} {exc.smtp_error!r}"
             if 400 <= exc.smtp_code < 500:
@@ -304,7 +309,7 @@ def transport_from(config: Mapping[str, Any]) -> Transport:
 
 
 def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = sender
     message["To"] = formataddr(("", row.recipient))
     message["Subject"] = row.subject
@@ -313,8 +318,9 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to reminders
     if row.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
+    # quoted-printable keeps every line short: SMTP servers refuse lines over 998 bytes (RFC 5321).
+    message.set_content(row.body_text, cte="quoted-printable")
+    message.add_alternative(row.body_html, subtype="html", cte="quoted-printable")
     return message
 
 

@@ -1,0 +1,209 @@
+"""The outbox sender against a real SMTP server on loopback: retries with backoff, exactly one
+delivery when the server comes back, permanent failures kept visible, nothing after a met
+deadline."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from workflow.extensions import db
+from workflow.models import OutboxMessage
+from workflow.services import deadlines, mail, reminders
+from workflow.services.errors import NotAllowed
+
+RETRY = mail.Retry(max_attempts=4, base_seconds=60, cap_seconds=600, lease_seconds=300)
+
+
+@pytest.fixture
+def queued(clock, direzione, with_address):
+    """One reminder in the outbox: a deadline due in two working days, scanned."""
+    with_address(direzione)
+    deadline = deadlines.create_deadline(
+        title="Relata di pubblicazione n. 1084/2025",
+        due_date=date(2025, 7, 3),
+        kind="relata",
+        actor=direzione,
+        clock=clock,
+    )
+    clock.instant += timedelta(days=2)  # 03/07 10:00 Rome: the "due" reminder
+    assert reminders.scan(clock=clock).written == 1
+    return deadline
+
+
+def rows() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_reminder_is_delivered_over_smtp_with_text_html_and_the_servers_answer(
+    clock, queued, smtp_server
+) -> None:
+    report = mail.deliver_due(clock=clock, retry=RETRY)
+    assert report.sent == 1
+    [message] = smtp_server.messages
+    assert message["To"] == "direzione@example.org"
+    assert message["Subject"].startswith("[Scadenza] Relata di pubblicazione n. 1084/2025")
+    assert message.get_content_type() == "multipart/alternative"
+    plain, html = message.get_payload()
+    assert "scade oggi" in plain.get_payload(decode=True).decode()
+    assert "<a href=" in html.get_payload(decode=True).decode()
+    [row] = rows()
+    assert row.status == "sent" and row.smtp_response.startswith("250")
+    assert "queued as TEST1" in row.smtp_response
+    assert message["Message-ID"] == row.message_id
+    assert message["List-Unsubscribe"].startswith("<http")
+
+
+def test_smtp_down_retries_with_backoff_then_delivers_exactly_once(
+    clock, queued, smtp_server
+) -> None:
+    smtp_server.stop()
+    report = mail.deliver_due(clock=clock, retry=RETRY, jitter=lambda: 1.0)
+    assert (report.sent, report.retried) == (0, 1)
+    [row] = rows()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at.replace(tzinfo=None) == (
+        clock.now() + timedelta(seconds=60)
+    ).replace(tzinfo=None)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0  # not due yet: no hammering
+    clock.instant += timedelta(seconds=60)
+    mail.deliver_due(clock=clock, retry=RETRY, jitter=lambda: 1.0)
+    [row] = rows()
+    assert row.attempts == 2
+    assert row.next_attempt_at.replace(tzinfo=None) == (
+        clock.now() + timedelta(seconds=120)
+    ).replace(tzinfo=None)  # doubled
+    smtp_server.start()
+    clock.instant += timedelta(seconds=120)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    clock.instant += timedelta(hours=5)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0
+    assert len(smtp_server.messages) == 1
+    assert rows()[0].status == "sent"
+
+
+def test_backoff_is_capped_and_jittered() -> None:
+    assert RETRY.delay(1, lambda: 0.0) == timedelta(seconds=30)
+    assert RETRY.delay(3, lambda: 1.0) == timedelta(seconds=240)
+    assert RETRY.delay(20, lambda: 1.0) == timedelta(seconds=600)
+
+
+def test_4xx_reply_is_retried_5xx_is_permanent_and_visible(clock, queued, smtp_server) -> None:
+    smtp_server.recorder.reply = "451 4.3.0 Temporary local problem"
+    assert mail.deliver_due(clock=clock, retry=RETRY).retried == 1
+    assert rows()[0].last_error.startswith("451")
+    smtp_server.recorder.reply = "550 5.1.1 Mailbox unavailable"
+    clock.instant += timedelta(hours=1)
+    assert mail.deliver_due(clock=clock, retry=RETRY).failed == 1
+    [row] = rows()
+    assert (row.status, row.attempts) == ("failed", 2)
+    assert "550" in row.last_error
+    assert row in mail.recent("failed")
+    clock.instant += timedelta(days=1)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0  # failed is not retried by itself
+    assert smtp_server.messages == []
+
+
+def test_gives_up_after_the_configured_attempts(clock, queued, smtp_server) -> None:
+    smtp_server.stop()
+    for _ in range(RETRY.max_attempts):
+        mail.deliver_due(clock=clock, retry=RETRY)
+        clock.instant += timedelta(seconds=RETRY.cap_seconds)
+    [row] = rows()
+    assert (row.status, row.attempts) == ("failed", RETRY.max_attempts)
+    assert "Connessione" in row.last_error
+
+
+def test_admin_requeues_a_failed_message_and_it_is_delivered(
+    clock, queued, smtp_server, make_user
+) -> None:
+    smtp_server.recorder.reply = "554 5.7.1 Relay denied"
+    mail.deliver_due(clock=clock, retry=RETRY)
+    [row] = rows()
+    with pytest.raises(NotAllowed):
+        mail.requeue(row.id, actor=make_user("dirigente"), clock=clock)
+    mail.requeue(row.id, actor=make_user("admin"), clock=clock)
+    smtp_server.recorder.reply = None
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_met_deadline_cancels_its_queued_reminder(clock, queued, direzione, smtp_server) -> None:
+    deadlines.settle(queued.id, "met", actor=direzione, clock=clock)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0
+    assert smtp_server.messages == []
+    assert rows()[0].status == "cancelled"
+    clock.instant += timedelta(days=10)
+    assert reminders.scan(clock=clock).written == 0
+
+
+def test_sender_that_died_mid_send_is_replaced_after_its_lease_with_the_same_message_id(
+    clock, queued, smtp_server
+) -> None:
+    [claimed] = mail.claim(clock=clock, lease_seconds=RETRY.lease_seconds)  # then it "dies"
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0  # still leased to the dead one
+    clock.instant += timedelta(seconds=RETRY.lease_seconds)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    assert smtp_server.messages[0]["Message-ID"] == rows()[0].message_id
+    # The id is derived from the outbox key: a re-send after a lost "250" carries the same one.
+    digest_part = mail.message_id_for(rows()[0].key, "x@example.org").split("@")[0]
+    assert rows()[0].message_id.startswith(digest_part + "@")
+
+
+def test_two_senders_at_once_deliver_each_message_once(
+    app, clock, direzione, make_user, with_address, smtp_server
+) -> None:
+    users = [with_address(make_user("dirigente")) for _ in range(6)]
+    deadlines.create_deadline(
+        title="Parere",
+        due_date=date(2025, 7, 3),
+        responsible_role="dirigente",
+        assignee_ids=[u.id for u in users],
+        actor=direzione,
+        clock=clock,
+    )
+    clock.instant += timedelta(days=2)
+    assert reminders.scan(clock=clock).written == 6
+    addresses = sorted(f"{u.username}@example.org" for u in users)
+    db.session.remove()
+    errors: list[BaseException] = []
+
+    def sender() -> None:
+        with app.app_context():
+            try:
+                mail.deliver_due(clock=clock, retry=RETRY)
+            except BaseException as exc:  # noqa: BLE001  (reported below)
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(m["To"] for m in smtp_server.messages) == addresses
+    assert {r.status for r in rows()} == {"sent"}
+
+
+def test_user_without_address_gives_a_visible_failed_row_not_a_lost_one(clock, direzione) -> None:
+    deadlines.create_deadline(
+        title="Senza indirizzo", due_date=date(2025, 7, 3), actor=direzione, clock=clock
+    )
+    clock.instant += timedelta(days=2)
+    reminders.scan(clock=clock)
+    [row] = rows()
+    assert row.status == "failed"
+    assert "indirizzo" in row.last_error
+
+
+def test_console_backend_prints_the_message(clock, queued, capsys) -> None:
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    out = capsys.readouterr().out
+    assert "A: direzione@example.org" in out and "Relata di pubblicazione" in out
+    assert rows()[0].smtp_response == "250 console"
