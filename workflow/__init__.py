@@ -35,10 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from workflow import cli, models  # noqa: F401
-    from workflow.web import api, auth, errors, procedures
+    from workflow.web import api, auth, deadlines, errors, procedures
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(procedures.bp)
+    app.register_blueprint(deadlines.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, never reads the session cookie
     errors.register(app)

@@ -11,6 +11,7 @@ run below can only do work that is owed.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
@@ -67,7 +68,9 @@ def configure(app: Flask, scheduler: BaseScheduler | None = None) -> BaseSchedul
         timezone=ROME,
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
     )
-    now = config["CLOCK"].now().astimezone(ROME)
+    # APScheduler runs on the system clock, so its first run times must too (not the app's clock,
+    # which a test may have frozen years away: the scheduler would then replay every missed run).
+    now = datetime.now(ROME)
     digest_at = clock_time(config["DIGEST_AT"])
     common = {"replace_existing": True}
     scheduler.add_job(

@@ -73,6 +73,15 @@ def _valid_address(address: str) -> bool:
 
 
 @operation
+def own_settings(user_id: int) -> MailSettings:
+    """The user's settings, created with defaults on first visit. Raises NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"Utente {user_id} non trovato.")
+    return settings_for(user)
+
+
+@operation
 def update_settings(
     user_id: int,
     *,
@@ -197,8 +206,8 @@ def enqueue(draft: Draft, *, clock: Clock) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    return db.session.execute(statement).scalar() is not None
 
 
 # --- Transports ------------------------------------------------------------------------------
