@@ -9,7 +9,7 @@ already records what changed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -294,11 +294,16 @@ def holders_of(role: str) -> list[User]:
     )
 
 
-def responsible_users(deadline: Deadline) -> list[User]:
-    """The named assignees and every active holder of the responsible role, without repeats."""
+def responsible_users(
+    deadline: Deadline, holders: Callable[[str], list[User]] = holders_of
+) -> list[User]:
+    """The named assignees and every active holder of the responsible role, without repeats.
+
+    `holders` lets a caller that handles many deadlines look each role up once.
+    """
     users = {a.user_id: db.session.get(User, a.user_id) for a in deadline.assignees}
     if deadline.responsible_role:
-        users.update({u.id: u for u in holders_of(deadline.responsible_role)})
+        users.update({u.id: u for u in holders(deadline.responsible_role)})
     return [u for u in users.values() if u is not None and u.active]
 
 

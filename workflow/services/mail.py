@@ -28,6 +28,8 @@ from typing import Any, Protocol, TextIO
 
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workflow.clock import Clock, as_utc
 from workflow.extensions import db
@@ -174,6 +176,17 @@ class Draft:
     unsubscribe_url: str = ""
 
 
+# One statement per dialect, built once so SQLAlchemy's compiled cache serves every enqueue.
+_INSERT_IGNORING_DUPLICATES = {
+    "postgresql": postgresql_insert(OutboxMessage.__table__)
+    .on_conflict_do_nothing()
+    .returning(OutboxMessage.__table__.c.id),
+    "sqlite": sqlite_insert(OutboxMessage.__table__)
+    .on_conflict_do_nothing()
+    .returning(OutboxMessage.__table__.c.id),
+}
+
+
 def enqueue(draft: Draft, *, clock: Clock) -> bool:
     """Insert the row unless its key is already there; True if it was inserted.
 
@@ -200,14 +213,8 @@ def enqueue(draft: Draft, *, clock: Clock) -> bool:
         smtp_response="",
         last_error="" if draft.recipient else "Nessun indirizzo e-mail per il destinatario.",
     )
-    table = OutboxMessage.__table__
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-    return db.session.execute(statement).scalar() is not None
+    statement = _INSERT_IGNORING_DUPLICATES[db.session.get_bind().dialect.name]
+    return db.session.execute(statement, values).scalar() is not None
 
 
 # --- Transports ------------------------------------------------------------------------------

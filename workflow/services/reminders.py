@@ -78,13 +78,34 @@ class ScanReport:
     closed: int = 0
 
 
-def _reminder_drafts(deadline: Deadline, kind: str, instant: datetime, rules: Policy):
-    users = deadlines.responsible_users(deadline)
+class _Recipients:
+    """Role holders and addresses looked up once per batch, not once per deadline: the scan's
+    cost should follow the reminders due, not repeat the same queries for each of them."""
+
+    def __init__(self) -> None:
+        self._holders: dict[str, list[User]] = {}
+        self._addresses: dict[int, str] = {}
+
+    def holders(self, role: str) -> list[User]:
+        if role not in self._holders:
+            self._holders[role] = deadlines.holders_of(role)
+        return self._holders[role]
+
+    def address(self, user: User) -> str:
+        if user.id not in self._addresses:
+            self._addresses[user.id] = mail.address_of(user)
+        return self._addresses[user.id]
+
+
+def _reminder_drafts(
+    deadline: Deadline, kind: str, instant: datetime, rules: Policy, recipients: _Recipients
+):
+    users = deadlines.responsible_users(deadline, recipients.holders)
     escalated = overdue_number(kind) >= rules.escalate_after
     if escalated or not users:
         # Escalation, and the safety net for a deadline nobody holds: the Direzione Generale.
         known = {u.id for u in users}
-        users += [u for u in deadlines.holders_of(DIREZIONE_GENERALE) if u.id not in known]
+        users += [u for u in recipients.holders(DIREZIONE_GENERALE) if u.id not in known]
     on = instant.astimezone(ROME).date()
     for user in users:
         links = _links(deadline, user.id)
@@ -100,7 +121,7 @@ def _reminder_drafts(deadline: Deadline, kind: str, instant: datetime, rules: Po
         yield mail.Draft(
             key=f"reminder:{deadline.id}:{kind}:{as_utc(instant).isoformat()}:{user.id}",
             kind="reminder",
-            recipient=mail.address_of(user),
+            recipient=recipients.address(user),
             subject=f"{prefix} {deadline.title} — entro il {deadline.due_date:%d/%m/%Y}",
             body_text=render_template("mail/reminder.txt", **context),
             body_html=render_template("mail/reminder.html", **context),
@@ -114,6 +135,7 @@ def _reminder_drafts(deadline: Deadline, kind: str, instant: datetime, rules: Po
 @operation
 def _scan_batch(ids: list[int], *, now: datetime, clock: Clock, rules: Policy) -> ScanReport:
     report = ScanReport()
+    recipients = _Recipients()
     query = (
         select(Deadline)
         .where(Deadline.id.in_(ids), Deadline.next_reminder_at <= now)
@@ -135,7 +157,7 @@ def _scan_batch(ids: list[int], *, now: datetime, clock: Clock, rules: Policy) -
             continue
         if found:
             kind, instant = found
-            for draft in _reminder_drafts(deadline, kind, instant, rules):
+            for draft in _reminder_drafts(deadline, kind, instant, rules, recipients):
                 report.written += mail.enqueue(draft, clock=clock)
         deadlines.arm(deadline, now, rules)
     if report.deadlines:
