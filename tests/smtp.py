@@ -54,7 +54,7 @@ class SmtpServer:
 
     def _authenticator(self, server, session, envelope, mechanism, auth_data):
         ok = (auth_data.login.decode(), auth_data.password.decode()) == self.credentials
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # unhandled: aiosmtpd answers 235 or 535
 
     def start(self) -> None:
         kwargs: dict = {}
@@ -66,7 +66,9 @@ class SmtpServer:
             kwargs["require_starttls"] = True
         if self.credentials:
             kwargs["authenticator"] = self._authenticator
-            kwargs["auth_require_tls"] = bool(self.tls_context)
+            # Over implicit TLS aiosmtpd does not see a STARTTLS, so it must not insist on one.
+            kwargs["auth_require_tls"] = bool(self.tls_context) and not self.implicit_tls
+            kwargs["auth_exclude_mechanism"] = ["LOGIN"]  # PLAIN is enough to prove AUTH
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port, **kwargs)
         self.controller.start()
 

@@ -4,12 +4,14 @@ deadline."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from tests.smtp import SmtpServer
 from workflow.extensions import db
 from workflow.models import OutboxMessage
 from workflow.services import deadlines, mail, reminders
@@ -207,3 +209,61 @@ def test_console_backend_prints_the_message(clock, queued, capsys) -> None:
     out = capsys.readouterr().out
     assert "A: direzione@example.org" in out and "Relata di pubblicazione" in out
     assert rows()[0].smtp_response == "250 console"
+
+
+@pytest.fixture
+def tls_ca():
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    return server_context, client_context
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_delivers_over_starttls_or_implicit_tls_with_auth(clock, queued, tls_ca, security) -> None:
+    server_context, client_context = tls_ca
+    server = SmtpServer(
+        tls_context=server_context,
+        implicit_tls=security == "ssl",
+        credentials=("procedimenti", "segreta"),
+    )
+    server.start()
+    try:
+        transport = mail.SmtpTransport(
+            host="127.0.0.1",
+            port=server.port,
+            security=security,
+            username="procedimenti",
+            password="segreta",
+            timeout=5,
+            tls_context=client_context,
+        )
+        assert mail.deliver_due(clock=clock, retry=RETRY, transport=transport).sent == 1
+        assert len(server.messages) == 1
+    finally:
+        server.stop()
+
+
+def test_wrong_smtp_password_is_a_permanent_failure(clock, queued, tls_ca) -> None:
+    server_context, client_context = tls_ca
+    server = SmtpServer(tls_context=server_context, credentials=("procedimenti", "segreta"))
+    server.start()
+    try:
+        transport = mail.SmtpTransport(
+            host="127.0.0.1",
+            port=server.port,
+            security="starttls",
+            username="procedimenti",
+            password="sbagliata",
+            timeout=5,
+            tls_context=client_context,
+        )
+        report = mail.deliver_due(clock=clock, retry=RETRY, transport=transport)
+        assert rows()[0].last_error.startswith("535"), rows()[0].last_error
+        assert report.failed == 1
+        assert server.messages == []
+    finally:
+        server.stop()
