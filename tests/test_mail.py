@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import ssl
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.smtp import SmtpServer
+from workflow.clock import ROME
 from workflow.extensions import db
 from workflow.models import OutboxMessage
 from workflow.services import deadlines, mail, reminders
@@ -267,3 +268,76 @@ def test_wrong_smtp_password_is_a_permanent_failure(clock, queued, tls_ca) -> No
         assert server.messages == []
     finally:
         server.stop()
+
+
+def run_hourly(clock, smtp_server, until) -> list[str]:
+    """Scan and send every hour up to `until`; when (Rome time) each message reached the server."""
+    arrivals = []
+    while clock.instant <= until:
+        reminders.scan(clock=clock)
+        before = len(smtp_server.messages)
+        mail.deliver_due(clock=clock, retry=RETRY)
+        rome_now = clock.instant.astimezone(ROME).strftime("%a %d/%m %H:%M")
+        arrivals += [rome_now] * (len(smtp_server.messages) - before)
+        clock.instant += timedelta(hours=1)
+    return arrivals
+
+
+@pytest.mark.parametrize(
+    ("created", "due", "until", "expected"),
+    [
+        pytest.param(
+            datetime(2025, 3, 18, 7, 0, tzinfo=UTC),
+            date(2025, 3, 31),  # Monday after the switch to summer time (30/03)
+            datetime(2025, 4, 3, 12, 0, tzinfo=UTC),
+            [
+                "Thu 20/03 08:00",
+                "Thu 27/03 08:00",
+                "Mon 31/03 08:00",
+                "Tue 01/04 08:00",
+                "Thu 03/04 08:00",
+            ],
+            id="dst-spring",
+        ),
+        pytest.param(
+            datetime(2025, 10, 14, 7, 0, tzinfo=UTC),
+            date(2025, 10, 27),  # Monday after the return to winter time (26/10)
+            datetime(2025, 10, 29, 12, 0, tzinfo=UTC),
+            ["Thu 16/10 08:00", "Thu 23/10 08:00", "Mon 27/10 08:00", "Tue 28/10 08:00"],
+            id="dst-autumn",
+        ),
+        pytest.param(
+            datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
+            date(2026, 12, 9),  # after Sant'Ambrogio (Mon 7) and the Immacolata (Tue 8)
+            datetime(2026, 12, 14, 12, 0, tzinfo=UTC),
+            [
+                "Thu 26/11 08:00",
+                "Thu 03/12 08:00",
+                "Wed 09/12 08:00",
+                "Thu 10/12 08:00",
+                "Mon 14/12 08:00",
+            ],
+            id="sant-ambrogio",
+        ),
+        pytest.param(
+            datetime(2025, 4, 10, 7, 0, tzinfo=UTC),
+            date(2025, 4, 24),  # Easter Monday 21/04 and Liberation Day 25/04 around it
+            datetime(2025, 4, 30, 12, 0, tzinfo=UTC),
+            [
+                "Mon 14/04 08:00",
+                "Tue 22/04 08:00",
+                "Thu 24/04 08:00",
+                "Mon 28/04 08:00",
+                "Wed 30/04 08:00",
+            ],
+            id="easter-and-25-april",
+        ),
+    ],
+)
+def test_reminders_reach_the_server_at_08_00_rome_on_working_days(
+    clock, direzione, with_address, smtp_server, created, due, until, expected
+) -> None:
+    clock.instant = created
+    with_address(direzione)
+    deadlines.create_deadline(title="Prova", due_date=due, actor=direzione, clock=clock)
+    assert run_hourly(clock, smtp_server, until) == expected
