@@ -161,3 +161,30 @@ def test_timed_deadline_is_exported_in_europe_rome(client, direzione, clock) -> 
     data = client.get(f"/calendario/{token}.ics").data.decode()
     assert "DTSTART;TZID=Europe/Rome:20251027T103000" in data
     assert "BEGIN:VTIMEZONE" in data
+
+
+def test_opinion_within_five_working_days_is_counted_by_the_calendar(client, direzione) -> None:
+    login(client, "direzione")
+    page = client.get("/scadenze").get_data(as_text=True)
+    response = client.post(
+        "/scadenze",
+        data={
+            "title": "Parere di regolarità tecnica sulla proposta",
+            "kind": "parere",
+            "working_days": "5",
+            "counted_from": "2026-12-03",  # Thursday; 7 and 8 December are holidays
+            "responsible_role": "dirigente",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "14/12/2026" in page  # 4, 9, 10, 11, 14 December
+    assert "5 giorni lavorativi dal 03/12/2026" in page
+
+
+def test_a_deadline_needs_a_date_or_working_days(client, direzione) -> None:
+    login(client, "direzione")
+    page = client.get("/scadenze").get_data(as_text=True)
+    response = client.post("/scadenze", data={"title": "Senza data", "csrf_token": csrf_from(page)})
+    assert response.status_code == 422

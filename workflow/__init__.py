@@ -35,13 +35,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from workflow import cli, models  # noqa: F401
-    from workflow.web import api, auth, deadlines, errors, procedures
+    from workflow.web import api, api_deadlines, auth, deadlines, errors, procedures
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(procedures.bp)
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, never reads the session cookie
+    app.register_blueprint(api_deadlines.bp)
+    csrf.exempt(api_deadlines.bp)
     errors.register(app)
     cli.register(app)
     if app.config["BENCH_ENDPOINTS"]:

@@ -314,9 +314,11 @@ def responsible_users(
 def create_deadline(
     *,
     title: str,
-    due_date: date,
     actor: User,
     clock: Clock,
+    due_date: date | None = None,
+    working_days: int | None = None,
+    counted_from: date | None = None,
     kind: str = "manuale",
     due_time: time | None = None,
     procedure_id: int | None = None,
@@ -325,13 +327,25 @@ def create_deadline(
     legal_basis: str = "",
     description: str = "",
 ) -> Deadline:
-    """Record a deadline by hand (e.g. an opinion due within N working days).
+    """Record a deadline by hand: a date, or "entro N giorni lavorativi" from a date (an opinion).
 
     Raises NotAllowed, NotFound (procedure or user), InvalidData.
     """
     role = procedures.acting_role(actor, MANAGERS, "registrare una scadenza")
     if not title.strip():
         raise InvalidData("Manca la descrizione della scadenza.")
+    if working_days is not None:
+        if due_date is not None or counted_from is None or not 1 <= working_days <= 365:
+            raise InvalidData(
+                "Indicare la data, oppure i giorni lavorativi (da 1 a 365) e il giorno da cui "
+                "contarli."
+            )
+        due_date = parere_due(counted_from, working_days)
+        legal_basis = legal_basis.strip() or (
+            f"{working_days} giorni lavorativi dal {counted_from:%d/%m/%Y} (c.p.c. art. 155)"
+        )
+    if due_date is None:
+        raise InvalidData("Manca la data della scadenza.")
     if kind not in KIND_LABELS:
         raise InvalidData(f"Tipo di scadenza «{kind}» sconosciuto.")
     if responsible_role is not None and responsible_role not in ROLE_CODES:
@@ -376,6 +390,7 @@ def create_deadline(
             "kind": kind,
             "due_date": due_date.isoformat(),
             "due_time": due_time.isoformat() if due_time else None,
+            "working_days": working_days,
             "responsible_role": responsible_role,
             "assignees": assignees,
         },

@@ -69,9 +69,14 @@ def create() -> Response:
     role = form.get("responsible_role") or None
     if role is not None and role not in ROLE_CODES:
         raise BadRequest("Ruolo responsabile non valido.")
+    days = form.get("working_days", "").strip()
+    if days and not days.isdigit():
+        raise BadRequest("I giorni lavorativi sono un numero intero.")
     deadline = deadlines.create_deadline(
         title=form.get("title", ""),
-        due_date=parse_date(form.get("due_date", ""), "Scadenza"),
+        due_date=None if days else parse_date(form.get("due_date", ""), "Scadenza"),
+        working_days=int(days) if days else None,
+        counted_from=parse_date(form.get("counted_from", ""), "Dal") if days else None,
         kind=form.get("kind", "manuale"),
         procedure_id=int(raw_procedure) if raw_procedure.isdigit() else None,
         responsible_role=role,
