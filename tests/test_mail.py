@@ -5,13 +5,13 @@ deadline."""
 from __future__ import annotations
 
 import ssl
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.smtp import SmtpServer
+from tests.threads import at_once
 from workflow.clock import ROME
 from workflow.extensions import db
 from workflow.models import OutboxMessage
@@ -172,23 +172,7 @@ def test_two_senders_at_once_deliver_each_message_once(
     clock.instant += timedelta(days=2)
     assert reminders.scan(clock=clock).written == 6
     addresses = sorted(f"{u.username}@example.org" for u in users)
-    db.session.remove()
-    errors: list[BaseException] = []
-
-    def sender() -> None:
-        with app.app_context():
-            try:
-                mail.deliver_due(clock=clock, retry=RETRY)
-            except BaseException as exc:  # noqa: BLE001  (reported below)
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=sender) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = at_once(app, lambda: mail.deliver_due(clock=clock, retry=RETRY), 3)
     assert errors == []
     assert sorted(m["To"] for m in smtp_server.messages) == addresses
     assert {r.status for r in rows()} == {"sent"}

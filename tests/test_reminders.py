@@ -3,13 +3,13 @@ deadline sends nothing more."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
 from tests.factories import TO_CONSULTATION, open_psttm, run
-from workflow.clock import ROME
+from tests.threads import at_once
+from workflow.clock import ROME, as_utc
 from workflow.extensions import db
 from workflow.models import Deadline, OutboxMessage
 from workflow.services import deadlines, procedures, reminders
@@ -47,7 +47,7 @@ def test_planned_milestone_becomes_a_deadline_of_the_direzione_generale(clock, d
         "open",
     )
     assert d.next_reminder_kind == "before-7"
-    assert d.next_reminder_at.astimezone(ROME) == datetime(2025, 7, 22, 8, tzinfo=ROME)
+    assert as_utc(d.next_reminder_at).astimezone(ROME) == datetime(2025, 7, 22, 8, tzinfo=ROME)
 
 
 def test_reminders_go_out_at_their_instants_and_once_each(clock, direzione, with_address) -> None:
@@ -161,23 +161,7 @@ def test_two_scans_at_once_write_each_reminder_once(
             title=f"Scadenza {n}", due_date=date(2025, 7, 10), actor=direzione, clock=clock
         )
     clock.instant = rome(2025, 7, 8, 8)  # two working days before
-    db.session.remove()
-    errors: list[BaseException] = []
-
-    def scanner() -> None:
-        with app.app_context():
-            try:
-                reminders.scan(clock=clock)
-            except BaseException as exc:  # noqa: BLE001  (reported below)
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=scanner) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = at_once(app, lambda: reminders.scan(clock=clock), 2)
     assert errors == []
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 30
     assert db.session.scalar(select(func.count(func.distinct(OutboxMessage.key)))) == 30
@@ -213,3 +197,24 @@ def test_digest_lists_the_users_deadlines_once_a_day(clock, direzione, with_addr
     row = [r for r in outbox() if r.kind == "digest"][0]
     assert "Relazione annuale" in row.body_text and "IN ARRIVO" in row.body_text
     assert row.unsubscribe_url in row.body_text
+
+
+def test_unplanned_milestone_cancels_its_deadline_and_replanning_reopens_it(
+    clock, direzione
+) -> None:
+    p = open_psttm(direzione, clock)
+    plan(p, clock, direzione, avvio=date(2025, 7, 31))
+    key = f"procedure:{p.id}:tappa:avvio"
+    plan(procedures.get(p.id), clock, direzione, avvio=None)
+    assert (deadline(key).state, deadline(key).next_reminder_at) == ("cancelled", None)
+    plan(procedures.get(p.id), clock, direzione, avvio=date(2025, 7, 31))
+    assert deadline(key).state == "open" and deadline(key).next_reminder_kind == "before-7"
+
+
+def test_moving_a_planned_date_moves_the_reminders(clock, direzione) -> None:
+    p = open_psttm(direzione, clock)
+    plan(p, clock, direzione, avvio=date(2025, 7, 31))
+    plan(procedures.get(p.id), clock, direzione, avvio=date(2025, 9, 30))
+    d = deadline(f"procedure:{p.id}:tappa:avvio")
+    assert d.due_date == date(2025, 9, 30)
+    assert as_utc(d.next_reminder_at).astimezone(ROME) == datetime(2025, 9, 19, 8, tzinfo=ROME)

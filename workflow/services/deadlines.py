@@ -91,18 +91,17 @@ def close(deadline: Deadline, now: datetime, state: str = MET) -> None:
 def ensure(spec: Spec, *, clock: Clock) -> Deadline:
     """Create the deadline a rule asks for, or bring an existing one in line (same source_key).
 
-    A met or cancelled deadline is reopened only if its due date changed.
+    A met deadline stays met unless its due date moved; a cancelled one the rule asks for again
+    is reopened.
     """
     now = as_utc(clock.now())
     deadline = db.session.scalar(select(Deadline).where(Deadline.source_key == spec.source_key))
     if deadline is None:
         deadline = Deadline(source_key=spec.source_key, created_at=now, state=OPEN)
         db.session.add(deadline)
-    elif (deadline.due_date, deadline.due_time) == (spec.due_date, spec.due_time) and (
-        not deadline.live
-    ):
-        return deadline
     moved = (deadline.due_date, deadline.due_time) != (spec.due_date, spec.due_time)
+    if deadline.state == MET and not moved:
+        return deadline
     for name in (
         "kind",
         "title",
@@ -118,9 +117,10 @@ def ensure(spec: Spec, *, clock: Clock) -> Deadline:
     ):
         setattr(deadline, name, getattr(spec, name))
     deadline.updated_at = now
+    if not deadline.live:
+        deadline.state, deadline.met_at = OPEN, None
+        moved = True
     if moved or deadline.next_reminder_at is None:
-        if not deadline.live:
-            deadline.state, deadline.met_at = OPEN, None
         arm(deadline, now, policy())
     return deadline
 

@@ -370,7 +370,6 @@ class Report:
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    cancelled: int = 0
 
 
 def _live_reminder(row: OutboxMessage) -> bool:

@@ -24,10 +24,10 @@ from workflow.reminder_policy import (
     CLOSE,
     OVERDUE_PREFIX,
     Policy,
-    due_instant,
     kind_label,
     latest_until,
     overdue_number,
+    upcoming,
 )
 from workflow.roles import DIREZIONE_GENERALE
 from workflow.services import audit, deadlines, mail
@@ -250,5 +250,16 @@ def digest(*, clock: Clock, horizon_days: int | None = None) -> int:
     return written
 
 
-def due_instant_of(deadline: Deadline) -> datetime:
-    return due_instant(deadline.due_date, deadline.due_time)
+def upcoming_for(deadline: Deadline, *, clock: Clock, limit: int = 5) -> list[tuple[str, datetime]]:
+    """What the scan will send next for this deadline, as (Italian label, instant); nothing once
+    it is met or cancelled. The silent close of a window is not a reminder, so it is left out."""
+    if not deadline.live:
+        return []
+    rows = upcoming(
+        deadline.due_date,
+        as_utc(clock.now()),
+        remind_overdue=deadline.remind_overdue,
+        policy=Policy.from_config(current_app.config),
+        limit=limit,
+    )
+    return [(kind_label(kind), instant) for kind, instant in rows if kind != CLOSE]

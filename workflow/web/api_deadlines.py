@@ -8,11 +8,10 @@ from flask import Blueprint, request
 
 from workflow.clock import as_utc
 from workflow.models import Deadline
-from workflow.services import deadlines, mail, procedures
+from workflow.services import deadlines, mail, procedures, reminders
 from workflow.services.errors import BadRequest
 from workflow.services.stepdata import parse_date
 from workflow.web import api, clock
-from workflow.web.deadlines import upcoming_reminders
 
 bp = Blueprint("api_deadlines", __name__, url_prefix="/api/v1")
 bp.before_request(api.authenticate)
@@ -43,7 +42,8 @@ def detail(deadline: Deadline) -> dict[str, Any]:
     return {
         **summary(deadline),
         "upcoming_reminders": [
-            {"label": label, "at": _iso(at)} for label, at in upcoming_reminders(deadline)
+            {"label": label, "at": _iso(at)}
+            for label, at in reminders.upcoming_for(deadline, clock=clock())
         ],
         "emails": [
             {

@@ -14,9 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from workflow.clock import as_utc
 from workflow.models.mail import FAILED, OUTBOX_STATES
-from workflow.reminder_policy import kind_label, upcoming
 from workflow.roles import ADMIN, ROLE_CODES, ROLE_LABELS
 from workflow.services import deadlines, ical, mail, procedures, reminders
 from workflow.services.errors import BadRequest, NotAllowed, NotFound
@@ -26,23 +24,6 @@ from workflow.web import clock
 bp = Blueprint("deadlines", __name__)
 
 ICS = "text/calendar; charset=utf-8"
-
-
-def upcoming_reminders(deadline) -> list[tuple[str, object]]:
-    """What the scan will send next for this deadline (nothing once it is met or cancelled)."""
-    if not deadline.live:
-        return []
-    after = as_utc(clock().now())
-    return [
-        (kind_label(kind), instant)
-        for kind, instant in upcoming(
-            deadline.due_date,
-            after,
-            remind_overdue=deadline.remind_overdue,
-            policy=deadlines.policy(),
-        )
-        if kind != "close"
-    ]
 
 
 @bp.get("/scadenze")
@@ -99,7 +80,7 @@ def show(deadline_id: int) -> str:
         kind=deadlines.KIND_LABELS.get(deadline.kind, deadline.kind),
         role=ROLE_LABELS.get(deadline.responsible_role or "", ""),
         assignees=deadlines.responsible_users(deadline),
-        reminders=upcoming_reminders(deadline),
+        reminders=reminders.upcoming_for(deadline, clock=clock()),
         sent=mail.for_deadline(deadline.id),
         status_labels=mail.STATUS_LABELS,
         may_manage=bool(current_user.role_codes & set(deadlines.MANAGERS)),
