@@ -21,11 +21,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Serve Debian chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-# App on http://127.0.0.1:5000 with the demo data, on SQLite under instance/.
+# App on http://127.0.0.1:5000 with the demo data, on SQLite under instance/, and the scheduler
+# (reminders, mail, daily digest) as a second process; demo e-mails are printed here (console).
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	MAIL_BACKEND=console $(BIN)/flask --app wsgi scheduler & sched=$$!; \
+	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
 # The whole suite (set TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL).
 test: install-test browser

@@ -182,3 +182,34 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD):
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": csrf_from(page)}
     )
+
+
+@pytest.fixture
+def smtp_server(app: Flask):
+    """A real SMTP server on 127.0.0.1; the app's mail goes to it."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        MAIL_SMTP_HOST="127.0.0.1",
+        MAIL_SMTP_PORT=server.port,
+        MAIL_SMTP_SECURITY="none",
+        MAIL_SMTP_TIMEOUT=5,
+        MAIL_FROM="Procedimenti CMM <procedimenti@cittametropolitana.example>",
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def with_address(clock: FixedClock):
+    """with_address(user) gives the user an e-mail address <username>@example.org."""
+    from workflow.services import mail
+
+    def give(user: User) -> User:
+        mail.update_settings(user.id, actor=user, clock=clock, email=f"{user.username}@example.org")
+        return user
+
+    return give

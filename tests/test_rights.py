@@ -20,9 +20,12 @@ ARGS = {
     "procedure_id": "1",
     "event": "presenta_forum",
     "fmt": "csv",
-    "username": "admin",
-    "token_id": "1",
+    "username": "nessuno",  # an account the walk cannot lock itself out of
+    "token_id": "999",
     "filename": "app.css",
+    "token": "segreto",
+    "deadline_id": "1",
+    "row_id": "1",
 }
 
 

@@ -35,14 +35,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from workflow import cli, models  # noqa: F401
-    from workflow.web import access, admin, api, audit, auth, errors, procedures, security
+    from workflow.web import (
+        access,
+        admin,
+        api,
+        api_deadlines,
+        audit,
+        auth,
+        deadlines,
+        errors,
+        procedures,
+        security,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(procedures.bp)
+    app.register_blueprint(deadlines.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(admin.bp)
     csrf.exempt(api.bp)  # token-authenticated, never reads the session cookie
+    app.register_blueprint(api_deadlines.bp)
+    csrf.exempt(api_deadlines.bp)
     errors.register(app)
     security.register(app)
     access.register(app)

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from workflow.roles import ROLE_CODES
-from workflow.services import audit, demo, history, integrity, users
+from workflow.services import audit, demo, history, integrity, mail, reminders, users
 from workflow.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Utenti, ruoli e token API.")
@@ -124,7 +124,62 @@ def audit_export(fmt: str, first: int | None, last: int | None) -> None:
         click.echo(line, nl=False)
 
 
+reminders_cli = AppGroup("reminders", help="Promemoria delle scadenze.")
+mail_cli = AppGroup("mail", help="Posta in uscita e indirizzi degli utenti.")
+
+
+@reminders_cli.command("scan")
+def reminders_scan() -> None:
+    """Queue the reminders that have come due (what the scheduler does every minute)."""
+    report = reminders.scan(clock=_clock())
+    click.echo(f"Scadenze esaminate: {report.deadlines}; e-mail in coda: {report.written}.")
+
+
+@reminders_cli.command("digest")
+def reminders_digest() -> None:
+    """Queue today's digest for every subscribed user (at most once a day each)."""
+    click.echo(f"Riepiloghi in coda: {reminders.digest(clock=_clock())}.")
+
+
+@mail_cli.command("send")
+def mail_send() -> None:
+    """Deliver the outbox rows that are due (what the scheduler does every 30 seconds)."""
+    report = mail.deliver_due(clock=_clock())
+    click.echo(
+        f"Inviate: {report.sent}; da ritentare: {report.retried}; non recapitate: {report.failed}."
+    )
+
+
+@mail_cli.command("address")
+@click.argument("username")
+@click.argument("email")
+def mail_address(username: str, email: str) -> None:
+    """Set USERNAME's e-mail address (an empty string removes it)."""
+    try:
+        user = users.find_user(username)
+        mail.update_settings(user.id, actor=user, clock=_clock(), email=email)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"{username}: {email or '(nessun indirizzo)'}")
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduler (reminders, mail, daily digest) in this process until stopped."""
+    from workflow import scheduler
+
+    sched = scheduler.configure(current_app._get_current_object())
+    click.echo("Scheduler avviato (Europe/Rome). Ctrl-C per fermarlo.")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler fermato.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(scheduler_command)

@@ -28,6 +28,38 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
         # The bare endpoint used by bench/advance.py as its baseline: off unless asked for.
         "BENCH_ENDPOINTS": os.environ.get("WORKFLOW_BENCH_ENDPOINTS", "0") == "1",
+        **mail_and_reminders(),
+    }
+
+
+def mail_and_reminders() -> dict[str, Any]:
+    """Reminders, the outbox sender and SMTP. On a laptop mail goes to the console."""
+    env = os.environ.get
+    return {
+        # Links in e-mails and calendar feeds point here (the address users reach the app at).
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "REMINDER_DAYS_BEFORE": env("REMINDER_DAYS_BEFORE", "7,2"),  # working days before
+        "REMINDER_SEND_AT": env("REMINDER_SEND_AT", "08:00"),  # Europe/Rome
+        "REMINDER_OVERDUE_EVERY": int(env("REMINDER_OVERDUE_EVERY", "2")),  # working days
+        # From the n-th overdue reminder on, the Direzione Generale receives a copy.
+        "REMINDER_ESCALATE_AFTER": int(env("REMINDER_ESCALATE_AFTER", "1")),
+        "DIGEST_AT": env("DIGEST_AT", "07:30"),  # Europe/Rome
+        "DIGEST_HORIZON_DAYS": int(env("DIGEST_HORIZON_DAYS", "10")),  # working days ahead
+        "MAIL_BACKEND": env("MAIL_BACKEND", "console"),  # console | smtp
+        "MAIL_FROM": env("MAIL_FROM", "Procedimenti CMM <procedimenti@localhost>"),
+        "MAIL_SMTP_HOST": env("MAIL_SMTP_HOST", "localhost"),
+        "MAIL_SMTP_PORT": int(env("MAIL_SMTP_PORT", "25")),
+        "MAIL_SMTP_SECURITY": env("MAIL_SMTP_SECURITY", "none"),  # none | starttls | ssl
+        "MAIL_SMTP_USERNAME": env("MAIL_SMTP_USERNAME", ""),
+        "MAIL_SMTP_PASSWORD": env("MAIL_SMTP_PASSWORD", ""),
+        "MAIL_SMTP_TIMEOUT": float(env("MAIL_SMTP_TIMEOUT", "30")),
+        "MAIL_MAX_ATTEMPTS": int(env("MAIL_MAX_ATTEMPTS", "8")),
+        "MAIL_BACKOFF_BASE": float(env("MAIL_BACKOFF_BASE", "60")),  # seconds
+        "MAIL_BACKOFF_CAP": float(env("MAIL_BACKOFF_CAP", "3600")),  # seconds
+        # A sender that dies mid-send leaves its rows claimed this long, then another retries.
+        "MAIL_CLAIM_SECONDS": int(env("MAIL_CLAIM_SECONDS", "300")),
+        "SCHEDULER_SCAN_SECONDS": int(env("SCHEDULER_SCAN_SECONDS", "60")),
+        "SCHEDULER_SEND_SECONDS": int(env("SCHEDULER_SEND_SECONDS", "30")),
     }
 
 

@@ -15,7 +15,7 @@ from workflow.roles import ADMIN, DIREZIONE_GENERALE, ROLE_CODES, SEGRETARIO_GEN
 
 PUBLIC: tuple[str, ...] = ()  # no role needed, no login: the Albo, the public checkpoint
 STAFF: tuple[str, ...] = ROLE_CODES  # any signed-in user, whatever the role
-API_BLUEPRINTS = ("api", "bench")
+API_BLUEPRINTS = ("api", "api_deadlines", "bench")
 
 # Operations of the services that are not events of a machine.
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -25,6 +25,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "audit.read": (SEGRETARIO_GENERALE, ADMIN),
     "audit.checkpoint": (SEGRETARIO_GENERALE,),
     "users.manage": (ADMIN,),
+    "deadlines.manage": (DIREZIONE_GENERALE, ADMIN),
+    "mail.outbox": (ADMIN,),
     "account.self": STAFF,
 }
 
@@ -71,6 +73,22 @@ ROUTES: dict[str, Route] = {
     "api.fire_event": Route(STAFF, "un passaggio del procedimento"),
     "api.plan": Route(OPERATIONS["procedure.plan"], "pianificare le scadenze"),
     "bench.bare": Route(STAFF, "l'endpoint di misura"),
+    "deadlines.index": Route(STAFF, "l'elenco delle scadenze"),
+    "deadlines.show": Route(STAFF, "la scheda della scadenza"),
+    "deadlines.create": Route(OPERATIONS["deadlines.manage"], "registrare una scadenza"),
+    "deadlines.settle": Route(OPERATIONS["deadlines.manage"], "chiudere una scadenza"),
+    "deadlines.outbox": Route(OPERATIONS["mail.outbox"], "la coda di posta"),
+    "deadlines.requeue": Route(OPERATIONS["mail.outbox"], "rimettere in coda un messaggio"),
+    "deadlines.settings": Route(STAFF, "le proprie notifiche"),
+    # Secret-URL and signed-link routes: the token in the address is the credential.
+    "deadlines.unsubscribe": Route(PUBLIC, "la disiscrizione dal riepilogo"),
+    "deadlines.user_feed": Route(PUBLIC, "il calendario personale"),
+    "deadlines.procedure_feed": Route(PUBLIC, "il calendario del procedimento"),
+    "api_deadlines.list_deadlines": Route(STAFF, "l'elenco delle scadenze"),
+    "api_deadlines.procedure_deadlines": Route(STAFF, "le scadenze del procedimento"),
+    "api_deadlines.show": Route(STAFF, "la scheda della scadenza"),
+    "api_deadlines.create": Route(OPERATIONS["deadlines.manage"], "registrare una scadenza"),
+    "api_deadlines.settle": Route(OPERATIONS["deadlines.manage"], "chiudere una scadenza"),
 }
 
 # Routes that fire machine events let any staff member in: the event's own roles decide, in the

@@ -2,6 +2,8 @@
 
 from workflow.models.audit import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
 from workflow.models.bench import BenchRow
+from workflow.models.deadlines import Deadline, DeadlineAssignee
+from workflow.models.mail import MailSettings, OutboxMessage
 from workflow.models.procedures import Milestone, Procedure, ProcedureStep
 from workflow.models.users import ApiToken, LoginAttempt, User, UserRole
 
@@ -13,7 +15,11 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "BenchRow",
+    "Deadline",
+    "DeadlineAssignee",
+    "MailSettings",
     "Milestone",
+    "OutboxMessage",
     "Procedure",
     "ProcedureStep",
     "User",

@@ -27,7 +27,7 @@ from workflow.roles import (
     SEGRETARIO_GENERALE,
     SINDACO,
 )
-from workflow.services import procedures, users
+from workflow.services import mail, procedures, users
 
 ILLUSTRATIVE = "Dato dimostrativo: non tratto dal seed."
 
@@ -139,6 +139,10 @@ def load(*, clock: Clock) -> Report:
         if db.session.scalar(select(User.id).where(User.username == username)) is None:
             users.create_user(username, full_name, password, [role], actor=None, clock=clock)
             report.lines.append(f"utente {username} creato")
+        user = users.find_user(username)
+        if not mail.address_of(user):
+            # example.org is reserved (RFC 2606): demo mail can never reach a real mailbox.
+            mail.update_settings(user.id, actor=user, clock=clock, email=f"{username}@example.org")
     direzione = users.find_user("direzione")
     for script in (PSTTM_2022, PSTTM_2025):
         report.lines.append(_replay(script, direzione, clock))

@@ -25,7 +25,7 @@ from workflow.machines.definition import (
 )
 from workflow.models import Milestone, Procedure, ProcedureStep, User
 from workflow.rights import OPERATIONS
-from workflow.services import audit, stepdata
+from workflow.services import audit, deadlines, stepdata
 from workflow.services.access import acting_role
 from workflow.services.errors import (
     Conflict,
@@ -141,6 +141,7 @@ def open_procedure(
         },
         clock=clock,
     )
+    deadlines.sync_procedure(procedure, clock=clock)
     return procedure
 
 
@@ -220,6 +221,9 @@ def advance(
         clock=clock,
     )
     db.session.flush()
+    db.session.expire(procedure, ["steps"])  # the new step was added by id, not to the list
+    # The step may meet a deadline: it stops reminding in this same commit.
+    deadlines.sync_procedure(procedure, clock=clock)
     return procedure
 
 
@@ -261,6 +265,7 @@ def plan_milestones(
         clock=clock,
     )
     db.session.flush()
+    deadlines.sync_procedure(procedure, clock=clock)
     return procedure
 
 

@@ -1,0 +1,327 @@
+"""The outbox sender against a real SMTP server on loopback: retries with backoff, exactly one
+delivery when the server comes back, permanent failures kept visible, nothing after a met
+deadline."""
+
+from __future__ import annotations
+
+import ssl
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.smtp import SmtpServer
+from tests.threads import at_once
+from workflow.clock import ROME
+from workflow.extensions import db
+from workflow.models import OutboxMessage
+from workflow.services import deadlines, mail, reminders
+from workflow.services.errors import NotAllowed
+
+RETRY = mail.Retry(max_attempts=4, base_seconds=60, cap_seconds=600, lease_seconds=300)
+
+
+@pytest.fixture
+def queued(clock, direzione, with_address):
+    """One reminder in the outbox: a deadline due in two working days, scanned."""
+    with_address(direzione)
+    deadline = deadlines.create_deadline(
+        title="Relata di pubblicazione n. 1084/2025",
+        due_date=date(2025, 7, 3),
+        kind="relata",
+        actor=direzione,
+        clock=clock,
+    )
+    clock.instant += timedelta(days=2)  # 03/07 10:00 Rome: the "due" reminder
+    assert reminders.scan(clock=clock).written == 1
+    return deadline
+
+
+def rows() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_reminder_is_delivered_over_smtp_with_text_html_and_the_servers_answer(
+    clock, queued, smtp_server
+) -> None:
+    report = mail.deliver_due(clock=clock, retry=RETRY)
+    assert report.sent == 1
+    [message] = smtp_server.messages
+    assert message["To"] == "direzione@example.org"
+    assert message["Subject"].startswith("[Scadenza] Relata di pubblicazione n. 1084/2025")
+    assert message.get_content_type() == "multipart/alternative"
+    plain, html = message.get_payload()
+    assert "scade oggi" in plain.get_payload(decode=True).decode()
+    assert "<a href=" in html.get_payload(decode=True).decode()
+    [row] = rows()
+    assert row.status == "sent" and row.smtp_response.startswith("250")
+    assert "queued as TEST1" in row.smtp_response
+    assert message["Message-ID"] == row.message_id
+    assert message["List-Unsubscribe"].startswith("<http")
+
+
+def test_smtp_down_retries_with_backoff_then_delivers_exactly_once(
+    clock, queued, smtp_server
+) -> None:
+    smtp_server.stop()
+    report = mail.deliver_due(clock=clock, retry=RETRY, jitter=lambda: 1.0)
+    assert (report.sent, report.retried) == (0, 1)
+    [row] = rows()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at.replace(tzinfo=None) == (
+        clock.now() + timedelta(seconds=60)
+    ).replace(tzinfo=None)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0  # not due yet: no hammering
+    clock.instant += timedelta(seconds=60)
+    mail.deliver_due(clock=clock, retry=RETRY, jitter=lambda: 1.0)
+    [row] = rows()
+    assert row.attempts == 2
+    assert row.next_attempt_at.replace(tzinfo=None) == (
+        clock.now() + timedelta(seconds=120)
+    ).replace(tzinfo=None)  # doubled
+    smtp_server.start()
+    clock.instant += timedelta(seconds=120)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    clock.instant += timedelta(hours=5)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0
+    assert len(smtp_server.messages) == 1
+    assert rows()[0].status == "sent"
+
+
+def test_backoff_is_capped_and_jittered() -> None:
+    assert RETRY.delay(1, lambda: 0.0) == timedelta(seconds=30)
+    assert RETRY.delay(3, lambda: 1.0) == timedelta(seconds=240)
+    assert RETRY.delay(20, lambda: 1.0) == timedelta(seconds=600)
+
+
+def test_4xx_reply_is_retried_5xx_is_permanent_and_visible(clock, queued, smtp_server) -> None:
+    smtp_server.recorder.reply = "451 4.3.0 Temporary local problem"
+    assert mail.deliver_due(clock=clock, retry=RETRY).retried == 1
+    assert rows()[0].last_error.startswith("451")
+    smtp_server.recorder.reply = "550 5.1.1 Mailbox unavailable"
+    clock.instant += timedelta(hours=1)
+    assert mail.deliver_due(clock=clock, retry=RETRY).failed == 1
+    [row] = rows()
+    assert (row.status, row.attempts) == ("failed", 2)
+    assert "550" in row.last_error
+    assert row in mail.recent("failed")
+    clock.instant += timedelta(days=1)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0  # failed is not retried by itself
+    assert smtp_server.messages == []
+
+
+def test_gives_up_after_the_configured_attempts(clock, queued, smtp_server) -> None:
+    smtp_server.stop()
+    for _ in range(RETRY.max_attempts):
+        mail.deliver_due(clock=clock, retry=RETRY)
+        clock.instant += timedelta(seconds=RETRY.cap_seconds)
+    [row] = rows()
+    assert (row.status, row.attempts) == ("failed", RETRY.max_attempts)
+    assert "Connessione" in row.last_error
+
+
+def test_admin_requeues_a_failed_message_and_it_is_delivered(
+    clock, queued, smtp_server, make_user
+) -> None:
+    smtp_server.recorder.reply = "554 5.7.1 Relay denied"
+    mail.deliver_due(clock=clock, retry=RETRY)
+    [row] = rows()
+    with pytest.raises(NotAllowed):
+        mail.requeue(row.id, actor=make_user("dirigente"), clock=clock)
+    mail.requeue(row.id, actor=make_user("admin"), clock=clock)
+    smtp_server.recorder.reply = None
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_met_deadline_cancels_its_queued_reminder(clock, queued, direzione, smtp_server) -> None:
+    deadlines.settle(queued.id, "met", actor=direzione, clock=clock)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0
+    assert smtp_server.messages == []
+    assert rows()[0].status == "cancelled"
+    clock.instant += timedelta(days=10)
+    assert reminders.scan(clock=clock).written == 0
+
+
+def test_sender_that_died_mid_send_is_replaced_after_its_lease_with_the_same_message_id(
+    clock, queued, smtp_server
+) -> None:
+    [claimed] = mail.claim(clock=clock, lease_seconds=RETRY.lease_seconds)  # then it "dies"
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0  # still leased to the dead one
+    clock.instant += timedelta(seconds=RETRY.lease_seconds)
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    assert smtp_server.messages[0]["Message-ID"] == rows()[0].message_id
+    # The id is derived from the outbox key: a re-send after a lost "250" carries the same one.
+    digest_part = mail.message_id_for(rows()[0].key, "x@example.org").split("@")[0]
+    assert rows()[0].message_id.startswith(digest_part + "@")
+
+
+def test_two_senders_at_once_deliver_each_message_once(
+    app, clock, direzione, make_user, with_address, smtp_server
+) -> None:
+    users = [with_address(make_user("dirigente")) for _ in range(6)]
+    deadlines.create_deadline(
+        title="Parere",
+        due_date=date(2025, 7, 3),
+        responsible_role="dirigente",
+        assignee_ids=[u.id for u in users],
+        actor=direzione,
+        clock=clock,
+    )
+    clock.instant += timedelta(days=2)
+    assert reminders.scan(clock=clock).written == 6
+    addresses = sorted(f"{u.username}@example.org" for u in users)
+    errors = at_once(app, lambda: mail.deliver_due(clock=clock, retry=RETRY), 3)
+    assert errors == []
+    assert sorted(m["To"] for m in smtp_server.messages) == addresses
+    assert {r.status for r in rows()} == {"sent"}
+
+
+def test_user_without_address_gives_a_visible_failed_row_not_a_lost_one(clock, direzione) -> None:
+    deadlines.create_deadline(
+        title="Senza indirizzo", due_date=date(2025, 7, 3), actor=direzione, clock=clock
+    )
+    clock.instant += timedelta(days=2)
+    reminders.scan(clock=clock)
+    [row] = rows()
+    assert row.status == "failed"
+    assert "indirizzo" in row.last_error
+
+
+def test_console_backend_prints_the_message(clock, queued, capsys) -> None:
+    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    out = capsys.readouterr().out
+    assert "A: direzione@example.org" in out and "Relata di pubblicazione" in out
+    assert rows()[0].smtp_response == "250 console"
+
+
+@pytest.fixture
+def tls_ca():
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    return server_context, client_context
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_delivers_over_starttls_or_implicit_tls_with_auth(clock, queued, tls_ca, security) -> None:
+    server_context, client_context = tls_ca
+    server = SmtpServer(
+        tls_context=server_context,
+        implicit_tls=security == "ssl",
+        credentials=("procedimenti", "segreta"),
+    )
+    server.start()
+    try:
+        transport = mail.SmtpTransport(
+            host="127.0.0.1",
+            port=server.port,
+            security=security,
+            username="procedimenti",
+            password="segreta",
+            timeout=5,
+            tls_context=client_context,
+        )
+        assert mail.deliver_due(clock=clock, retry=RETRY, transport=transport).sent == 1
+        assert len(server.messages) == 1
+    finally:
+        server.stop()
+
+
+def test_wrong_smtp_password_is_a_permanent_failure(clock, queued, tls_ca) -> None:
+    server_context, client_context = tls_ca
+    server = SmtpServer(tls_context=server_context, credentials=("procedimenti", "segreta"))
+    server.start()
+    try:
+        transport = mail.SmtpTransport(
+            host="127.0.0.1",
+            port=server.port,
+            security="starttls",
+            username="procedimenti",
+            password="sbagliata",
+            timeout=5,
+            tls_context=client_context,
+        )
+        report = mail.deliver_due(clock=clock, retry=RETRY, transport=transport)
+        assert rows()[0].last_error.startswith("535"), rows()[0].last_error
+        assert report.failed == 1
+        assert server.messages == []
+    finally:
+        server.stop()
+
+
+def run_hourly(clock, smtp_server, until) -> list[str]:
+    """Scan and send every hour up to `until`; when (Rome time) each message reached the server."""
+    arrivals = []
+    while clock.instant <= until:
+        reminders.scan(clock=clock)
+        before = len(smtp_server.messages)
+        mail.deliver_due(clock=clock, retry=RETRY)
+        rome_now = clock.instant.astimezone(ROME).strftime("%a %d/%m %H:%M")
+        arrivals += [rome_now] * (len(smtp_server.messages) - before)
+        clock.instant += timedelta(hours=1)
+    return arrivals
+
+
+@pytest.mark.parametrize(
+    ("created", "due", "until", "expected"),
+    [
+        pytest.param(
+            datetime(2025, 3, 18, 7, 0, tzinfo=UTC),
+            date(2025, 3, 31),  # Monday after the switch to summer time (30/03)
+            datetime(2025, 4, 3, 12, 0, tzinfo=UTC),
+            [
+                "Thu 20/03 08:00",
+                "Thu 27/03 08:00",
+                "Mon 31/03 08:00",
+                "Tue 01/04 08:00",
+                "Thu 03/04 08:00",
+            ],
+            id="dst-spring",
+        ),
+        pytest.param(
+            datetime(2025, 10, 14, 7, 0, tzinfo=UTC),
+            date(2025, 10, 27),  # Monday after the return to winter time (26/10)
+            datetime(2025, 10, 29, 12, 0, tzinfo=UTC),
+            ["Thu 16/10 08:00", "Thu 23/10 08:00", "Mon 27/10 08:00", "Tue 28/10 08:00"],
+            id="dst-autumn",
+        ),
+        pytest.param(
+            datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
+            date(2026, 12, 9),  # after Sant'Ambrogio (Mon 7) and the Immacolata (Tue 8)
+            datetime(2026, 12, 14, 12, 0, tzinfo=UTC),
+            [
+                "Thu 26/11 08:00",
+                "Thu 03/12 08:00",
+                "Wed 09/12 08:00",
+                "Thu 10/12 08:00",
+                "Mon 14/12 08:00",
+            ],
+            id="sant-ambrogio",
+        ),
+        pytest.param(
+            datetime(2025, 4, 10, 7, 0, tzinfo=UTC),
+            date(2025, 4, 24),  # Easter Monday 21/04 and Liberation Day 25/04 around it
+            datetime(2025, 4, 30, 12, 0, tzinfo=UTC),
+            [
+                "Mon 14/04 08:00",
+                "Tue 22/04 08:00",
+                "Thu 24/04 08:00",
+                "Mon 28/04 08:00",
+                "Wed 30/04 08:00",
+            ],
+            id="easter-and-25-april",
+        ),
+    ],
+)
+def test_reminders_reach_the_server_at_08_00_rome_on_working_days(
+    clock, direzione, with_address, smtp_server, created, due, until, expected
+) -> None:
+    clock.instant = created
+    with_address(direzione)
+    deadlines.create_deadline(title="Prova", due_date=due, actor=direzione, clock=clock)
+    assert run_hourly(clock, smtp_server, until) == expected

@@ -1,0 +1,103 @@
+"""APScheduler wiring: three jobs that call services, nothing else. Runs in its own process
+(`flask --app wsgi scheduler`), never inside web workers or the reloader.
+
+Jobs live in a persistent SQLAlchemy job store under fixed ids (added with replace_existing, so a
+restart never duplicates them). Missed runs are not skipped: `misfire_grace_time=None` runs a late
+job however late, `coalesce` makes many missed runs one. The real catch-up is in the services: the
+scan picks up every reminder due up to now and the digest is keyed per user and day, so the start-up
+run below can only do work that is owed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from workflow.clock import ROME
+from workflow.extensions import db
+from workflow.models.mail import scheduler_jobs
+from workflow.reminder_policy import clock_time
+from workflow.services import mail, reminders
+
+log = logging.getLogger(__name__)
+
+SCAN_JOB = "reminders-scan"
+SEND_JOB = "mail-send"
+DIGEST_JOB = "reminders-digest"
+
+_app: Flask | None = None  # set by configure(); the job functions below run inside its context
+
+
+def scan_job() -> None:
+    with _app.app_context():
+        report = reminders.scan(clock=_app.config["CLOCK"])
+        if report.deadlines:
+            log.info("promemoria: %s scadenze, %s e-mail in coda", report.deadlines, report.written)
+
+
+def send_job() -> None:
+    with _app.app_context():
+        report = mail.deliver_due(clock=_app.config["CLOCK"])
+        if report.sent or report.retried or report.failed:
+            log.info("posta: %s", report)
+
+
+def digest_job() -> None:
+    with _app.app_context():
+        written = reminders.digest(clock=_app.config["CLOCK"])
+        log.info("riepilogo giornaliero: %s e-mail in coda", written)
+
+
+def configure(app: Flask, scheduler: BaseScheduler | None = None) -> BaseScheduler:
+    """Build the scheduler with its job store and the three jobs (not started)."""
+    global _app
+    _app = app
+    config = app.config
+    with app.app_context():
+        engine = db.engine
+    scheduler = scheduler or BlockingScheduler()
+    scheduler.configure(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=scheduler_jobs.name)},
+        timezone=ROME,
+        job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+    )
+    # APScheduler runs on the system clock, so its first run times must too (not the app's clock,
+    # which a test may have frozen years away: the scheduler would then replay every missed run).
+    now = datetime.now(ROME)
+    digest_at = clock_time(config["DIGEST_AT"])
+    common = {"replace_existing": True}
+    scheduler.add_job(
+        "workflow.scheduler:scan_job",
+        IntervalTrigger(seconds=config["SCHEDULER_SCAN_SECONDS"], timezone=ROME),
+        id=SCAN_JOB,
+        name="Promemoria delle scadenze",
+        next_run_time=now,  # catch up at once after downtime
+        **common,
+    )
+    scheduler.add_job(
+        "workflow.scheduler:send_job",
+        IntervalTrigger(seconds=config["SCHEDULER_SEND_SECONDS"], timezone=ROME),
+        id=SEND_JOB,
+        name="Invio della posta in uscita",
+        next_run_time=now,
+        **common,
+    )
+    digest_kwargs = {}
+    if now.time() >= digest_at:  # today's digest may be owed; the service writes it at most once
+        digest_kwargs["next_run_time"] = now
+    scheduler.add_job(
+        "workflow.scheduler:digest_job",
+        CronTrigger(hour=digest_at.hour, minute=digest_at.minute, timezone=ROME),
+        id=DIGEST_JOB,
+        name="Riepilogo giornaliero",
+        **digest_kwargs,
+        **common,
+    )
+    return scheduler
