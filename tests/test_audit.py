@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -324,3 +324,12 @@ def test_public_checkpoint_needs_no_login(client, chain, clock) -> None:
     audit.checkpoint_now(actor=None, role=audit.SYSTEM_ROLE, clock=clock)
     body = client.get("/registro/checkpoint").get_json()["checkpoint"]
     assert body["seq"] == chain and len(body["hash"]) == 64
+
+
+def test_daily_checkpoint_is_published_once_a_day(app, chain, clock) -> None:
+    first = audit.publish_daily_checkpoint(clock=clock)
+    assert first is not None and first.seq == chain
+    assert audit.publish_daily_checkpoint(clock=clock) is None  # restart, catch-up, 2nd scheduler
+    clock.instant += timedelta(days=1)
+    assert audit.publish_daily_checkpoint(clock=clock).seq == chain + 1
+    assert integrity.verify_chain().ok

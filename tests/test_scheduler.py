@@ -26,7 +26,12 @@ def test_jobs_are_stored_under_fixed_ids_and_a_restart_does_not_duplicate_them(a
         sched = start_paused(app)
         sched.shutdown(wait=False)
     ids = set(db.session.scalars(select(scheduler_jobs.c.id)))
-    assert ids == {scheduler.SCAN_JOB, scheduler.SEND_JOB, scheduler.DIGEST_JOB}
+    assert ids == {
+        scheduler.SCAN_JOB,
+        scheduler.SEND_JOB,
+        scheduler.DIGEST_JOB,
+        scheduler.CHECKPOINT_JOB,
+    }
 
 
 def test_jobs_run_late_rather_than_never_in_europe_rome(app) -> None:

@@ -1,4 +1,4 @@
-"""APScheduler wiring: three jobs that call services, nothing else. Runs in its own process
+"""APScheduler wiring: four jobs that call services, nothing else. Runs in its own process
 (`flask --app wsgi scheduler`), never inside web workers or the reloader.
 
 Jobs live in a persistent SQLAlchemy job store under fixed ids (added with replace_existing, so a
@@ -24,13 +24,14 @@ from workflow.clock import ROME
 from workflow.extensions import db
 from workflow.models.mail import scheduler_jobs
 from workflow.reminder_policy import clock_time
-from workflow.services import mail, reminders
+from workflow.services import audit, mail, reminders
 
 log = logging.getLogger(__name__)
 
 SCAN_JOB = "reminders-scan"
 SEND_JOB = "mail-send"
 DIGEST_JOB = "reminders-digest"
+CHECKPOINT_JOB = "audit-checkpoint"
 
 _app: Flask | None = None  # set by configure(); the job functions below run inside its context
 
@@ -55,8 +56,15 @@ def digest_job() -> None:
         log.info("riepilogo giornaliero: %s e-mail in coda", written)
 
 
+def checkpoint_job() -> None:
+    with _app.app_context():
+        published = audit.publish_daily_checkpoint(clock=_app.config["CLOCK"])
+        if published is not None:
+            log.info("checkpoint del registro di audit: evento %s", published.seq)
+
+
 def configure(app: Flask, scheduler: BaseScheduler | None = None) -> BaseScheduler:
-    """Build the scheduler with its job store and the three jobs (not started)."""
+    """Build the scheduler with its job store and its jobs (not started)."""
     global _app
     _app = app
     config = app.config
@@ -98,6 +106,16 @@ def configure(app: Flask, scheduler: BaseScheduler | None = None) -> BaseSchedul
         id=DIGEST_JOB,
         name="Riepilogo giornaliero",
         **digest_kwargs,
+        **common,
+    )
+    # The chain head is published once a day (and at start-up if today's is missing): a head that
+    # anyone may have noted is what reveals a truncated or recomputed chain.
+    scheduler.add_job(
+        "workflow.scheduler:checkpoint_job",
+        CronTrigger(hour=23, minute=50, timezone=ROME),
+        id=CHECKPOINT_JOB,
+        name="Checkpoint giornaliero del registro di audit",
+        next_run_time=now,
         **common,
     )
     return scheduler

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflow.clock import Clock, as_utc
+from workflow.clock import ROME, Clock, as_utc, rome_today
 from workflow.extensions import db
 from workflow.models import AuditCheckpoint, AuditEvent, AuditHead, User
 from workflow.services.transaction import operation
@@ -147,6 +147,20 @@ def publish_checkpoint(*, actor: User | None, role: str, clock: Clock) -> AuditC
 
 
 checkpoint_now = operation(publish_checkpoint)
+
+
+@operation
+def publish_daily_checkpoint(*, clock: Clock) -> AuditCheckpoint | None:
+    """The scheduler's daily checkpoint: at most one a day (Europe/Rome), none if one exists.
+
+    Idempotent, so a restart, a catch-up run or a second scheduler publishes nothing twice.
+    """
+    latest = latest_checkpoint()
+    if latest is not None and as_utc(latest.created_at).astimezone(ROME).date() == rome_today(
+        clock
+    ):
+        return None
+    return publish_checkpoint(actor=None, role=SYSTEM_ROLE, clock=clock)
 
 
 def latest_checkpoint() -> AuditCheckpoint | None:

@@ -67,6 +67,27 @@ PHRASES: dict[str, Phrase] = {
         f"ha creato l'utente {p.get('username')} ({', '.join(p.get('roles', []))})"
     ),
     "token.issued": lambda p: f"ha emesso un token API per {p.get('username')}",
+    "user.roles_changed": lambda p: (
+        f"ha cambiato i ruoli di {p.get('username')} "
+        f"da {', '.join(p.get('before', []))} a {', '.join(p.get('after', []))}"
+    ),
+    "user.enabled": lambda p: f"ha abilitato l'utente {p.get('username')}",
+    "user.disabled": lambda p: f"ha disabilitato l'utente {p.get('username')}",
+    "user.logged_out_everywhere": lambda p: "è uscito da tutte le sessioni",
+    "login.succeeded": lambda p: f"ha effettuato l'accesso (da {p.get('address')})",
+    "login.failed": lambda p: (
+        f"tentativo di accesso non riuscito come «{p.get('username')}» (da {p.get('address')})"
+    ),
+    "token.used": lambda p: f"ha usato un token API ({p.get('username')})",
+    "token.revoked": lambda p: f"ha revocato un token API di {p.get('username')}",
+    "deadline.created": lambda p: (
+        f"ha registrato la scadenza «{p.get('title')}» per il "
+        f"{format_date(parse_date(p['due_date'], 'scadenza'))}"
+    ),
+    "mail.requeued": lambda p: "ha rimesso in coda un messaggio di posta",
+    "mail.settings": lambda p: "ha aggiornato le proprie impostazioni di notifica",
+    "mail.digest_unsubscribed": lambda p: "si è disiscritto dal riepilogo giornaliero",
+    "reminders.scanned": lambda p: "ha messo in coda i promemoria delle scadenze",
     "audit.checkpoint": lambda p: (
         f"ha pubblicato il checkpoint della catena (evento {p.get('seq')}, "
         f"impronta {str(p.get('hash', ''))[:16]}…)"
