@@ -32,6 +32,7 @@ run: install
 
 # The whole suite (set TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL).
 test: install-test browser
-	$(BIN)/ruff check workflow tests bench wsgi.py
-	$(BIN)/ruff format --check workflow tests bench wsgi.py
+	$(BIN)/ruff check workflow tests bench scripts wsgi.py
+	$(BIN)/ruff format --check workflow tests bench scripts wsgi.py
+	$(BIN)/bandit -q -r workflow
 	$(BIN)/python -m pytest -q

@@ -169,3 +169,9 @@ def test_openapi_is_generated_from_the_code_and_documents_errors(client) -> None
         v["title"] for v in fire["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
     }
     assert "psttm.adotta" in titles
+
+
+def test_an_id_beyond_the_database_integer_is_404_not_500(client, direzione, token_for) -> None:
+    """Found by the schemathesis run on PostgreSQL: 90748577062 overflowed the integer column."""
+    response = client.get("/api/v1/procedures/90748577062", headers=token_for(direzione))
+    assert response.status_code == 404

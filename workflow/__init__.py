@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from workflow import database  # noqa: F401  (registers the SQLite engine events)
 from workflow.clock import SystemClock, format_date, format_instant
@@ -13,6 +14,13 @@ from workflow.config import from_environment
 from workflow.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+MAX_ID = 2**31 - 1
+
+
+class DatabaseId(IntegerConverter):
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -27,6 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config.setdefault("CLOCK", SystemClock())
+    # Ids in URLs fit the database's integer columns: a larger one is simply not found (404),
+    # never an overflow error from PostgreSQL.
+    app.url_map.converters["int"] = DatabaseId
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

@@ -56,7 +56,9 @@ def event_body() -> dict[str, Any]:
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
-        schema: dict[str, Any] = {"type": "integer"} if converter == "int" else {"type": "string"}
+        schema: dict[str, Any] = {"type": "string"}
+        if converter == "int":
+            schema = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
         if name == "event":
             events = sorted({s.event for d in DEFINITIONS.values() for s in d.steps})
             schema = {"type": "string", "enum": events}
