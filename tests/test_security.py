@@ -137,3 +137,36 @@ def test_no_inline_script_or_style_in_pages(client, direzione) -> None:
 def test_password_checks_use_a_current_hash(direzione) -> None:
     assert direzione.password_hash.startswith("scrypt:")
     assert users.authenticate("direzione", PASSWORD) is not None
+
+
+def test_delegation_is_honoured_only_within_its_dates(app, make_user, direzione, clock) -> None:
+    """Decreto R.G. 148/2023: the Vice Sindaco acts as Sindaco by delega, within its dates."""
+    from datetime import date
+
+    from tests.factories import open_psttm
+    from workflow.services import procedures
+    from workflow.services.errors import NotAllowed
+
+    vice = make_user("dirigente", username="vassallo")
+    procedure = open_psttm(direzione, clock)
+    users.delegate(
+        "vassallo",
+        "sindaco",
+        "Decreto R.G. 148/2023",
+        date(2025, 6, 1),
+        date(2025, 6, 30),
+        actor=None,
+        clock=clock,
+    )
+    data = {"numero": "264/2024", "data": "2024-10-22"}
+    with pytest.raises(NotAllowed):  # 01/07/2025: the delega ended the day before
+        procedures.advance(
+            procedure.id, "avvia", expected_version=1, data=data, actor=vice, clock=clock
+        )
+    clock.instant -= timedelta(days=1)  # 30/06/2025, last day of the delega
+    assert [s.event for s in procedures.allowed_events(procedure, vice, clock)] == ["avvia"]
+    done = procedures.advance(
+        procedure.id, "avvia", expected_version=1, data=data, actor=vice, clock=clock
+    )
+    assert done.steps[-1].recorded_role == "sindaco"
+    assert "delegation.created" in actions()

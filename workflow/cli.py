@@ -52,6 +52,29 @@ def create_user(username: str, full_name: str, roles: tuple[str, ...], password:
     click.echo(f"Creato {user.username} {','.join(sorted(user.role_codes))}")
 
 
+@users_cli.command("delegate")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLE_CODES))
+@click.option("--act", required=True, help='L\'atto di delega, es. "Decreto R.G. 148/2023".')
+@click.option("--from", "valid_from", required=True, type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]))
+@click.option("--to", "valid_to", default=None, type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]))
+def delegate(username: str, role: str, act: str, valid_from, valid_to) -> None:
+    """Record a delegation of ROLE to USERNAME, honoured only from --from to --to."""
+    try:
+        users.delegate(
+            username,
+            role,
+            act,
+            valid_from.date(),
+            valid_to.date() if valid_to else None,
+            actor=None,
+            clock=_clock(),
+        )
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"Delega registrata: {username} {role} ({act})")
+
+
 @users_cli.command("token")
 @click.argument("username")
 def token(username: str) -> None:

@@ -5,7 +5,7 @@ from workflow.models.bench import BenchRow
 from workflow.models.deadlines import Deadline, DeadlineAssignee
 from workflow.models.mail import MailSettings, OutboxMessage
 from workflow.models.procedures import Milestone, Procedure, ProcedureStep
-from workflow.models.users import ApiToken, LoginAttempt, User, UserRole
+from workflow.models.users import ApiToken, Delegation, LoginAttempt, User, UserRole
 
 __all__ = [
     "GENESIS_HASH",
@@ -15,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "BenchRow",
+    "Delegation",
     "Deadline",
     "DeadlineAssignee",
     "MailSettings",

@@ -82,3 +82,32 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     succeeded: Mapped[bool]
+
+
+class Delegation(db.Model):
+    """A role held by delegation (e.g. the Vice Sindaco's delega, decreto R.G. 148/2023), honoured
+    only from `valid_from` to `valid_to` inclusive (Europe/Rome days) and while not revoked."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (
+        CheckConstraint(_ROLE_CHECK, name="known_role"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="period_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    act: Mapped[str] = mapped_column(String(200))  # the act that confers it, as cited
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+    def honoured_on(self, day: date) -> bool:
+        return (
+            self.revoked_at is None
+            and self.valid_from <= day
+            and (self.valid_to is None or day <= self.valid_to)
+        )

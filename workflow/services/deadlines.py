@@ -333,7 +333,7 @@ def create_deadline(
 
     Raises NotAllowed, NotFound (procedure or user), InvalidData.
     """
-    role = acting_role(actor, MANAGERS, "registrare una scadenza")
+    role = acting_role(actor, MANAGERS, "registrare una scadenza", clock=clock)
     if not title.strip():
         raise InvalidData("Manca la descrizione della scadenza.")
     if working_days is not None:
@@ -408,7 +408,7 @@ def settle(deadline_id: int, state: str, *, actor: User, clock: Clock, note: str
     Raises NotFound, NotAllowed, InvalidData, Conflict (already met or cancelled).
     """
     deadline = get(deadline_id)
-    role = acting_role(actor, MANAGERS, "chiudere una scadenza")
+    role = acting_role(actor, MANAGERS, "chiudere una scadenza", clock=clock)
     if state not in (MET, CANCELLED):
         raise InvalidData("Una scadenza si chiude come adempiuta o annullata.")
     if not deadline.live:

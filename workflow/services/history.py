@@ -78,6 +78,9 @@ PHRASES: dict[str, Phrase] = {
     "login.failed": lambda p: (
         f"tentativo di accesso non riuscito come «{p.get('username')}» (da {p.get('address')})"
     ),
+    "delegation.created": lambda p: (
+        f"ha registrato la delega del ruolo {p.get('role')} a {p.get('username')} ({p.get('act')})"
+    ),
     "token.used": lambda p: f"ha usato un token API ({p.get('username')})",
     "token.revoked": lambda p: f"ha revocato un token API di {p.get('username')}",
     "deadline.created": lambda p: (

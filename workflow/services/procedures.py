@@ -26,7 +26,7 @@ from workflow.machines.definition import (
 from workflow.models import Milestone, Procedure, ProcedureStep, User
 from workflow.rights import OPERATIONS
 from workflow.services import audit, deadlines, stepdata
-from workflow.services.access import acting_role
+from workflow.services.access import acting_role, effective_roles
 from workflow.services.errors import (
     Conflict,
     GuardFailed,
@@ -97,7 +97,7 @@ def open_procedure(
 
     Raises NotAllowed, InvalidData, Conflict (one procedure per kind and triennio).
     """
-    role = acting_role(actor, OPENERS, "aprire un procedimento")
+    role = acting_role(actor, OPENERS, "aprire un procedimento", clock=clock)
     definition = LATEST.get(kind)
     if definition is None:
         raise NotFound(f"Tipo di procedimento «{kind}» sconosciuto.")
@@ -180,7 +180,7 @@ def advance(
     if not candidates:
         state = definition.state(procedure.state).label
         raise Conflict(f"Il passaggio «{event}» non è possibile nello stato attuale ({state}).")
-    role = acting_role(actor, candidates[0].roles, f"«{candidates[0].label}»")
+    role = acting_role(actor, candidates[0].roles, f"«{candidates[0].label}»", clock=clock)
     values = stepdata.parse(candidates[0].fields, data)
     try:
         step, new_state = fire(
@@ -242,7 +242,7 @@ def plan_milestones(
     """
     procedure = get(procedure_id)
     check_version(procedure, expected_version)
-    role = acting_role(actor, PLANNERS, "pianificare le scadenze")
+    role = acting_role(actor, PLANNERS, "pianificare le scadenze", clock=clock)
     by_code = {m.code: m for m in procedure.milestones}
     unknown = sorted(set(planned) - set(by_code))
     if unknown:
@@ -272,7 +272,9 @@ def plan_milestones(
 def allowed_events(procedure: Procedure, user: User, clock: Clock) -> list[Step]:
     """The steps this user may fire now: what the UI offers and the API lists."""
     definition = definition_of(procedure)
-    return available_steps(definition, procedure.state, user.role_codes, facts_of(procedure, clock))
+    return available_steps(
+        definition, procedure.state, effective_roles(user, clock), facts_of(procedure, clock)
+    )
 
 
 @dataclass(frozen=True)

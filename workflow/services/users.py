@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.clock import Clock, rome_today
 from workflow.extensions import db
-from workflow.models import ApiToken, LoginAttempt, User, UserRole
+from workflow.models import ApiToken, Delegation, LoginAttempt, User, UserRole
 from workflow.roles import ADMIN, ROLE_CODES
 from workflow.services import audit
 from workflow.services.errors import Conflict, InvalidData, NotFound, TooManyAttempts
@@ -312,3 +312,58 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or not user.active or user.session_epoch != int(epoch):
         return None
     return user
+
+
+@operation
+def delegate(
+    username: str,
+    role: str,
+    act: str,
+    valid_from: date,
+    valid_to: date | None,
+    *,
+    actor: User | None,
+    clock: Clock,
+) -> Delegation:
+    """Record a delegation of `role` to a user by an act, honoured only within its dates.
+
+    Raises NotFound, InvalidData (unknown role, no act, dates in the wrong order).
+    """
+    user = find_user(username)
+    if role not in ROLE_CODES:
+        raise InvalidData(f"Ruolo non valido: {role}.")
+    if not act.strip():
+        raise InvalidData("Manca l'atto di delega (es. Decreto R.G. 148/2023).")
+    if valid_to is not None and valid_to < valid_from:
+        raise InvalidData("La delega non può finire prima di iniziare.")
+    delegation = Delegation(
+        user_id=user.id,
+        role=role,
+        act=act.strip()[:200],
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_at=clock.now(),
+    )
+    db.session.add(delegation)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="delegation",
+        object_id=delegation.id,
+        action="delegation.created",
+        payload={
+            "username": user.username,
+            "role": role,
+            "act": delegation.act,
+            "from": valid_from.isoformat(),
+            "to": valid_to.isoformat() if valid_to else None,
+        },
+        clock=clock,
+    )
+    return delegation
+
+
+def delegations_of(user: User) -> list[Delegation]:
+    query = select(Delegation).where(Delegation.user_id == user.id).order_by(Delegation.id)
+    return list(db.session.scalars(query))

@@ -41,5 +41,5 @@ def register(app: Flask) -> None:
             return login_manager.unauthorized()
         else:
             user = current_user
-        acting_role(user, rule.roles, rule.what)
+        acting_role(user, rule.roles, rule.what, clock=clock())
         return None

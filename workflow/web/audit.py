@@ -37,7 +37,7 @@ def _bound(name: str) -> int | None:
 @bp.get("/audit")
 @login_required
 def index() -> str:
-    acting_role(current_user, AUDITORS, "consultare il registro di audit")
+    acting_role(current_user, AUDITORS, "consultare il registro di audit", clock=clock())
     return render_template(
         "audit/index.html", checkpoint=audit.latest_checkpoint(), events=integrity.count_events()
     )
@@ -46,7 +46,7 @@ def index() -> str:
 @bp.get("/audit/verifica")
 @login_required
 def verify() -> str:
-    acting_role(current_user, AUDITORS, "verificare il registro di audit")
+    acting_role(current_user, AUDITORS, "verificare il registro di audit", clock=clock())
     report = integrity.verify_chain()
     return render_template(
         "audit/index.html",
@@ -59,7 +59,8 @@ def verify() -> str:
 @bp.post("/audit/checkpoint")
 @login_required
 def checkpoint() -> Response:
-    role = acting_role(current_user, OPERATIONS["audit.checkpoint"], "pubblicare un checkpoint")
+    allowed = OPERATIONS["audit.checkpoint"]
+    role = acting_role(current_user, allowed, "pubblicare un checkpoint", clock=clock())
     published = audit.checkpoint_now(actor=current_user, role=role, clock=clock())
     flash(f"Checkpoint pubblicato: evento {published.seq}.", "info")
     return redirect(url_for("audit.index"))
@@ -68,7 +69,7 @@ def checkpoint() -> Response:
 @bp.get("/audit/esporta.<fmt>")
 @login_required
 def export(fmt: str) -> Response:
-    acting_role(current_user, AUDITORS, "esportare il registro di audit")
+    acting_role(current_user, AUDITORS, "esportare il registro di audit", clock=clock())
     first, last = _bound("da"), _bound("a")
     if fmt == "jsonl":
         body, mimetype = history.jsonl_lines(first, last), "application/x-ndjson"
