@@ -43,3 +43,9 @@ class GuardFailed(DomainError):
 
 class InvalidData(GuardFailed):
     """A field of the step is missing or not valid."""
+
+
+class TooLarge(DomainError):
+    """An upload exceeds the size the office accepts."""
+
+    status = 413
