@@ -35,12 +35,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from workflow import cli, models  # noqa: F401
-    from workflow.web import api, auth, errors, procedures
+    from workflow.web import acts, acts_api, albo, api, auth, errors, procedures
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(procedures.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, never reads the session cookie
+    app.register_blueprint(acts.bp)
+    app.register_blueprint(acts_api.bp)
+    csrf.exempt(acts_api.bp)
+    app.register_blueprint(albo.bp)
     errors.register(app)
     cli.register(app)
     if app.config["BENCH_ENDPOINTS"]:

@@ -11,12 +11,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from workflow.clock import Clock, as_utc, format_date, rome_today
+from workflow.clock import ROME, Clock, as_utc, format_date, rome_today
 from workflow.extensions import db
 from workflow.machines import ACT_DEFINITIONS, ACT_LATEST
 from workflow.machines import acts as machine
@@ -420,6 +420,15 @@ def albo_status(act: Act, today: date) -> str | None:
     return ATTIVO
 
 
+def publication_instant(act: Act) -> datetime:
+    """When the act went on the Albo: the publishing event, or the window's first midnight."""
+    event = next((e for e in act.events if e.event == "pubblica"), None)
+    start = datetime.combine(act.published_from or date.min, time(0), ROME)
+    if event is None:
+        return start
+    return max(as_utc(event.recorded_at), start)
+
+
 def annulment(act: Act) -> ActEvent | None:
     return next((e for e in act.events if e.event == "annulla_pubblicazione"), None)
 
@@ -470,6 +479,7 @@ class Record:
     """The fields of the Albo record, in the seed's order and words."""
 
     heading: str
+    tipo: str
     stato: str
     pubblicazione: str
     dal: str
@@ -488,6 +498,7 @@ def record(act: Act, today: date) -> Record:
     kind = act_type(act)
     return Record(
         heading=kind.label.upper(),
+        tipo=kind.label,
         stato=albo_status(act, today) or definition_of(act).state(act.state).label,
         pubblicazione=f"{act.albo_number}/{act.albo_year}" if act.albo_number else "",
         dal=format_date(act.published_from),

@@ -39,6 +39,9 @@ MAX_NAME = 180
 _BAD_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 log = logging.getLogger(__name__)
+# Without a configured trust list every chain is "not trusted", which we record (trusted=False);
+# pyHanko would also log a full traceback for each such signature, which is only noise here.
+logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.CRITICAL)
 
 
 def documents_dir() -> Path:
