@@ -332,3 +332,22 @@ def test_documents_read_only_after_publication(people, clock):
     act = to_published(propose(people, clock), people, clock)
     with pytest.raises(Conflict, match="già pubblicato"):
         attach_signed(act, people, clock, ca=TestCA())
+
+
+def test_failed_numbering_consumes_no_number(people, clock, monkeypatch):
+    act = to_signature(propose(people, clock), people, clock)
+    act = fire(act, "firma", people.sindaco, clock)
+    act = fire(act, "firma", people.segretario, clock)
+    version = act.version
+
+    def broken_audit(**kwargs):
+        raise RuntimeError("disco pieno")
+
+    monkeypatch.setattr(acts.audit, "record", broken_audit)
+    with pytest.raises(RuntimeError):
+        fire(act, "numera", people.segretario, clock)
+    monkeypatch.undo()
+    act = acts.get(act.id)
+    assert act.version == version and act.repertorio_number is None
+    act = fire(act, "numera", people.segretario, clock)
+    assert (act.repertorio_number, act.protocollo_number) == (1, 1)

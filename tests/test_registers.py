@@ -131,3 +131,14 @@ def test_eight_processes_get_distinct_contiguous_numbers(app, database_url):
     for p in procs:
         p.join(timeout=60)
     assert numbers == list(range(1, 8 * 25 + 1))
+
+
+def test_cli_starts_a_register_once_and_exports_the_day(app, clock):
+    runner = app.test_cli_runner()
+    started = runner.invoke(args=["registers", "start", "protocollo", "2025", "32555"])
+    assert started.exit_code == 0 and "32556" in started.output
+    again = runner.invoke(args=["registers", "start", "protocollo", "2025", "1"])
+    assert again.exit_code != 0 and "già stato avviato" in again.output
+    _allocate("protocollo", clock)
+    daily = runner.invoke(args=["registers", "daily", "2025-07-01"])
+    assert daily.output.splitlines()[1].startswith("0032556,2025,")

@@ -1,13 +1,17 @@
-"""`flask …` commands: users, tokens, the demo data."""
+"""`flask …` commands: users, tokens, registers, the demo data."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import TextIO
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from workflow.models.registers import REGISTERS
 from workflow.roles import ROLE_CODES
-from workflow.services import demo, users
+from workflow.services import demo, registers, users
 from workflow.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Utenti, ruoli e token API.")
@@ -59,6 +63,31 @@ def token(username: str) -> None:
         _fail(exc)
 
 
+registers_cli = AppGroup("registers", help="Registri: protocollo, repertorio generale, albo.")
+
+
+@registers_cli.command("start")
+@click.argument("register", type=click.Choice(REGISTERS))
+@click.argument("year", type=int)
+@click.argument("last_number", type=int)
+def start_register(register: str, year: int, last_number: int) -> None:
+    """Continue REGISTER for YEAR from LAST_NUMBER, the last one of the previous system."""
+    try:
+        registers.start_register(register, year, last_number, actor=None, clock=_clock())
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"Registro {register} {year}: il prossimo numero sarà {last_number + 1}.")
+
+
+@registers_cli.command("daily")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]))
+@click.option("--register", type=click.Choice(REGISTERS), default="protocollo")
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-")
+def daily_register(day: datetime, register: str, output: TextIO) -> None:
+    """Export the daily register (registro giornaliero) of DAY as CSV (DPR 445/2000 art. 53)."""
+    output.write(registers.daily_register_csv(day.date(), register))
+
+
 @click.command("demo")
 def demo_command() -> None:
     """Load the demo data (PSTTM 2022-2024 and 2025-2027, one user per role); idempotent."""
@@ -73,4 +102,5 @@ def demo_command() -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(registers_cli)
     app.cli.add_command(demo_command)
