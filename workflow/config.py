@@ -20,6 +20,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
+        # Acts' PDFs: stored by SHA-256 under instance/ unless told otherwise.
+        "MAX_DOCUMENT_BYTES": int(os.environ.get("MAX_DOCUMENT_BYTES", 15 * 1024 * 1024)),
+        "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(Path(instance_path) / "documents")),
+        # PEM file of the CAs whose signatures count as trusted (e.g. from the EU trusted list).
+        "SIGNATURE_TRUST_ROOTS": os.environ.get("SIGNATURE_TRUST_ROOTS", ""),
         # The bare endpoint used by bench/advance.py as its baseline: off unless asked for.
         "BENCH_ENDPOINTS": os.environ.get("WORKFLOW_BENCH_ENDPOINTS", "0") == "1",
     }
