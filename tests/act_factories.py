@@ -61,7 +61,7 @@ def make_people(clock) -> People:
     )
 
 
-def propose(people: People, clock, **overrides: Any) -> Act:
+def propose(people: People, clock, act_type: str = "decreto_sindaco", **overrides: Any) -> Act:
     fields = {
         "oggetto": OGGETTO,
         "fascicolo": "2.16/2024/1",
@@ -71,7 +71,7 @@ def propose(people: People, clock, **overrides: Any) -> Act:
         "testo": "VISTA la proposta di decreto redatta all'interno…",
         **overrides,
     }
-    return acts.propose("decreto_sindaco", actor=people.direzione, clock=clock, **fields)
+    return acts.propose(act_type, actor=people.direzione, clock=clock, **fields)
 
 
 def fire(act: Act, event: str, actor: User, clock, **data: Any) -> Act:

@@ -351,3 +351,50 @@ def test_failed_numbering_consumes_no_number(people, clock, monkeypatch):
     assert act.version == version and act.repertorio_number is None
     act = fire(act, "numera", people.segretario, clock)
     assert (act.repertorio_number, act.protocollo_number) == (1, 1)
+
+
+def _delibera(people, clock) -> Act:
+    act = propose(people, clock, "delibera_consiglio", oggetto="ADOZIONE DEL PIANO")
+    act = to_signature(act, people, clock)
+    act = fire(act, "firma", people.sindaco, clock)
+    return fire(act, "firma", people.segretario, clock)
+
+
+def test_delibera_executable_after_the_tenth_day_of_publication(people, clock):
+    act = fire(_delibera(people, clock), "numera", people.segretario, clock)
+    act = fire(attach_signed(act, people, clock), "pubblica", people.albo, clock)
+    assert act.published_from == date(2025, 7, 1)
+    assert acts.executability_date(act) == date(2025, 7, 11)
+
+
+def test_delibera_declared_immediately_executable_records_the_vote(people, clock):
+    act = fire(
+        _delibera(people, clock),
+        "numera",
+        people.segretario,
+        clock,
+        immediatamente_eseguibile=True,
+        votazione="Approvata con 14 voti favorevoli su 18 componenti",
+    )
+    assert acts.executability_date(act) == date(2025, 7, 1)
+    assert act.events[-1].data["votazione"].startswith("Approvata con 14")
+
+
+def test_immediate_execution_needs_the_vote(people, clock):
+    with pytest.raises(GuardFailed, match="votazione"):
+        fire(
+            _delibera(people, clock),
+            "numera",
+            people.segretario,
+            clock,
+            immediatamente_eseguibile=True,
+        )
+
+
+def test_only_a_delibera_can_be_immediately_executable(people, clock):
+    act = to_signature(propose(people, clock), people, clock)
+    act = fire(act, "firma", people.sindaco, clock)
+    act = fire(act, "firma", people.segretario, clock)
+    with pytest.raises(GuardFailed, match="Solo una deliberazione"):
+        fire(act, "numera", people.segretario, clock, immediatamente_eseguibile=True, votazione="x")
+    assert acts.executability_date(act) is None

@@ -92,3 +92,18 @@ def test_form_without_csrf_is_refused(client, people, clock):
     login(client, people.dirigente.username, PASSWORD)
     response = client.post(f"/atti/{act.id}/passaggi/parere_tecnico", data={"version": 1})
     assert response.status_code == 400
+
+
+def test_relata_printable_after_it_is_issued(client, people, clock):
+    from datetime import timedelta
+
+    from tests.act_factories import fire, to_published
+
+    act = to_published(propose(people, clock), people, clock)
+    login(client, people.segretario.username, PASSWORD)
+    assert client.get(f"/atti/{act.id}/relata").status_code == 404
+    clock.instant += timedelta(days=15)
+    fire(act, "relata", people.segretario, clock)
+    page = client.get(f"/atti/{act.id}/relata").get_data(as_text=True)
+    assert "1/2025" in page and "dal 01/07/2025 al 15/07/2025" in page
+    assert "Antonio Sebastiano Purcaro" in page

@@ -70,6 +70,8 @@ def upgrade():
     sa.Column('approval_date', sa.Date(), nullable=True),
     sa.Column('protocollo_year', sa.Integer(), nullable=True),
     sa.Column('protocollo_number', sa.Integer(), nullable=True),
+    sa.Column('immediately_executable', sa.Boolean(), nullable=False),
+    sa.Column('executability_vote', sa.String(length=300), nullable=False),
     sa.Column('albo_year', sa.Integer(), nullable=True),
     sa.Column('albo_number', sa.Integer(), nullable=True),
     sa.Column('publication_days', sa.Integer(), nullable=False),

@@ -41,6 +41,7 @@ class ActType:
     citation: str
     required_signers: tuple[str, ...]
     publication_days: int = DEFAULT_PUBLICATION_DAYS
+    deliberation: bool = False  # a collegial body's delibera (TUEL art. 134 applies)
 
 
 ACT_TYPES: dict[str, ActType] = {
@@ -60,6 +61,7 @@ ACT_TYPES: dict[str, ActType] = {
             "Deliberazioni del Consiglio metropolitano",
             DELIBERA_CONSIGLIO.citation,
             (SINDACO, SEGRETARIO_GENERALE),
+            deliberation=True,
         ),
         ActType(
             DELIBERA_CONFERENZA.code,
@@ -67,9 +69,19 @@ ACT_TYPES: dict[str, ActType] = {
             "Deliberazioni della Conferenza metropolitana",
             DELIBERA_CONFERENZA.citation,
             (SINDACO, SEGRETARIO_GENERALE),
+            deliberation=True,
         ),
     )
 }
+
+
+# TUEL art. 134 c. 3: a delibera becomes executable "decorsi dieci giorni" from its publication.
+EXECUTABLE_AFTER_DAYS = 10
+
+
+def executable_from(published_from: date) -> date:
+    """The day a delibera becomes executable when not declared immediately so (TUEL 134 c. 3)."""
+    return published_from + timedelta(days=EXECUTABLE_AFTER_DAYS)
 
 
 def window_end(start: date, days: int) -> date:
@@ -153,6 +165,21 @@ def window_over(facts: Facts, data: Mapping[str, Any]) -> str | None:
     return None
 
 
+def immediate_execution_voted(facts: Facts, data: Mapping[str, Any]) -> str | None:
+    """TUEL art. 134 c. 4: only a delibera may be declared immediately executable, and only by
+    the vote of the majority of the members, which is recorded."""
+    if data.get("immediatamente_eseguibile") is not True:
+        return None
+    if not facts.details.get("deliberation"):
+        return "Solo una deliberazione può essere dichiarata immediatamente eseguibile."
+    if not data.get("votazione"):
+        return (
+            "Manca l'esito della votazione sull'immediata eseguibilità "
+            "(maggioranza dei componenti, art. 134 c. 4 TUEL)."
+        )
+    return None
+
+
 def favourable(data: Mapping[str, Any]) -> bool:
     return data.get("favorevole") is True
 
@@ -224,8 +251,16 @@ DEFINITION = Definition(
             IN_FIRMA,
             ADOTTATO,
             NUMBERERS,
-            (),
-            guards=("pareri_validi", "firme_complete"),
+            (
+                Field(
+                    "immediatamente_eseguibile",
+                    "Dichiarata immediatamente eseguibile (art. 134 c. 4 TUEL)",
+                    "bool",
+                    required=False,
+                ),
+                Field("votazione", "Votazione sull'immediata eseguibilità", "text", required=False),
+            ),
+            guards=("pareri_validi", "firme_complete", "eseguibilita_votata"),
         ),
         Step(
             "pubblica",
@@ -280,6 +315,7 @@ DEFINITION = Definition(
         "documento_firmato": signed_document,
         "inizio_non_passato": start_not_past,
         "finestra_chiusa": window_over,
+        "eseguibilita_votata": immediate_execution_voted,
     },
     routes={"favorevole": favourable},
 )

@@ -63,6 +63,9 @@ class Act(db.Model):
     approval_date: Mapped[date | None] = mapped_column(Date)
     protocollo_year: Mapped[int | None]
     protocollo_number: Mapped[int | None]
+    # TUEL art. 134 c. 4: a delibera declared immediately executable, with the vote that did it.
+    immediately_executable: Mapped[bool] = mapped_column(default=False)
+    executability_vote: Mapped[str] = mapped_column(String(300), default="")
 
     # Publication (TUEL art. 124: fifteen consecutive days unless the act type says otherwise).
     albo_year: Mapped[int | None]

@@ -237,6 +237,7 @@ def facts_of(act: Act, actor: User | None, clock: Clock) -> Facts:
             "signer_roles": [r for r in required if r in held and r not in signed],
             "document_problem": document_problem(act),
             "published_to": act.published_to,
+            "deliberation": act_type(act).deliberation,
         },
     )
 
@@ -282,7 +283,7 @@ def fire_event(
     elif event == "rivedi":
         _revise(act, values)
     elif event == "numera":
-        stored = _number(act, clock)
+        stored = _number(act, values, clock)
     elif event == "pubblica":
         stored = _publish(act, values.get("dal") or facts.today, clock)
 
@@ -331,7 +332,7 @@ def _revise(act: Act, values: Mapping[str, Any]) -> None:
     act.proposal_sha256 = proposal_sha256(act.oggetto, act.testo, act.fascicolo)
 
 
-def _number(act: Act, clock: Clock) -> dict[str, Any]:
+def _number(act: Act, values: Mapping[str, Any], clock: Clock) -> dict[str, Any]:
     """Repertorio Generale and Protocollo in the adopting transaction (DPR 445/2000 art. 53)."""
     kind = act_type(act)
     subject = f"{kind.label}: {act.oggetto}"
@@ -343,11 +344,26 @@ def _number(act: Act, clock: Clock) -> dict[str, Any]:
         PROTOCOLLO, clock=clock, fingerprint=act.proposal_sha256, **common
     )
     act.repertorio_date = act.approval_date = rome_today(clock)
-    return {
+    act.immediately_executable = values.get("immediatamente_eseguibile") is True
+    act.executability_vote = (values.get("votazione") or "")[:300]
+    stored = {
         "repertorio": f"{act.repertorio_number}/{act.repertorio_year}",
         "protocollo": registers.label(PROTOCOLLO, act.protocollo_year, act.protocollo_number),
         "data": act.repertorio_date.isoformat(),
     }
+    if act.immediately_executable:
+        stored |= {"immediatamente_eseguibile": True, "votazione": act.executability_vote}
+    return stored
+
+
+def executability_date(act: Act) -> date | None:
+    """When a delibera takes effect: at once if so declared (TUEL 134 c. 4), otherwise after the
+    tenth day of publication (c. 3). None for decrees and for delibere not yet published."""
+    if not act_type(act).deliberation:
+        return None
+    if act.immediately_executable:
+        return act.approval_date
+    return machine.executable_from(act.published_from) if act.published_from else None
 
 
 def _publish(act: Act, start: date, clock: Clock) -> dict[str, Any]:

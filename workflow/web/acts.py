@@ -9,7 +9,7 @@ from workflow.clock import rome_today
 from workflow.machines import ACT_LATEST
 from workflow.machines import acts as machine
 from workflow.services import acts, documents
-from workflow.services.errors import BadRequest, GuardFailed
+from workflow.services.errors import BadRequest, GuardFailed, NotFound
 from workflow.web import clock
 from workflow.web.acts_api import send_document
 
@@ -84,9 +84,27 @@ def show(act_id: int) -> str:
         missing=acts.missing_opinions(act),
         signatures=acts.signatures(act),
         definition=ACT_LATEST,
+        executable_on=acts.executability_date(act),
         may_upload=bool(current_user.role_codes & set(documents.UPLOADERS))
         and act.state in (*machine.BEFORE_ADOPTION, machine.ADOTTATO),
         document_url=lambda d: url_for("acts.document", act_id=act.id, document_id=d.id),
+    )
+
+
+@bp.get("/atti/<int:act_id>/relata")
+@login_required
+def relata(act_id: int) -> str:
+    """The printable certificate of publication, once the Segretario has issued it."""
+    act = acts.get(act_id)
+    event = next((e for e in act.events if e.event == "relata"), None)
+    if event is None:
+        raise NotFound("La relata di pubblicazione non è ancora stata rilasciata.")
+    return render_template(
+        "acts/relata.html",
+        act=act,
+        event=event,
+        record=acts.record(act, rome_today(clock())),
+        kind=acts.act_type(act),
     )
 
 

@@ -107,6 +107,11 @@ def detail(act: Act, user: User) -> dict[str, Any]:
             "anno": act.fascicolo_anno,
             "numero": act.fascicolo_numero,
         },
+        "esecutivita": {
+            "immediatamente_eseguibile": act.immediately_executable,
+            "votazione": act.executability_vote or None,
+            "dal": _iso(acts.executability_date(act)),
+        },
         "procedure_id": act.procedure_id,
         "testo": act.testo,
         "proposal_sha256": act.proposal_sha256,
