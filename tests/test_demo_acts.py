@@ -83,3 +83,12 @@ def test_demo_reload_adds_nothing(app, clock):
         for model in (Act, ActDocument, RegisterEntry, AuditEvent)
     ]
     assert again == counts
+
+
+def test_procedure_page_links_the_step_to_the_decree(app, client, clock):
+    demo.load(clock=clock)
+    act = seed_decree()
+    login(client, "direzione", "demo-direzione")
+    page = client.get(f"/procedimenti/{act.procedure_id}").get_data(as_text=True)
+    link = f'<a href="/atti/{act.id}">Decreto R.G. 43/2025 del 19/02/2025</a>'
+    assert page.count(link) == 2  # the milestone "schema" and the fascicolo's list of acts

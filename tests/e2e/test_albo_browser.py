@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -15,6 +16,7 @@ from workflow.extensions import db
 from workflow.services import demo
 
 CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -61,11 +63,14 @@ def test_demo_decree_staff_page_then_public_page_after_the_window(app, clock, li
                 assert text in html, text
             assert page.inner_text("#protocollo") == "0032556/2025"
             assert page.inner_text("#pubblicazione") == "1084/2025"
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "atto-43-2025-staff.png"), full_page=True)
             fingerprint = page.inner_text("code.impronta")
             assert len(fingerprint) == 64
 
             public = browser.new_page()  # a fresh context would also do: no login needed
             public.goto(f"{live_server}/albo/2025/1084")
+            public.screenshot(path=str(ARTIFACTS / "albo-1084-2025-terminata.png"))
             assert public.inner_text("#stato") == "PUBBLICAZIONE TERMINATA"
             assert "terminata il 05/03/2025" in public.inner_text("#terminata")
             assert (

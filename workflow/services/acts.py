@@ -538,5 +538,21 @@ def record(act: Act, today: date) -> Record:
     )
 
 
+def citation(act: Act) -> str:
+    """How a procedure step cites the act ("Decreto R.G. 43/2025 del 19/02/2025"), once numbered."""
+    if act.repertorio_number is None or act.repertorio_date is None:
+        return ""
+    kind = act_type(act)
+    number = f"{act.repertorio_number}/{act.repertorio_year}"
+    return f"{kind.citation} {number} del {format_date(act.repertorio_date)}"
+
+
+def of_procedure(procedure_id: int) -> list[Act]:
+    """The acts filed in a procedure, oldest first."""
+    return list(
+        db.session.scalars(select(Act).where(Act.procedure_id == procedure_id).order_by(Act.id))
+    )
+
+
 def state_label(act: Act) -> str:
     return definition_of(act).state(act.state).label

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workflow.machines import LATEST
-from workflow.services import procedures
+from workflow.services import acts, procedures
 from workflow.services.errors import BadRequest, GuardFailed
 from workflow.services.stepdata import parse_date
 from workflow.web import clock
@@ -74,6 +74,7 @@ def show(procedure_id: int) -> str:
         steps=procedures.allowed_events(procedure, current_user, clock()),
         history=[(s, procedures.describe(definition, s)) for s in reversed(procedure.steps)],
         may_plan=bool(current_user.role_codes & set(procedures.PLANNERS)),
+        acts=[(a, acts.citation(a), acts.state_label(a)) for a in acts.of_procedure(procedure.id)],
     )
 
 
