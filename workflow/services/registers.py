@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.clock import ROME, Clock, as_utc
@@ -37,9 +37,9 @@ def registration_year(clock: Clock) -> int:
 def _ensure_counter(register: str, year: int) -> None:
     """Create the year's counter row if missing; two first writers of a year do not collide."""
     dialect = db.session.get_bind().dialect.name
-    insert: Callable = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    dialect_insert: Callable = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(RegisterCounter)
+        dialect_insert(RegisterCounter)
         .values(register=register, year=year, last_number=0)
         .on_conflict_do_nothing(index_elements=["register", "year"])
     )
@@ -75,25 +75,53 @@ def allocate(
     if register not in REGISTERS:
         raise InvalidData(f"Registro «{register}» sconosciuto.")
     year = registration_year(clock)
-    number = _increment(register, year)
+    entry = {
+        "register": register,
+        "year": year,
+        "registered_at": as_utc(clock.now()),
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "subject": subject[:1000],
+        "fingerprint": fingerprint,
+    }
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    take = _increment_and_register if postgres else _increment_then_register
+    number = take(register, year, entry)
     if number is None:
         _ensure_counter(register, year)
-        number = _increment(register, year)
+        number = take(register, year, entry)
     assert number is not None  # the row exists now: inserted by us or by a concurrent writer
-    db.session.add(
-        RegisterEntry(
-            register=register,
-            year=year,
-            number=number,
-            registered_at=as_utc(clock.now()),
-            object_type=object_type,
-            object_id=str(object_id),
-            subject=subject[:1000],
-            fingerprint=fingerprint,
-        )
-    )
-    db.session.flush()
     return year, number
+
+
+def _increment_then_register(register: str, year: int, entry: dict) -> int | None:
+    number = _increment(register, year)
+    if number is not None:
+        db.session.execute(insert(RegisterEntry).values(number=number, **entry))
+    return number
+
+
+def _increment_and_register(register: str, year: int, entry: dict) -> int | None:
+    """PostgreSQL: bump the counter and write the entry in ONE statement (a data-modifying CTE),
+    so the row lock is held for the least time possible: this statement and the commit."""
+    counter = (
+        update(RegisterCounter)
+        .where(RegisterCounter.register == register, RegisterCounter.year == year)
+        .values(last_number=RegisterCounter.last_number + 1)
+        .returning(RegisterCounter.last_number)
+        .cte("counter")
+    )
+    columns = list(entry)
+    values = select(
+        *(literal(entry[name], RegisterEntry.__table__.c[name].type) for name in columns),
+        counter.c.last_number,
+    )
+    statement = (
+        insert(RegisterEntry)
+        .from_select([*columns, "number"], values)
+        .returning(RegisterEntry.number)
+    )
+    return db.session.execute(statement).scalar_one_or_none()
 
 
 def label(register: str, year: int, number: int) -> str:
