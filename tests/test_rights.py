@@ -26,6 +26,11 @@ ARGS = {
     "token": "segreto",
     "deadline_id": "1",
     "row_id": "1",
+    "act_id": "1",
+    "document_id": "1",
+    "anno": "2025",
+    "numero": "1",
+    "register": "protocollo",
 }
 
 

@@ -48,7 +48,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from workflow import cli, models  # noqa: F401
     from workflow.web import (
         access,
+        acts,
+        acts_api,
         admin,
+        albo,
         api,
         api_deadlines,
         audit,
@@ -68,6 +71,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # token-authenticated, never reads the session cookie
     app.register_blueprint(api_deadlines.bp)
     csrf.exempt(api_deadlines.bp)
+    app.register_blueprint(acts.bp)
+    app.register_blueprint(acts_api.bp)
+    csrf.exempt(acts_api.bp)
+    app.register_blueprint(albo.bp)
     errors.register(app)
     security.register(app)
     access.register(app)

@@ -1,15 +1,18 @@
-"""`flask …` commands: users, tokens, the demo data."""
+"""`flask …` commands: users, tokens, registers, the demo data."""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
+from typing import TextIO
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from workflow.models.registers import REGISTERS
 from workflow.roles import ROLE_CODES
-from workflow.services import audit, demo, history, integrity, mail, reminders, users
+from workflow.services import audit, demo, history, integrity, mail, registers, reminders, users
 from workflow.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Utenti, ruoli e token API.")
@@ -85,6 +88,31 @@ def token(username: str) -> None:
         _fail(exc)
 
 
+registers_cli = AppGroup("registers", help="Registri: protocollo, repertorio generale, albo.")
+
+
+@registers_cli.command("start")
+@click.argument("register", type=click.Choice(REGISTERS))
+@click.argument("year", type=int)
+@click.argument("last_number", type=int)
+def start_register(register: str, year: int, last_number: int) -> None:
+    """Continue REGISTER for YEAR from LAST_NUMBER, the last one of the previous system."""
+    try:
+        registers.start_register(register, year, last_number, actor=None, clock=_clock())
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"Registro {register} {year}: il prossimo numero sarà {last_number + 1}.")
+
+
+@registers_cli.command("daily")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]))
+@click.option("--register", type=click.Choice(REGISTERS), default="protocollo")
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-")
+def daily_register(day: datetime, register: str, output: TextIO) -> None:
+    """Export the daily register (registro giornaliero) of DAY as CSV (DPR 445/2000 art. 53)."""
+    output.write(registers.daily_register_csv(day.date(), register))
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -119,13 +147,26 @@ def audit_verify(expected: tuple[str, ...]) -> None:
     total = integrity.count_events()
     with click.progressbar(length=total, label="Verifica catena", file=sys.stderr) as bar:
         report = integrity.verify_chain(extra, progress=bar.update)
-    if report.ok:
-        click.echo(f"OK: {report.checked} eventi, testa {report.head_seq} {report.head_hash}")
+    documents = integrity.count_documents()
+    with click.progressbar(length=documents, label="Verifica documenti", file=sys.stderr) as bar:
+        broken_documents = integrity.verify_documents(progress=bar.update)
+    for doc in broken_documents:
+        click.echo(
+            f"ERRORE: documento {doc.document_id} «{doc.name}» dell'atto {doc.act_id}: "
+            f"{doc.message}",
+            err=True,
+        )
+    if report.ok and not broken_documents:
+        click.echo(
+            f"OK: {report.checked} eventi, testa {report.head_seq} {report.head_hash}; "
+            f"{documents} documenti con impronta corrispondente"
+        )
         return
-    problem = report.first
-    click.echo(f"ERRORE: {problem.message} [{problem.kind}]", err=True)
-    for other in report.problems[1:]:
-        click.echo(f"  inoltre: {other.message} [{other.kind}]", err=True)
+    if not report.ok:
+        problem = report.first
+        click.echo(f"ERRORE: {problem.message} [{problem.kind}]", err=True)
+        for other in report.problems[1:]:
+            click.echo(f"  inoltre: {other.message} [{other.kind}]", err=True)
     sys.exit(1)
 
 
@@ -202,6 +243,7 @@ def scheduler_command() -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(registers_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(mail_cli)

@@ -26,6 +26,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         ),
         "SESSION_MAX_SECONDS": int(os.environ.get("SESSION_MAX_HOURS", 10)) * 3600,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
+        # Acts' PDFs: stored by SHA-256 under instance/ unless told otherwise.
+        "MAX_DOCUMENT_BYTES": int(os.environ.get("MAX_DOCUMENT_BYTES", 15 * 1024 * 1024)),
+        "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(Path(instance_path) / "documents")),
+        # PEM file of the CAs whose signatures count as trusted (e.g. from the EU trusted list).
+        "SIGNATURE_TRUST_ROOTS": os.environ.get("SIGNATURE_TRUST_ROOTS", ""),
         # The bare endpoint used by bench/advance.py as its baseline: off unless asked for.
         "BENCH_ENDPOINTS": os.environ.get("WORKFLOW_BENCH_ENDPOINTS", "0") == "1",
         **mail_and_reminders(),

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from workflow.machines import DEFINITIONS
-from workflow.roles import ADMIN, DIREZIONE_GENERALE, ROLE_CODES, SEGRETARIO_GENERALE
+from workflow.machines import ACT_DEFINITIONS, DEFINITIONS
+from workflow.machines import acts as acts_machine
+from workflow.roles import ADMIN, ALBO, DIREZIONE_GENERALE, ROLE_CODES, SEGRETARIO_GENERALE
 
 PUBLIC: tuple[str, ...] = ()  # no role needed, no login: the Albo, the public checkpoint
 STAFF: tuple[str, ...] = ROLE_CODES  # any signed-in user, whatever the role
-API_BLUEPRINTS = ("api", "api_deadlines", "bench")
+API_BLUEPRINTS = ("api", "api_deadlines", "acts_api", "bench")
 
 # Operations of the services that are not events of a machine.
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -26,6 +27,9 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "audit.checkpoint": (SEGRETARIO_GENERALE,),
     "users.manage": (ADMIN,),
     "deadlines.manage": (DIREZIONE_GENERALE, ADMIN),
+    "act.propose": acts_machine.PROPOSERS,
+    "act.upload": (ALBO, DIREZIONE_GENERALE, SEGRETARIO_GENERALE),
+    "register.daily": (SEGRETARIO_GENERALE, DIREZIONE_GENERALE, ALBO, ADMIN),
     "mail.outbox": (ADMIN,),
     "account.self": STAFF,
 }
@@ -89,6 +93,26 @@ ROUTES: dict[str, Route] = {
     "api_deadlines.show": Route(STAFF, "la scheda della scadenza"),
     "api_deadlines.create": Route(OPERATIONS["deadlines.manage"], "registrare una scadenza"),
     "api_deadlines.settle": Route(OPERATIONS["deadlines.manage"], "chiudere una scadenza"),
+    "acts.list_acts": Route(STAFF, "l'elenco degli atti"),
+    "acts.show": Route(STAFF, "la scheda dell'atto"),
+    "acts.document": Route(STAFF, "i documenti dell'atto"),
+    "acts.relata": Route(STAFF, "la relata di pubblicazione"),
+    "acts.fire": Route(STAFF, "un passaggio dell'atto"),
+    "acts.propose": Route(OPERATIONS["act.propose"], "proporre un atto"),
+    "acts.upload": Route(OPERATIONS["act.upload"], "caricare i documenti dell'atto"),
+    "acts_api.list_acts": Route(STAFF, "l'elenco degli atti"),
+    "acts_api.show": Route(STAFF, "la scheda dell'atto"),
+    "acts_api.download": Route(STAFF, "i documenti dell'atto"),
+    "acts_api.fire_event": Route(STAFF, "un passaggio dell'atto"),
+    "acts_api.propose": Route(OPERATIONS["act.propose"], "proporre un atto"),
+    "acts_api.upload": Route(OPERATIONS["act.upload"], "caricare i documenti dell'atto"),
+    "acts_api.daily_register": Route(OPERATIONS["register.daily"], "il registro giornaliero"),
+    # The Albo pretorio online is public by law (L. 69/2009 art. 32).
+    "albo.public_list": Route(PUBLIC, "l'Albo pretorio"),
+    "albo.show": Route(PUBLIC, "una pubblicazione dell'Albo"),
+    "albo.document": Route(PUBLIC, "i documenti pubblicati"),
+    "albo.feed": Route(PUBLIC, "il feed dell'Albo"),
+    "albo.robots": Route(PUBLIC, "robots.txt"),
 }
 
 # Routes that fire machine events let any staff member in: the event's own roles decide, in the
@@ -108,7 +132,8 @@ class EventRight:
 
 def event_rights() -> Iterator[EventRight]:
     """Every event of every machine definition, with the roles that may fire it."""
-    for (kind, version), definition in sorted(DEFINITIONS.items()):
+    every = {**DEFINITIONS, **{(d.kind, v): d for v, d in ACT_DEFINITIONS.items()}}
+    for (kind, version), definition in sorted(every.items()):
         for step in definition.steps:
             yield EventRight(kind, version, step.event, step.source, step.label, step.roles)
 

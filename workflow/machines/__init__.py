@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.machines import psttm
+from workflow.machines import acts, psttm
 from workflow.machines.definition import Definition
 
 DEFINITIONS: dict[tuple[str, int], Definition] = {
@@ -11,6 +11,11 @@ DEFINITIONS: dict[tuple[str, int], Definition] = {
 LATEST: dict[str, Definition] = {
     d.kind: d for d in sorted(DEFINITIONS.values(), key=lambda d: d.version)
 }
+
+
+# Acts run on their own definitions: they are not procedures one opens from the procedure list.
+ACT_DEFINITIONS: dict[int, Definition] = {acts.DEFINITION.version: acts.DEFINITION}
+ACT_LATEST: Definition = ACT_DEFINITIONS[max(ACT_DEFINITIONS)]
 
 
 def definition_for(kind: str, version: int) -> Definition:

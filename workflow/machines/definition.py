@@ -67,11 +67,13 @@ class Step:
 
 @dataclass(frozen=True)
 class Facts:
-    """What guards may look at: the procedure's recorded milestones, dates and today's date."""
+    """What guards may look at: recorded milestones, dates, today's date and per-kind details."""
 
     recorded: frozenset[str]
     last_step_on: date | None
     today: date
+    # What a kind of object adds for its own guards (an act: valid opinions, signatures, window).
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 # A guard returns None when satisfied, or the Italian sentence that says what is missing.

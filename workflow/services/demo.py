@@ -27,7 +27,7 @@ from workflow.roles import (
     SEGRETARIO_GENERALE,
     SINDACO,
 )
-from workflow.services import mail, procedures, users
+from workflow.services import demo_acts, mail, procedures, users
 
 ILLUSTRATIVE = "Dato dimostrativo: non tratto dal seed."
 
@@ -146,6 +146,7 @@ def load(*, clock: Clock) -> Report:
     direzione = users.find_user("direzione")
     for script in (PSTTM_2022, PSTTM_2025):
         report.lines.append(_replay(script, direzione, clock))
+    report.lines.extend(demo_acts.load(clock=clock))
     return report
 
 

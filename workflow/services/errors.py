@@ -55,3 +55,9 @@ class TooManyAttempts(DomainError):
     """Login rate limit reached."""
 
     status = 429
+
+
+class TooLarge(DomainError):
+    """An upload exceeds the size the office accepts."""
+
+    status = 413

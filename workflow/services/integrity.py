@@ -5,14 +5,16 @@ What it detects and what it cannot is written in the README ("Audit trail").
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from workflow.extensions import db
-from workflow.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
+from workflow.models import GENESIS_HASH, ActDocument, AuditCheckpoint, AuditEvent, AuditHead
 from workflow.services.audit import canonical_json, canonical_record, chain_hash, iso_utc
+from workflow.services.documents import path_for
 
 BATCH = 5000
 
@@ -159,3 +161,35 @@ def _check_anchors(report: Report, known: list[Anchor], hashes_at: dict[int, str
         else:
             why = f"impronta diversa da quella attestata dal {anchor.source} (catena ricalcolata)."
         report.problems.append(Problem(anchor.seq, "checkpoint", f"Evento {anchor.seq}: {why}"))
+
+
+@dataclass(frozen=True)
+class DocumentProblem:
+    document_id: int
+    act_id: int
+    name: str
+    message: str
+
+
+def verify_documents(progress: Callable[[int], None] | None = None) -> list[DocumentProblem]:
+    """Re-hash every stored document against the SHA-256 recorded when it was registered."""
+    problems = []
+    for doc in db.session.scalars(select(ActDocument).order_by(ActDocument.id)):
+        path = path_for(doc.sha256.hex())
+        if not path.exists():
+            message = "file mancante nell'archivio"
+        else:
+            digest = hashlib.sha256()
+            with path.open("rb") as stream:
+                for block in iter(lambda: stream.read(1 << 20), b""):
+                    digest.update(block)
+            message = "" if digest.digest() == doc.sha256 else "impronta SHA-256 diversa"
+        if message:
+            problems.append(DocumentProblem(doc.id, doc.act_id, doc.original_name, message))
+        if progress:
+            progress(1)
+    return problems
+
+
+def count_documents() -> int:
+    return db.session.scalar(select(func.count()).select_from(ActDocument)) or 0

@@ -50,6 +50,8 @@ def verify() -> str:
     report = integrity.verify_chain()
     return render_template(
         "audit/index.html",
+        documents=integrity.verify_documents(),
+        documents_checked=integrity.count_documents(),
         checkpoint=audit.latest_checkpoint(),
         events=report.checked,
         report=report,

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workflow.machines import LATEST
-from workflow.services import deadlines, procedures
+from workflow.services import acts, deadlines, procedures
 from workflow.services.errors import BadRequest, GuardFailed
 from workflow.services.stepdata import parse_date
 from workflow.web import clock
@@ -75,6 +75,7 @@ def show(procedure_id: int) -> str:
         history=[(s, procedures.describe(definition, s)) for s in reversed(procedure.steps)],
         may_plan=bool(current_user.role_codes & set(procedures.PLANNERS)),
         deadlines=deadlines.for_object("procedure", procedure.id),
+        acts=[(a, acts.citation(a), acts.state_label(a)) for a in acts.of_procedure(procedure.id)],
     )
 
 

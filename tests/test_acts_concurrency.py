@@ -1,0 +1,40 @@
+"""Two signers firing on the same act version at once: one wins, the other gets 409 and retries."""
+
+from __future__ import annotations
+
+import threading
+
+from tests.act_factories import make_people, propose, to_signature
+from workflow.extensions import db
+
+
+def test_two_signatures_same_version_one_200_one_409(app, clock, token_for):
+    people = make_people(clock)
+    act = to_signature(propose(people, clock), people, clock)
+    tokens = [token_for(people.sindaco), token_for(people.segretario)]
+    act_id, version = act.id, act.version
+    db.session.remove()  # the threads open their own sessions
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def sign(headers):
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            response = client.post(
+                f"/api/v1/acts/{act_id}/events/firma", headers=headers, json={"version": version}
+            )
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=sign, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(statuses) == [200, 409]
+    with app.app_context():
+        from workflow.services import acts
+
+        fresh = acts.get(act_id)
+        assert fresh.version == version + 1
+        assert len(acts.signatures(fresh)) == 1

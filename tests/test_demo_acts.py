@@ -1,0 +1,94 @@
+"""The demo holds the seed's decree as it really went, plus acts open today; re-runs add nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from tests.conftest import login
+from workflow.extensions import db
+from workflow.models import Act, ActDocument, AuditEvent, RegisterEntry
+from workflow.services import acts, demo
+
+SEED_FIELDS = (
+    "Pubblicazione Nr",
+    "1084/2025",
+    "dal 19/02/2025 al 05/03/2025",
+    "Repertorio Generale",
+    "43/2025 del 19/02/2025",
+    "Data di Approvazione",
+    "19/02/2025",
+    "Protocollo",
+    "32556/2025",
+    "Titolario/Anno/Fascicolo",
+    "2.16/2024/1",
+    "Proponente",
+    "CONSIGLIERE DELEGATO FRANCESCO VASSALLO",
+    "Materia",
+    "PIANIFICAZIONE STRATEGICA",
+    "Struttura Organizzativa",
+    "DIREZIONE GENERALE",
+    "APPROVAZIONE DELLO SCHEMA DI PIANO STRATEGICO TRIENNALE DEL TERRITORIO METROPOLITANO "
+    "(PSTTM) - TRIENNIO 2025/2027.",
+    "2163_14487^DecretoFirmato.pdf",
+    "Firmato digitalmente da: <strong>Francesco Vassallo",
+    "Firmato digitalmente da: <strong>Antonio Sebastiano Purcaro",
+)
+
+
+def seed_decree() -> Act:
+    return db.session.scalars(select(Act).where(Act.repertorio_number == 43)).one()
+
+
+def test_demo_decree_has_the_seed_numbers_dates_and_classification(app, clock):
+    demo.load(clock=clock)
+    act = seed_decree()
+    record = acts.record(act, date(2025, 2, 19))
+    assert record.stato == "PUBBLICATO ATTIVO"
+    assert record.pubblicazione == "1084/2025"
+    assert (record.dal, record.al) == ("19/02/2025", "05/03/2025")
+    assert record.repertorio == "43/2025 del 19/02/2025"
+    assert record.approvazione == "19/02/2025"
+    assert record.protocollo == "0032556/2025"
+    assert record.fascicolo == "2.16/2024/1"
+    assert record.heading == "DECRETO DEL SINDACO METROPOLITANO"
+    assert act.state == "pubblicazione_certificata"
+    assert act.procedure_id is not None
+
+
+def test_demo_staff_page_shows_every_field_of_the_seed(app, client, clock):
+    demo.load(clock=clock)
+    login(client, "direzione", "demo-direzione")
+    page = client.get(f"/atti/{seed_decree().id}").get_data(as_text=True)
+    for text in SEED_FIELDS:
+        assert text in page, text
+
+
+def test_demo_has_acts_open_on_the_day_it_is_loaded(app, client, clock):
+    demo.load(clock=clock)
+    assert len(acts.public_list(date(2025, 7, 1))) == 3
+    assert "Atti in pubblicazione (3)" in client.get("/albo").get_data(as_text=True)
+
+
+def test_demo_reload_adds_nothing(app, clock):
+    demo.load(clock=clock)
+    counts = [
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Act, ActDocument, RegisterEntry, AuditEvent)
+    ]
+    demo.load(clock=clock)
+    again = [
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Act, ActDocument, RegisterEntry, AuditEvent)
+    ]
+    assert again == counts
+
+
+def test_procedure_page_links_the_step_to_the_decree(app, client, clock):
+    demo.load(clock=clock)
+    act = seed_decree()
+    login(client, "direzione", "demo-direzione")
+    page = client.get(f"/procedimenti/{act.procedure_id}").get_data(as_text=True)
+    link = f'<a href="/atti/{act.id}">Decreto R.G. 43/2025 del 19/02/2025</a>'
+    assert page.count(link) == 2  # the milestone "schema" and the fascicolo's list of acts
