@@ -169,7 +169,8 @@ def _play(act: Act, moves: tuple[Move, ...], people: dict[str, User], clock: Clo
     """Fire the moves not yet recorded (resumable: the act's events say how far it got)."""
     for move in moves[len(act.events) :]:
         when = move.clock or clock
-        assert when is not None
+        if when is None:
+            raise ValueError(f"La mossa {move.event} della demo non ha un orologio.")
         if move.event == "pubblica" and not any(d.kind == "atto" for d in act.documents):
             _attach_signed(act, people, when)
             act = acts.get(act.id)

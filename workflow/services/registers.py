@@ -90,7 +90,8 @@ def allocate(
     if number is None:
         _ensure_counter(register, year)
         number = take(register, year, entry)
-    assert number is not None  # the row exists now: inserted by us or by a concurrent writer
+    if number is None:  # the row exists now (ours or a concurrent writer's): this cannot happen
+        raise RuntimeError(f"Contatore del registro {register}/{year} non disponibile.")
     return year, number
 
 
