@@ -35,9 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from workflow import cli, models  # noqa: F401
-    from workflow.web import api, audit, auth, errors, procedures
+    from workflow.web import api, audit, auth, desk, errors, procedures
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(desk.bp)
     app.register_blueprint(procedures.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(audit.bp)

@@ -60,7 +60,7 @@ def canonical_record(
         f'"object_id":{_string(object_id)},"object_type":{_string(object_type)},'
         f'"occurred_at":{_string(occurred_at)},"payload":{payload_json},'
         f'"role":{_string(role)},"seq":{int(seq)}}}'
-    ).encode("utf-8")
+    ).encode()
 
 
 def chain_hash(prev_hash: str, record_bytes: bytes) -> str:

@@ -32,13 +32,13 @@ def _safe_next(target: str | None) -> str:
         and not urlsplit(target).netloc
     ):
         return target
-    return url_for("procedures.index")
+    return url_for("desk.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(url_for("procedures.index"))
+        return redirect(url_for("desk.index"))
     if request.method == "POST":
         user = users.authenticate(
             request.form.get("username", ""), request.form.get("password", "")

@@ -1,0 +1,326 @@
+"""The desk: what a user sees first after login, assembled from small section providers.
+
+Each provider answers one question ("what may I record now?", "which procedures are open and
+which are late?") and returns a Section, or None when it has nothing to say to this user. Sources
+that other issues bring (deadlines, acts waiting for an opinion or a signature, Albo publications
+ending this week) plug in as one more provider in SECTIONS, with a template partial
+`templates/desk/_<key>.html`; the hooks for them are below, returning None until wired.
+
+"Next deadline" here is the planned date of the earliest milestone not yet recorded; a procedure is
+overdue when that date is past. Everything is read for one page of procedures at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+
+from workflow.clock import Clock, rome_today
+from workflow.extensions import db
+from workflow.machines import DEFINITIONS, definition_for
+from workflow.machines.definition import Definition, Facts, Step, available_steps
+from workflow.models import Milestone, Procedure, ProcedureStep, User
+from workflow.roles import ROLE_LABELS
+from workflow.services.browse import Page, is_open, planned_dates, recorded_dates
+
+OPEN_PER_PAGE = 15
+TODO_LIMIT = 12
+_TODO_BATCH = 50
+
+
+@dataclass(frozen=True)
+class DeskContext:
+    user: User
+    clock: Clock
+    today: date
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Section:
+    """One block of the desk. `key` names its partial: templates/desk/_<key>.html."""
+
+    key: str
+    title: str
+    items: list[Any]
+    empty: str
+    page: Page[Any] | None = None
+    more: bool = False  # there is more than `items` shows
+
+
+Provider = Callable[[DeskContext], Section | None]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The next planned milestone not yet recorded, and how far it is from today."""
+
+    label: str
+    due: date
+    days_left: int  # negative: overdue by that many days
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+@dataclass(frozen=True)
+class OpenRow:
+    procedure: Procedure
+    state_label: str
+    phase: str
+    next_steps: list[Step]
+    who: list[str]  # Italian names of the roles that may record the next steps
+    deadline: Deadline | None
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    procedure: Procedure
+    step: Step
+    deadline: Deadline | None  # of the milestone this step records, when planned
+
+
+# ---- Reading a page of procedures --------------------------------------------------------------
+
+
+def _next_due() -> Any:
+    """Per open procedure: the earliest planned date among milestones not yet recorded."""
+    recorded = (
+        select(ProcedureStep.id)
+        .where(
+            ProcedureStep.procedure_id == Milestone.procedure_id,
+            ProcedureStep.milestone_code == Milestone.code,
+        )
+        .exists()
+    )
+    return (
+        select(
+            Milestone.procedure_id.label("procedure_id"),
+            func.min(Milestone.planned_date).label("next_due"),
+        )
+        .join(Procedure, Procedure.id == Milestone.procedure_id)
+        .where(is_open(), Milestone.planned_date.is_not(None), ~recorded)
+        .group_by(Milestone.procedure_id)
+        .subquery()
+    )
+
+
+def _ordered_open(where: ColumnElement[bool] | None = None) -> Any:
+    """Open procedures, the most overdue first, then by next deadline, then newest triennio."""
+    due = _next_due()
+    query = (
+        select(Procedure)
+        .outerjoin(due, due.c.procedure_id == Procedure.id)
+        .where(is_open())
+        .order_by(due.c.next_due.asc().nulls_last(), Procedure.period_start.desc(), Procedure.id)
+    )
+    return query.where(where) if where is not None else query
+
+
+def count_overdue(today: date) -> int:
+    """How many open procedures have a planned milestone past its date and not recorded."""
+    due = _next_due()
+    query = select(func.count()).select_from(due).where(due.c.next_due < today)
+    return db.session.scalar(query) or 0
+
+
+@dataclass(frozen=True)
+class _Known:
+    definition: Definition
+    facts: Facts
+    planned: dict[str, date]
+
+
+def _facts_for(procedures: list[Procedure], today: date) -> dict[int, _Known]:
+    """Definitions and facts of a page of procedures, in two grouped queries."""
+    ids = [p.id for p in procedures]
+    recorded, planned = recorded_dates(ids), planned_dates(ids)
+    return {
+        p.id: _Known(
+            definition_for(p.kind, p.definition_version),
+            Facts(
+                recorded=frozenset(recorded[p.id]),
+                last_step_on=max(recorded[p.id].values(), default=None),
+                today=today,
+            ),
+            planned[p.id],
+        )
+        for p in procedures
+    }
+
+
+def next_deadline(known: _Known) -> Deadline | None:
+    pending = [
+        (when, code) for code, when in known.planned.items() if code not in known.facts.recorded
+    ]
+    if not pending:
+        return None
+    when, code = min(pending)
+    label = known.definition.milestone(code).label
+    return Deadline(label, when, (when - known.facts.today).days)
+
+
+def current_phase(definition: Definition, state: str, recorded: frozenset[str]) -> str:
+    """The phase of the first milestone still to be recorded ("Concluso" in a final state)."""
+    if definition.state(state).final:
+        return "Concluso"
+    pending = [m for m in definition.milestones if m.code not in recorded]
+    return pending[0].phase if pending else definition.milestones[-1].phase
+
+
+def all_roles(definition: Definition) -> set[str]:
+    return {role for step in definition.steps for role in step.roles}
+
+
+def _open_row(procedure: Procedure, known: _Known) -> OpenRow:
+    definition = known.definition
+    steps = available_steps(definition, procedure.state, all_roles(definition), known.facts)
+    who = sorted({r for s in steps for r in s.roles}, key=list(ROLE_LABELS).index)
+    return OpenRow(
+        procedure=procedure,
+        state_label=definition.state(procedure.state).label,
+        phase=current_phase(definition, procedure.state, known.facts.recorded),
+        next_steps=steps,
+        who=[ROLE_LABELS[r] for r in who],
+        deadline=next_deadline(known),
+    )
+
+
+def open_page(number: int, today: date, per_page: int = OPEN_PER_PAGE) -> Page[OpenRow]:
+    """Open procedures with phase, next steps, who acts and the next deadline; overdue first."""
+    total = db.session.scalar(select(func.count(Procedure.id)).where(is_open())) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(max(number, 1), pages)
+    rows = list(db.session.scalars(_ordered_open().limit(per_page).offset((number - 1) * per_page)))
+    known = _facts_for(rows, today)
+    return Page([_open_row(p, known[p.id]) for p in rows], number, per_page, total)
+
+
+def actionable_by(roles: set[str]) -> ColumnElement[bool]:
+    """SQL: the procedure is in a state where a step of its machine belongs to one of `roles`.
+
+    A superset of the to-do (a guard may still refuse); the to-do evaluates the guards.
+    """
+    by_kind: dict[str, set[str]] = {}
+    for (kind, _), definition in DEFINITIONS.items():
+        sources = {s.source for s in definition.steps if roles.intersection(s.roles)}
+        by_kind.setdefault(kind, set()).update(sources)
+    clauses = [
+        and_(Procedure.kind == kind, Procedure.state.in_(sorted(states)))
+        for kind, states in by_kind.items()
+        if states
+    ]
+    return or_(*clauses) if clauses else false()
+
+
+def _candidates(roles: set[str]) -> Iterator[list[Procedure]]:
+    query = _ordered_open(actionable_by(roles))
+    offset = 0
+    while True:
+        batch = list(db.session.scalars(query.limit(_TODO_BATCH).offset(offset)))
+        if not batch:
+            return
+        yield batch
+        offset += _TODO_BATCH
+
+
+def todo(user: User, today: date, limit: int = TODO_LIMIT) -> tuple[list[TodoItem], bool]:
+    """The steps `user` may record now, most urgent first; True when there are more than `limit`."""
+    items: list[TodoItem] = []
+    for batch in _candidates(user.role_codes):
+        known = _facts_for(batch, today)
+        for procedure in batch:
+            facts = known[procedure.id]
+            for step in available_steps(
+                facts.definition, procedure.state, user.role_codes, facts.facts
+            ):
+                if len(items) == limit:
+                    return items, True
+                items.append(TodoItem(procedure, step, _step_deadline(step, facts)))
+    return items, False
+
+
+def _step_deadline(step: Step, known: _Known) -> Deadline | None:
+    when = known.planned.get(step.milestone) if step.milestone else None
+    if when is None:
+        return None
+    label = known.definition.milestone(step.milestone).label  # type: ignore[arg-type]
+    return Deadline(label, when, (when - known.facts.today).days)
+
+
+# ---- Providers ---------------------------------------------------------------------------------
+
+
+def my_todo(ctx: DeskContext) -> Section | None:
+    """Steps this user may record now, on any open procedure."""
+    items, more = todo(ctx.user, ctx.today)
+    return Section(
+        "da_fare",
+        "Da fare per te",
+        items,
+        "Nessun passaggio da registrare con i tuoi ruoli in questo momento.",
+        more=more,
+    )
+
+
+def acts_waiting(ctx: DeskContext) -> Section | None:
+    """Hook (issue 4, acts): opinions to give, signatures, publications waiting for this user."""
+    return None
+
+
+def albo_ending_this_week(ctx: DeskContext) -> Section | None:
+    """Hook (issue 4, Albo): publications whose window ends within the week."""
+    return None
+
+
+def deadlines_due(ctx: DeskContext) -> Section | None:
+    """Hook (issue 5, deadlines): Deadline rows due soon or overdue, with who is responsible."""
+    return None
+
+
+def open_procedures(ctx: DeskContext) -> Section | None:
+    """Every open procedure, overdue first, one page at a time."""
+    page = open_page(ctx.page, ctx.today)
+    return Section(
+        "procedimenti",
+        "Procedimenti aperti",
+        page.items,
+        "Nessun procedimento aperto.",
+        page=page,
+    )
+
+
+SECTIONS: tuple[Provider, ...] = (
+    my_todo,
+    acts_waiting,
+    albo_ending_this_week,
+    deadlines_due,
+    open_procedures,
+)
+
+
+@dataclass(frozen=True)
+class Desk:
+    today: date
+    open_total: int
+    overdue: int
+    sections: list[Section]
+
+
+def desk_for(
+    user: User, *, clock: Clock, page: int = 1, providers: tuple[Provider, ...] = SECTIONS
+) -> Desk:
+    """The desk of `user`: counters and every section a provider has something for.
+
+    Raises nothing; a user without roles gets the open procedures and an empty to-do.
+    """
+    today = rome_today(clock)
+    ctx = DeskContext(user, clock, today, page)
+    sections = [s for provider in providers if (s := provider(ctx)) is not None]
+    total = db.session.scalar(select(func.count(Procedure.id)).where(is_open())) or 0
+    return Desk(today, total, count_overdue(today), sections)
