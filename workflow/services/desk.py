@@ -223,9 +223,10 @@ def _candidates(roles: set[str]) -> Iterator[list[Procedure]]:
     offset = 0
     while True:
         batch = list(db.session.scalars(query.limit(_TODO_BATCH).offset(offset)))
-        if not batch:
+        if batch:
+            yield batch
+        if len(batch) < _TODO_BATCH:
             return
-        yield batch
         offset += _TODO_BATCH
 
 
