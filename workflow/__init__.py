@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from workflow.web import bench
 
         app.register_blueprint(bench.bp)
+        app.register_blueprint(bench.pages_bp)
         csrf.exempt(bench.bp)
 
     app.jinja_env.filters["data"] = format_date

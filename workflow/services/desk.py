@@ -12,12 +12,12 @@ overdue when that date is past. Everything is read for one page of procedures at
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import func, select
 
 from workflow.clock import Clock, rome_today
 from workflow.extensions import db
@@ -29,7 +29,7 @@ from workflow.services.browse import Page, is_open, planned_dates, recorded_date
 
 OPEN_PER_PAGE = 15
 TODO_LIMIT = 12
-_TODO_BATCH = 50
+_TODO_BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class DeskContext:
     user: User
     clock: Clock
     today: date
+    open: list[OpenEntry]  # every open procedure, in desk order (see open_index)
+    reader: Reader  # shared by the providers: a procedure is loaded once per desk
     page: int = 1
 
 
@@ -89,9 +91,13 @@ class TodoItem:
 
 
 def _next_due() -> Any:
-    """Per open procedure: the earliest planned date among milestones not yet recorded."""
+    """SQL, per procedure: the earliest planned date among its milestones not yet recorded.
+
+    Correlated, so it is computed for the open procedures only, each from the two covering
+    indexes of migration e7f1a2b3c4d5 (never by reading step rows).
+    """
     recorded = (
-        select(ProcedureStep.id)
+        select(ProcedureStep.procedure_id)
         .where(
             ProcedureStep.procedure_id == Milestone.procedure_id,
             ProcedureStep.milestone_code == Milestone.code,
@@ -99,34 +105,66 @@ def _next_due() -> Any:
         .exists()
     )
     return (
-        select(
-            Milestone.procedure_id.label("procedure_id"),
-            func.min(Milestone.planned_date).label("next_due"),
+        select(func.min(Milestone.planned_date))
+        .where(
+            Milestone.procedure_id == Procedure.id,
+            Milestone.planned_date.is_not(None),
+            ~recorded,
         )
-        .join(Procedure, Procedure.id == Milestone.procedure_id)
-        .where(is_open(), Milestone.planned_date.is_not(None), ~recorded)
-        .group_by(Milestone.procedure_id)
-        .subquery()
+        .correlate(Procedure)
+        .scalar_subquery()
     )
 
 
-def _ordered_open(where: ColumnElement[bool] | None = None) -> Any:
-    """Open procedures, the most overdue first, then by next deadline, then newest triennio."""
-    due = _next_due()
-    query = (
-        select(Procedure)
-        .outerjoin(due, due.c.procedure_id == Procedure.id)
+@dataclass(frozen=True)
+class OpenEntry:
+    """One open procedure as the desk orders it: a light row, not the ORM object."""
+
+    id: int
+    kind: str
+    state: str
+    next_due: date | None
+
+
+def open_index() -> list[OpenEntry]:
+    """Every open procedure, most overdue first, then by next deadline, then newest triennio.
+
+    One query of four columns per open procedure (a handful in practice: one PSTTM a year is
+    open at a time); the page, the to-do and the overdue count are all cut from it, so the
+    correlated next-deadline lookup runs once per desk, not once per section.
+    """
+    due = _next_due().label("next_due")  # ordered by its label: computed once per row
+    rows = db.session.execute(
+        select(Procedure.id, Procedure.kind, Procedure.state, due)
         .where(is_open())
-        .order_by(due.c.next_due.asc().nulls_last(), Procedure.period_start.desc(), Procedure.id)
+        .order_by(due.asc().nulls_last(), Procedure.period_start.desc(), Procedure.id)
     )
-    return query.where(where) if where is not None else query
+    return [OpenEntry(*row) for row in rows]
 
 
-def count_overdue(today: date) -> int:
+class Reader:
+    """Loads procedures and their facts by id, once per desk: the page of open procedures and
+    the to-do mostly show the same procedures, so the second one costs no query."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self._procedures: dict[int, Procedure] = {}
+        self._known: dict[int, _Known] = {}
+
+    def read(self, ids: list[int]) -> list[tuple[Procedure, _Known]]:
+        """The procedures of `ids` with their facts, in that order (two or three queries)."""
+        missing = [i for i in ids if i not in self._procedures]
+        if missing:
+            loaded = list(db.session.scalars(select(Procedure).where(Procedure.id.in_(missing))))
+            self._procedures.update((p.id, p) for p in loaded)
+            self._known.update(_facts_for(loaded, self.today))
+        return [(self._procedures[i], self._known[i]) for i in ids if i in self._procedures]
+
+
+def count_overdue(today: date, index: list[OpenEntry] | None = None) -> int:
     """How many open procedures have a planned milestone past its date and not recorded."""
-    due = _next_due()
-    query = select(func.count()).select_from(due).where(due.c.next_due < today)
-    return db.session.scalar(query) or 0
+    entries = open_index() if index is None else index
+    return sum(1 for e in entries if e.next_due is not None and e.next_due < today)
 
 
 @dataclass(frozen=True)
@@ -191,18 +229,24 @@ def _open_row(procedure: Procedure, known: _Known) -> OpenRow:
     )
 
 
-def open_page(number: int, today: date, per_page: int = OPEN_PER_PAGE) -> Page[OpenRow]:
+def open_page(
+    number: int,
+    today: date,
+    per_page: int = OPEN_PER_PAGE,
+    index: list[OpenEntry] | None = None,
+    reader: Reader | None = None,
+) -> Page[OpenRow]:
     """Open procedures with phase, next steps, who acts and the next deadline; overdue first."""
-    total = db.session.scalar(select(func.count(Procedure.id)).where(is_open())) or 0
-    pages = max(1, -(-total // per_page))
+    entries = open_index() if index is None else index
+    pages = max(1, -(-len(entries) // per_page))
     number = min(max(number, 1), pages)
-    rows = list(db.session.scalars(_ordered_open().limit(per_page).offset((number - 1) * per_page)))
-    known = _facts_for(rows, today)
-    return Page([_open_row(p, known[p.id]) for p in rows], number, per_page, total)
+    chosen = entries[(number - 1) * per_page : number * per_page]
+    rows = (reader or Reader(today)).read([e.id for e in chosen])
+    return Page([_open_row(p, known) for p, known in rows], number, per_page, len(entries))
 
 
-def actionable_by(roles: set[str]) -> ColumnElement[bool]:
-    """SQL: the procedure is in a state where a step of its machine belongs to one of `roles`.
+def actionable_states(roles: set[str]) -> dict[str, set[str]]:
+    """Per kind, the states in which a step of its machine belongs to one of `roles`.
 
     A superset of the to-do (a guard may still refuse); the to-do evaluates the guards.
     """
@@ -210,33 +254,24 @@ def actionable_by(roles: set[str]) -> ColumnElement[bool]:
     for (kind, _), definition in DEFINITIONS.items():
         sources = {s.source for s in definition.steps if roles.intersection(s.roles)}
         by_kind.setdefault(kind, set()).update(sources)
-    clauses = [
-        and_(Procedure.kind == kind, Procedure.state.in_(sorted(states)))
-        for kind, states in by_kind.items()
-        if states
-    ]
-    return or_(*clauses) if clauses else false()
+    return by_kind
 
 
-def _candidates(roles: set[str]) -> Iterator[list[Procedure]]:
-    query = _ordered_open(actionable_by(roles))
-    offset = 0
-    while True:
-        batch = list(db.session.scalars(query.limit(_TODO_BATCH).offset(offset)))
-        if batch:
-            yield batch
-        if len(batch) < _TODO_BATCH:
-            return
-        offset += _TODO_BATCH
-
-
-def todo(user: User, today: date, limit: int = TODO_LIMIT) -> tuple[list[TodoItem], bool]:
+def todo(
+    user: User,
+    today: date,
+    limit: int = TODO_LIMIT,
+    index: list[OpenEntry] | None = None,
+    reader: Reader | None = None,
+) -> tuple[list[TodoItem], bool]:
     """The steps `user` may record now, most urgent first; True when there are more than `limit`."""
+    states = actionable_states(user.role_codes)
+    entries = open_index() if index is None else index
+    candidates = [e.id for e in entries if e.state in states.get(e.kind, ())]
+    reader = reader or Reader(today)
     items: list[TodoItem] = []
-    for batch in _candidates(user.role_codes):
-        known = _facts_for(batch, today)
-        for procedure in batch:
-            facts = known[procedure.id]
+    for start in range(0, len(candidates), _TODO_BATCH):
+        for procedure, facts in reader.read(candidates[start : start + _TODO_BATCH]):
             for step in available_steps(
                 facts.definition, procedure.state, user.role_codes, facts.facts
             ):
@@ -259,7 +294,7 @@ def _step_deadline(step: Step, known: _Known) -> Deadline | None:
 
 def my_todo(ctx: DeskContext) -> Section | None:
     """Steps this user may record now, on any open procedure."""
-    items, more = todo(ctx.user, ctx.today)
+    items, more = todo(ctx.user, ctx.today, index=ctx.open, reader=ctx.reader)
     return Section(
         "da_fare",
         "Da fare per te",
@@ -286,7 +321,7 @@ def deadlines_due(ctx: DeskContext) -> Section | None:
 
 def open_procedures(ctx: DeskContext) -> Section | None:
     """Every open procedure, overdue first, one page at a time."""
-    page = open_page(ctx.page, ctx.today)
+    page = open_page(ctx.page, ctx.today, index=ctx.open, reader=ctx.reader)
     return Section(
         "procedimenti",
         "Procedimenti aperti",
@@ -321,7 +356,6 @@ def desk_for(
     Raises nothing; a user without roles gets the open procedures and an empty to-do.
     """
     today = rome_today(clock)
-    ctx = DeskContext(user, clock, today, page)
+    ctx = DeskContext(user, clock, today, open_index(), Reader(today), page)
     sections = [s for provider in providers if (s := provider(ctx)) is not None]
-    total = db.session.scalar(select(func.count(Procedure.id)).where(is_open())) or 0
-    return Desk(today, total, count_overdue(today), sections)
+    return Desk(today, len(ctx.open), count_overdue(today, ctx.open), sections)
