@@ -82,6 +82,11 @@ def test_desk_timeline_and_diagram_in_chromium(live_url: str, browser: Browser, 
     expect(diagram.locator("g.node.current")).to_have_attribute("data-state", "consultazione")
     expect(diagram.locator("g.edge.taken")).to_have_count(3)  # avvia, linee guida, schema
     check(page, f"procedimento-{device}")
+    page.emulate_media(media="print")  # printable: no navigation, pictures in full
+    expect(page.get_by_role("banner")).to_be_hidden()
+    expect(diagram).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / f"procedimento-stampa-{device}.png"), full_page=True)
+    page.emulate_media(media="screen")
 
     # Keyboard: a bar of the timeline is reachable and leads to its milestone row with the act.
     avvio = timeline.locator('a[href="#tappa-avvio"]')
