@@ -7,7 +7,8 @@ ending this week) plug in as one more provider in SECTIONS, with a template part
 `templates/desk/_<key>.html`; the hooks for them are below, returning None until wired.
 
 "Next deadline" here is the planned date of the earliest milestone not yet recorded; a procedure is
-overdue when that date is past. Everything is read for one page of procedures at a time.
+overdue when that date is past. The open procedures are ordered by one light query (open_index);
+full rows and their facts are read only for what a section shows, a page at a time.
 """
 
 from __future__ import annotations
