@@ -57,12 +57,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         audit,
         auth,
         deadlines,
+        desk,
         errors,
         procedures,
         security,
     )
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(desk.bp)
     app.register_blueprint(procedures.bp)
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(api.bp)
@@ -83,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from workflow.web import bench
 
         app.register_blueprint(bench.bp)
+        app.register_blueprint(bench.pages_bp)
         csrf.exempt(bench.bp)
 
     app.jinja_env.filters["data"] = format_date

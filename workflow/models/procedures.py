@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -54,7 +63,11 @@ class Milestone(db.Model):
     """A milestone of the procedure with its planned date; what actually happened is in steps."""
 
     __tablename__ = "milestones"
-    __table_args__ = (UniqueConstraint("procedure_id", "code", name="uq_milestones_code"),)
+    __table_args__ = (
+        UniqueConstraint("procedure_id", "code", name="uq_milestones_code"),
+        # The desk's "next planned milestone not yet recorded", read from the index alone.
+        Index("ix_milestones_procedure_planned", "procedure_id", "planned_date", "code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
@@ -73,6 +86,10 @@ class ProcedureStep(db.Model):
     """
 
     __tablename__ = "procedure_steps"
+    # "Is this milestone recorded?" for the desk, answered from the index alone.
+    __table_args__ = (
+        Index("ix_procedure_steps_procedure_milestone", "procedure_id", "milestone_code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -175,12 +175,11 @@ def use_token(token: str, *, clock: Clock) -> User | None:
     Once a day, not on every call: the audit trail records that a token was in use without
     doubling the cost of every API request.
     """
-    digest = _token_digest(token)
-    user = user_for_token(token)
-    if user is None:
+    found = db.session.execute(_token_query(token).add_columns(ApiToken)).unique().one_or_none()
+    if found is None:
         return None
+    user, row = found
     today = rome_today(clock)
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if row.last_used_on != today:
         row.last_used_on = today
         audit.record(
@@ -195,9 +194,9 @@ def use_token(token: str, *, clock: Clock) -> User | None:
     return user
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user owning this unrevoked token, or None."""
-    query = (
+def _token_query(token: str) -> Select:
+    """One round trip: the token's active user with roles, if the token is valid."""
+    return (
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
         .options(joinedload(User.roles))
@@ -207,7 +206,11 @@ def user_for_token(token: str) -> User | None:
             User.active.is_(True),
         )
     )
-    return db.session.execute(query).unique().scalar_one_or_none()
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user owning this unrevoked token, or None."""
+    return db.session.execute(_token_query(token)).unique().scalar_one_or_none()
 
 
 def list_users() -> list[User]:

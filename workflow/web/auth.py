@@ -31,13 +31,13 @@ def _safe_next(target: str | None) -> str:
     local = target and target.startswith("/") and not target.startswith("//")
     if local and not urlsplit(target).netloc:
         return target
-    return url_for("procedures.index")
+    return url_for("desk.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
-        return redirect(url_for("procedures.index"))
+        return redirect(url_for("desk.index"))
     if request.method == "GET":
         return render_template("auth/login.html")
     try:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from workflow.clock import rome_today
+from workflow.drawing.state_diagram import state_diagram
+from workflow.drawing.timeline import timeline
 from workflow.machines import LATEST
-from workflow.services import acts, deadlines, procedures
+from workflow.machines.definition import Step
+from workflow.services import acts, browse, deadlines, procedures
 from workflow.services.errors import BadRequest, GuardFailed
+from workflow.services.procedures import MilestoneRow
 from workflow.services.stepdata import parse_date
 from workflow.web import clock
 
@@ -22,19 +29,15 @@ def _form_version() -> int:
     return int(raw)
 
 
-@bp.get("/")
-@login_required
-def index() -> Response:
-    return redirect(url_for("procedures.list_procedures"))
-
-
 @bp.get("/procedimenti")
 @login_required
 def list_procedures() -> str:
-    rows = procedures.list_all()
+    filters = browse.ListFilters.from_args(request.args)
+    page = browse.procedures_page(filters, browse.page_number(request.args.get("pagina")))
     return render_template(
         "procedures/list.html",
-        procedures=rows,
+        page=page,
+        filters=filters,
         state_label=procedures.state_label,
         kinds=LATEST,
         next_start={kind: procedures.next_period_start(kind, clock()) for kind in LATEST},
@@ -65,18 +68,44 @@ def open_procedure() -> Response:
 def show(procedure_id: int) -> str:
     procedure = procedures.get(procedure_id)
     definition = procedures.definition_of(procedure)
+    milestones = procedures.milestone_rows(procedure)
+    steps = procedures.allowed_events(procedure, current_user, clock())
     return render_template(
         "procedures/show.html",
         procedure=procedure,
         definition=definition,
         state_label=procedures.state_label(procedure),
-        milestones=procedures.milestone_rows(procedure),
-        steps=procedures.allowed_events(procedure, current_user, clock()),
+        milestones=milestones,
+        steps=steps,
+        timeline=timeline(
+            milestones,
+            rome_today(clock()),
+            _milestone_link(procedure.id, steps),
+            f"Cronoprogramma — {procedure.title}: date previste e effettive",
+        ),
+        diagram=state_diagram(
+            definition,
+            procedure.state,
+            [(s.from_state, s.event, s.to_state) for s in procedure.steps],
+        ),
         history=[(s, procedures.describe(definition, s)) for s in reversed(procedure.steps)],
         may_plan=bool(current_user.role_codes & set(procedures.PLANNERS)),
         deadlines=deadlines.for_object("procedure", procedure.id),
         acts=[(a, acts.citation(a), acts.state_label(a)) for a in acts.of_procedure(procedure.id)],
     )
+
+
+def _milestone_link(procedure_id: int, steps: list[Step]) -> Callable[[MilestoneRow], str]:
+    """Where a bar of the timeline leads: the step's form when this user may record it now,
+    otherwise the milestone's row (with its act) in the table below the picture."""
+    fireable = {s.milestone: s.event for s in steps if s.milestone}
+
+    def href(row: MilestoneRow) -> str:
+        if row.actual_date is None and row.code in fireable:
+            return url_for("procedures.step", procedure_id=procedure_id, event=fireable[row.code])
+        return f"#tappa-{row.code}"
+
+    return href
 
 
 @bp.route("/procedimenti/<int:procedure_id>/passaggi/<event>", methods=["GET", "POST"])

@@ -1,0 +1,64 @@
+"""Browser-test fixtures: the real app with the demo data on a local port, and Debian's chromium."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+from werkzeug.serving import make_server
+
+from workflow import create_app
+from workflow.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def live_url(database_url: str) -> Iterator[str]:
+    """The real app (system clock, CSRF on) with the demo data, served on a free local port."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "e2e-secret"})
+    with app.app_context():  # `flask demo` gets one from FlaskGroup; the test runner does not
+        loaded = app.test_cli_runner().invoke(args=["demo"])
+    assert loaded.exit_code == 0, loaded.output
+    # Threaded: chromium may hold an idle (preconnected) socket open next to the real request.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless; the tests never download a browser."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian chromium (apt-get install chromium); "
+            "the e2e test never downloads a browser."
+        )
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
