@@ -39,9 +39,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         access,
         admin,
         api,
+        api_contributions,
         api_deadlines,
         audit,
         auth,
+        contributions,
         deadlines,
         errors,
         procedures,
@@ -57,6 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # token-authenticated, never reads the session cookie
     app.register_blueprint(api_deadlines.bp)
     csrf.exempt(api_deadlines.bp)
+    app.register_blueprint(contributions.bp)
+    app.register_blueprint(api_contributions.bp)
+    csrf.exempt(api_contributions.bp)
     errors.register(app)
     security.register(app)
     access.register(app)

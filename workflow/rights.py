@@ -15,7 +15,7 @@ from workflow.roles import ADMIN, DIREZIONE_GENERALE, ROLE_CODES, SEGRETARIO_GEN
 
 PUBLIC: tuple[str, ...] = ()  # no role needed, no login: the Albo, the public checkpoint
 STAFF: tuple[str, ...] = ROLE_CODES  # any signed-in user, whatever the role
-API_BLUEPRINTS = ("api", "api_deadlines", "bench")
+API_BLUEPRINTS = ("api", "api_deadlines", "api_contributions", "bench")
 
 # Operations of the services that are not events of a machine.
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -28,6 +28,9 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "deadlines.manage": (DIREZIONE_GENERALE, ADMIN),
     "mail.outbox": (ADMIN,),
     "account.self": STAFF,
+    "territory.manage": (DIREZIONE_GENERALE, ADMIN),
+    "consultation.manage": (DIREZIONE_GENERALE,),
+    "contribution.register": (DIREZIONE_GENERALE,),
 }
 
 
@@ -89,6 +92,37 @@ ROUTES: dict[str, Route] = {
     "api_deadlines.show": Route(STAFF, "la scheda della scadenza"),
     "api_deadlines.create": Route(OPERATIONS["deadlines.manage"], "registrare una scadenza"),
     "api_deadlines.settle": Route(OPERATIONS["deadlines.manage"], "chiudere una scadenza"),
+    "contributions.territory_index": Route(STAFF, "il territorio e i suoi enti"),
+    "contributions.set_addresses": Route(
+        OPERATIONS["territory.manage"], "modificare gli indirizzi degli enti"
+    ),
+    "contributions.add_forum_member": Route(
+        OPERATIONS["territory.manage"], "modificare il Forum metropolitano"
+    ),
+    "contributions.consultation": Route(STAFF, "la pagina della consultazione"),
+    "contributions.open_consultation": Route(
+        OPERATIONS["consultation.manage"], "aprire la consultazione"
+    ),
+    "contributions.register": Route(
+        OPERATIONS["contribution.register"], "registrare un contributo"
+    ),
+    "contributions.export_csv": Route(STAFF, "esportare i contributi"),
+    "contributions.summary": Route(STAFF, "la sintesi della consultazione"),
+    "contributions.close": Route(OPERATIONS["consultation.manage"], "chiudere la consultazione"),
+    "api_contributions.list_bodies": Route(STAFF, "l'elenco degli enti"),
+    "api_contributions.set_addresses": Route(
+        OPERATIONS["territory.manage"], "modificare gli indirizzi degli enti"
+    ),
+    "api_contributions.show": Route(STAFF, "la consultazione"),
+    "api_contributions.open_consultation": Route(
+        OPERATIONS["consultation.manage"], "aprire la consultazione"
+    ),
+    "api_contributions.register": Route(
+        OPERATIONS["contribution.register"], "registrare un contributo"
+    ),
+    "api_contributions.close": Route(
+        OPERATIONS["consultation.manage"], "chiudere la consultazione"
+    ),
 }
 
 # Routes that fire machine events let any staff member in: the event's own roles decide, in the

@@ -2,6 +2,15 @@
 
 from workflow.models.audit import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
 from workflow.models.bench import BenchRow
+from workflow.models.contributions import (
+    Body,
+    BodyAddress,
+    Consultation,
+    Contribution,
+    Invitation,
+    ProtocolCounter,
+    UnionMember,
+)
 from workflow.models.deadlines import Deadline, DeadlineAssignee
 from workflow.models.mail import MailSettings, OutboxMessage
 from workflow.models.procedures import Milestone, Procedure, ProcedureStep
@@ -15,6 +24,13 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "BenchRow",
+    "Body",
+    "BodyAddress",
+    "Consultation",
+    "Contribution",
+    "Invitation",
+    "ProtocolCounter",
+    "UnionMember",
     "Deadline",
     "DeadlineAssignee",
     "MailSettings",
