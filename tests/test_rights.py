@@ -26,6 +26,8 @@ ARGS = {
     "token": "segreto",
     "deadline_id": "1",
     "row_id": "1",
+    "body_id": "1",
+    "consultation_id": "1",
 }
 
 

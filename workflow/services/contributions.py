@@ -52,15 +52,27 @@ _SAFE_NAME = re.compile(r"^[\w][\w .,'()\-]{0,195}\.pdf$", re.IGNORECASE)
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def get(consultation_id: int) -> Consultation:
-    consultation = db.session.get(Consultation, consultation_id)
+def _fresh(query) -> Consultation | None:
+    # The session keeps objects across commits (expire_on_commit=False): read the row and its
+    # contributions afresh, or a caller would count from a list loaded before the last commit.
+    consultation = db.session.scalar(query.execution_options(populate_existing=True))
+    if consultation is not None:
+        db.session.expire(consultation, ["contributions", "invitations"])
+    return consultation
+
+
+def get(consultation_id: int, *, lock: bool = False) -> Consultation:
+    """The consultation; `lock` holds its row until commit, so a registration and the closing of
+    the window never interleave (on SQLite the write lock already serialises them)."""
+    query = select(Consultation).where(Consultation.id == consultation_id)
+    consultation = _fresh(query.with_for_update() if lock else query)
     if consultation is None:
         raise NotFound(f"Consultazione {consultation_id} non trovata.")
     return consultation
 
 
 def for_procedure(procedure_id: int) -> Consultation | None:
-    return db.session.scalar(select(Consultation).where(Consultation.procedure_id == procedure_id))
+    return _fresh(select(Consultation).where(Consultation.procedure_id == procedure_id))
 
 
 def effective_deadline(consultation: Consultation) -> date:
@@ -322,7 +334,7 @@ def register_contribution(
     channel or theme, no summary, received in the future, file not accepted), TooLarge.
     """
     role = acting_role(actor, REGISTRARS, "registrare un contributo")
-    consultation = get(consultation_id)
+    consultation = get(consultation_id, lock=True)
     if consultation.closed:
         raise Conflict("La consultazione è chiusa: non si registrano altri contributi.")
     body = db.session.get(Body, body_id)
@@ -406,7 +418,7 @@ def close_consultation(
     Raises NotFound, NotAllowed, StaleVersion, Conflict (already closed), InvalidData.
     """
     role = acting_role(actor, MANAGERS, "chiudere la consultazione")
-    consultation = get(consultation_id)
+    consultation = get(consultation_id, lock=True)
     if consultation.version != expected_version:
         raise StaleVersion("La consultazione è stata modificata da un altro utente: ricarica.")
     if consultation.closed:
@@ -472,9 +484,10 @@ def remind_missing(*, clock: Clock) -> int:
     today = rome_today(clock)
     written = 0
     base = current_app.config["PUBLIC_BASE_URL"]
-    for consultation in db.session.scalars(
-        select(Consultation).where(Consultation.closed_at.is_(None)).order_by(Consultation.id)
-    ):
+    open_ids = db.session.scalars(
+        select(Consultation.id).where(Consultation.closed_at.is_(None)).order_by(Consultation.id)
+    )
+    for consultation in [get(i) for i in open_ids]:
         instant = reminder_instant(consultation)
         if now < instant or today > effective_deadline(consultation):
             continue

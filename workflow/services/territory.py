@@ -102,9 +102,12 @@ def set_addresses(body_id: int, addresses: Iterable[str], *, actor: User, clock:
         if address.lower() not in {a.lower() for a in wanted}:
             wanted.append(address)
     before = [a.address for a in body.addresses]
-    if before == wanted:
+    if sorted(before) == sorted(wanted):
         return body
-    body.addresses = [BodyAddress(address=a) for a in wanted]
+    # Keep the rows that stay: deleting and re-inserting the same address in one flush would
+    # trip UNIQUE(body, address), since the unit of work inserts before it deletes.
+    kept = [a for a in body.addresses if a.address in wanted]
+    body.addresses = kept + [BodyAddress(address=a) for a in wanted if a not in before]
     audit.record(
         actor=actor,
         role=role,
