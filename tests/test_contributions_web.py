@@ -188,3 +188,16 @@ def test_api_edits_addresses(client, procedure, direzione, token_for) -> None:
     assert response.get_json()["addresses"] == ["comune.opera@pec.example.org"]
     listing = client.get("/api/v1/territorio/enti?kind=unione", headers=token_for(direzione))
     assert len(listing.get_json()["bodies"]) == 3
+
+
+def test_a_forum_member_leaves_the_list_from_the_territory_page(client, app, direzione, clock):
+    member = territory.add_forum_member("Assolombarda", actor=direzione, clock=clock)
+    login(client, "direzione")
+    page = client.get("/territorio").get_data(as_text=True)
+    assert "Togli dal Forum" in page
+    response = client.post(
+        f"/territorio/forum/{member.id}/stato", data={"csrf_token": csrf_from(page), "active": "0"}
+    )
+    assert response.status_code == 302
+    assert territory.get(member.id).active is False
+    assert "non più componente" in client.get("/territorio").get_data(as_text=True)

@@ -99,6 +99,9 @@ ROUTES: dict[str, Route] = {
     "contributions.add_forum_member": Route(
         OPERATIONS["territory.manage"], "modificare il Forum metropolitano"
     ),
+    "contributions.set_forum_member_active": Route(
+        OPERATIONS["territory.manage"], "modificare il Forum metropolitano"
+    ),
     "contributions.consultation": Route(STAFF, "la pagina della consultazione"),
     "contributions.open_consultation": Route(
         OPERATIONS["consultation.manage"], "aprire la consultazione"

@@ -11,7 +11,7 @@ from flask import Blueprint, request
 from workflow.clock import as_utc
 from workflow.models import Body, Consultation, Contribution
 from workflow.services import contributions, procedures, territory
-from workflow.services.errors import BadRequest
+from workflow.services.errors import BadRequest, NotFound
 from workflow.services.stepdata import parse_date
 from workflow.web import api, clock
 from workflow.web.contributions import parse_received
@@ -91,8 +91,6 @@ def show(procedure_id: int) -> dict[str, Any]:
     procedure = procedures.get(procedure_id)
     found = contributions.for_procedure(procedure.id)
     if found is None:
-        from workflow.services.errors import NotFound
-
         raise NotFound("Nessuna consultazione aperta per questo procedimento.")
     return consultation_json(found)
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from workflow import territory as territory_data
 from workflow.clock import ROME
 from workflow.models.contributions import CHANNELS
+from workflow.rights import OPERATIONS
 from workflow.services import contributions, procedures, territory
 from workflow.services.errors import BadRequest
 from workflow.services.stepdata import parse_date
@@ -21,8 +22,7 @@ bp = Blueprint("contributions", __name__)
 
 
 def _may(operation: str) -> bool:
-    from workflow.rights import OPERATIONS
-
+    """Whether to show a form: the service and the route rights still decide."""
     return bool(current_user.role_codes & set(OPERATIONS[operation]))
 
 
@@ -53,6 +53,14 @@ def add_forum_member() -> Response:
     )
     flash("Componente del Forum aggiunto.", "info")
     return redirect(url_for("contributions.territory_index"))
+
+
+@bp.post("/territorio/forum/<int:body_id>/stato")
+def set_forum_member_active(body_id: int) -> Response:
+    active = request.form.get("active") == "1"
+    territory.set_forum_member_active(body_id, active, actor=current_user, clock=clock())
+    flash("Elenco del Forum aggiornato.", "info")
+    return redirect(url_for("contributions.territory_index", _anchor=f"ente-{body_id}"))
 
 
 @bp.get("/procedimenti/<int:procedure_id>/consultazione")
