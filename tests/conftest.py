@@ -129,6 +129,7 @@ def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
+            "CONTRIBUTIONS_DIR": str(tmp_path / "contributi"),
             "TESTING": True,
             "CLOCK": clock,
             "SECRET_KEY": "test-secret",

@@ -5,8 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from workflow.extensions import db
-from workflow.models import AuditEvent, Procedure, ProcedureStep, User
-from workflow.services import procedures, users
+from workflow.models import (
+    AuditEvent,
+    Body,
+    Contribution,
+    OutboxMessage,
+    Procedure,
+    ProcedureStep,
+    User,
+)
+from workflow.services import contributions, procedures, users
 
 
 def test_users_create_list_token(app) -> None:
@@ -73,7 +81,7 @@ def test_users_create_refuses_bad_input_with_a_message(app) -> None:
 def counts() -> tuple[int, ...]:
     return tuple(
         db.session.scalar(select(func.count()).select_from(m))
-        for m in (User, Procedure, ProcedureStep, AuditEvent)
+        for m in (User, Procedure, ProcedureStep, AuditEvent, Body, Contribution, OutboxMessage)
     )
 
 
@@ -95,6 +103,16 @@ def test_demo_loads_the_seed_and_runs_twice_without_duplicates(app) -> None:
     assert rows["schema"].act == "Decreto R.G. 43/2025 del 19/02/2025"
     schema_step = next(s for s in current.steps if s.event == "approva_schema")
     assert schema_step.data["scadenza_contributi"] == "2025-02-28"
+    # The 2025 consultation: a spread drawn from a fixed seed — some zones complete, some late,
+    # some far behind — and the same on every run.
+    consultation = contributions.for_procedure(current.id)
+    assert consultation.deadline.isoformat() == "2025-02-28"
+    status = contributions.status(consultation)
+    groups = {g.code: g for g in status.groups}
+    assert groups["nord_milano"].complete and groups["milano"].complete
+    assert not groups["sud_ovest"].complete and groups["sud_ovest"].missing
+    assert any(g.late for g in status.groups) and 0 < status.total.answered < status.total.invited
+    assert status.total.invited == 133 + 5  # every Comune and the Forum's members
     assert previous.state == "approvato"
     approval = next(r for r in procedures.milestone_rows(previous) if r.code == "approvazione")
     assert approval.actual_date.isoformat() == "2023-06-13"

@@ -31,6 +31,8 @@ ARGS = {
     "anno": "2025",
     "numero": "1",
     "register": "protocollo",
+    "body_id": "1",
+    "consultation_id": "1",
 }
 
 

@@ -53,9 +53,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin,
         albo,
         api,
+        api_contributions,
         api_deadlines,
         audit,
         auth,
+        contributions,
         deadlines,
         desk,
         errors,
@@ -77,6 +79,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(acts_api.bp)
     csrf.exempt(acts_api.bp)
     app.register_blueprint(albo.bp)
+    app.register_blueprint(contributions.bp)
+    app.register_blueprint(api_contributions.bp)
+    csrf.exempt(api_contributions.bp)
     errors.register(app)
     security.register(app)
     access.register(app)

@@ -12,7 +12,18 @@ from flask.cli import AppGroup, with_appcontext
 
 from workflow.models.registers import REGISTERS
 from workflow.roles import ROLE_CODES
-from workflow.services import audit, demo, history, integrity, mail, registers, reminders, users
+from workflow.services import (
+    audit,
+    contributions,
+    demo,
+    history,
+    integrity,
+    mail,
+    registers,
+    reminders,
+    territory,
+    users,
+)
 from workflow.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Utenti, ruoli e token API.")
@@ -199,6 +210,12 @@ def reminders_scan() -> None:
     click.echo(f"Scadenze esaminate: {report.deadlines}; e-mail in coda: {report.written}.")
 
 
+@reminders_cli.command("contributi")
+def reminders_contributions() -> None:
+    """Queue the reminders to invited bodies still missing, and the digest of who is missing."""
+    click.echo(f"Promemoria contributi in coda: {contributions.remind_missing(clock=_clock())}.")
+
+
 @reminders_cli.command("digest")
 def reminders_digest() -> None:
     """Queue today's digest for every subscribed user (at most once a day each)."""
@@ -240,7 +257,15 @@ def scheduler_command() -> None:
         click.echo("Scheduler fermato.")
 
 
+@click.command("territorio")
+@with_appcontext
+def territory_command() -> None:
+    """Load the 133 Comuni (by Zona omogenea) and the 3 Unioni shipped with the app; idempotent."""
+    click.echo(f"Enti creati: {territory.load(clock=_clock())}.")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(territory_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(registers_cli)

@@ -31,6 +31,13 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(Path(instance_path) / "documents")),
         # PEM file of the CAs whose signatures count as trusted (e.g. from the EU trusted list).
         "SIGNATURE_TRUST_ROOTS": os.environ.get("SIGNATURE_TRUST_ROOTS", ""),
+        # Contributions' files (PDF), stored by SHA-256; and the most one file may weigh.
+        "CONTRIBUTIONS_DIR": os.environ.get(
+            "CONTRIBUTIONS_DIR", str(Path(instance_path) / "contributi")
+        ),
+        "CONTRIBUTION_MAX_BYTES": int(os.environ.get("CONTRIBUTION_MAX_BYTES", 10 * 1024 * 1024)),
+        # Working days before the contributions' deadline when the missing bodies are reminded.
+        "CONTRIBUTION_REMINDER_DAYS": int(os.environ.get("CONTRIBUTION_REMINDER_DAYS", "5")),
         # The bare endpoint used by bench/advance.py as its baseline: off unless asked for.
         "BENCH_ENDPOINTS": os.environ.get("WORKFLOW_BENCH_ENDPOINTS", "0") == "1",
         **mail_and_reminders(),

@@ -16,7 +16,7 @@ from workflow.roles import ADMIN, ALBO, DIREZIONE_GENERALE, ROLE_CODES, SEGRETAR
 
 PUBLIC: tuple[str, ...] = ()  # no role needed, no login: the Albo, the public checkpoint
 STAFF: tuple[str, ...] = ROLE_CODES  # any signed-in user, whatever the role
-API_BLUEPRINTS = ("api", "api_deadlines", "acts_api", "bench")
+API_BLUEPRINTS = ("api", "api_deadlines", "acts_api", "api_contributions", "bench")
 
 # Operations of the services that are not events of a machine.
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -32,6 +32,9 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "register.daily": (SEGRETARIO_GENERALE, DIREZIONE_GENERALE, ALBO, ADMIN),
     "mail.outbox": (ADMIN,),
     "account.self": STAFF,
+    "territory.manage": (DIREZIONE_GENERALE, ADMIN),
+    "consultation.manage": (DIREZIONE_GENERALE,),
+    "contribution.register": (DIREZIONE_GENERALE,),
 }
 
 
@@ -115,6 +118,40 @@ ROUTES: dict[str, Route] = {
     "albo.document": Route(PUBLIC, "i documenti pubblicati"),
     "albo.feed": Route(PUBLIC, "il feed dell'Albo"),
     "albo.robots": Route(PUBLIC, "robots.txt"),
+    "contributions.territory_index": Route(STAFF, "il territorio e i suoi enti"),
+    "contributions.set_addresses": Route(
+        OPERATIONS["territory.manage"], "modificare gli indirizzi degli enti"
+    ),
+    "contributions.add_forum_member": Route(
+        OPERATIONS["territory.manage"], "modificare il Forum metropolitano"
+    ),
+    "contributions.set_forum_member_active": Route(
+        OPERATIONS["territory.manage"], "modificare il Forum metropolitano"
+    ),
+    "contributions.consultation": Route(STAFF, "la pagina della consultazione"),
+    "contributions.open_consultation": Route(
+        OPERATIONS["consultation.manage"], "aprire la consultazione"
+    ),
+    "contributions.register": Route(
+        OPERATIONS["contribution.register"], "registrare un contributo"
+    ),
+    "contributions.export_csv": Route(STAFF, "esportare i contributi"),
+    "contributions.summary": Route(STAFF, "la sintesi della consultazione"),
+    "contributions.close": Route(OPERATIONS["consultation.manage"], "chiudere la consultazione"),
+    "api_contributions.list_bodies": Route(STAFF, "l'elenco degli enti"),
+    "api_contributions.set_addresses": Route(
+        OPERATIONS["territory.manage"], "modificare gli indirizzi degli enti"
+    ),
+    "api_contributions.show": Route(STAFF, "la consultazione"),
+    "api_contributions.open_consultation": Route(
+        OPERATIONS["consultation.manage"], "aprire la consultazione"
+    ),
+    "api_contributions.register": Route(
+        OPERATIONS["contribution.register"], "registrare un contributo"
+    ),
+    "api_contributions.close": Route(
+        OPERATIONS["consultation.manage"], "chiudere la consultazione"
+    ),
 }
 
 # Routes that fire machine events let any staff member in: the event's own roles decide, in the

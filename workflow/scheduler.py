@@ -24,7 +24,7 @@ from workflow.clock import ROME
 from workflow.extensions import db
 from workflow.models.mail import scheduler_jobs
 from workflow.reminder_policy import clock_time
-from workflow.services import audit, mail, reminders
+from workflow.services import audit, contributions, mail, reminders
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,10 @@ def scan_job() -> None:
         report = reminders.scan(clock=_app.config["CLOCK"])
         if report.deadlines:
             log.info("promemoria: %s scadenze, %s e-mail in coda", report.deadlines, report.written)
+        # Contributions: reminders only to the invited bodies still missing (outbox keys UNIQUE).
+        written = contributions.remind_missing(clock=_app.config["CLOCK"])
+        if written:
+            log.info("contributi: %s promemoria in coda", written)
 
 
 def send_job() -> None:

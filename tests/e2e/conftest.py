@@ -25,9 +25,16 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture
-def live_url(database_url: str) -> Iterator[str]:
+def live_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """The real app (system clock, CSRF on) with the demo data, served on a free local port."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "e2e-secret"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "e2e-secret",
+            "DOCUMENTS_DIR": tmp_path / "documents",
+            "CONTRIBUTIONS_DIR": str(tmp_path / "contributi"),
+        }
+    )
     with app.app_context():  # `flask demo` gets one from FlaskGroup; the test runner does not
         loaded = app.test_cli_runner().invoke(args=["demo"])
     assert loaded.exit_code == 0, loaded.output

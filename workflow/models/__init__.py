@@ -3,6 +3,14 @@
 from workflow.models.acts import Act, ActDocument, ActEvent, DocumentSignature
 from workflow.models.audit import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
 from workflow.models.bench import BenchRow
+from workflow.models.contributions import (
+    Body,
+    BodyAddress,
+    Consultation,
+    Contribution,
+    Invitation,
+    UnionMember,
+)
 from workflow.models.deadlines import Deadline, DeadlineAssignee
 from workflow.models.mail import MailSettings, OutboxMessage
 from workflow.models.procedures import Milestone, Procedure, ProcedureStep
@@ -24,6 +32,12 @@ __all__ = [
     "AuditHead",
     "BenchRow",
     "Delegation",
+    "Body",
+    "BodyAddress",
+    "Consultation",
+    "Contribution",
+    "Invitation",
+    "UnionMember",
     "Deadline",
     "DeadlineAssignee",
     "MailSettings",

@@ -9,15 +9,18 @@ already recorded is never recorded again.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from workflow.clock import Clock
+from workflow import territory as territory_data
+from workflow.clock import ROME, Clock, as_utc
 from workflow.extensions import db
-from workflow.models import Procedure, User
+from workflow.models import Body, Procedure, User
+from workflow.models.contributions import FORUM
 from workflow.roles import (
     ADMIN,
     ALBO,
@@ -27,7 +30,8 @@ from workflow.roles import (
     SEGRETARIO_GENERALE,
     SINDACO,
 )
-from workflow.services import demo_acts, mail, procedures, users
+from workflow.services import contributions, demo_acts, mail, procedures, territory, users
+from workflow.themes import THEMES
 
 ILLUSTRATIVE = "Dato dimostrativo: non tratto dal seed."
 
@@ -147,7 +151,120 @@ def load(*, clock: Clock) -> Report:
     for script in (PSTTM_2022, PSTTM_2025):
         report.lines.append(_replay(script, direzione, clock))
     report.lines.extend(demo_acts.load(clock=clock))
+    report.lines.append(_consultation_2025(direzione, clock))
     return report
+
+
+# Illustrative members of the Forum metropolitano (the seed names none).
+DEMO_FORUM = (
+    "Camera di Commercio di Milano Monza Brianza Lodi",
+    "Assolombarda",
+    "CGIL Camera del Lavoro Metropolitana di Milano",
+    "Politecnico di Milano",
+    "Forum del Terzo Settore Città metropolitana di Milano",
+)
+# Share of each zone's Comuni that answered, and of those how many only after the deadline: some
+# zones complete, some late, some far behind (illustrative, not from the seed).
+DEMO_SPREAD = {
+    "alto_milanese": (0.7, 0.1),
+    "nord_ovest": (0.6, 0.2),
+    "nord_milano": (1.0, 0.0),
+    "adda_martesana": (0.5, 0.3),
+    "sud_est": (1.0, 0.15),
+    "sud_ovest": (0.25, 0.0),
+    "magentino_abbiatense": (0.4, 0.25),
+    territory_data.MILANO_ZONE: (1.0, 0.0),
+    "forum": (0.6, 0.0),
+}
+DEMO_SEED = 2025
+
+
+def _slug(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())[:40]
+
+
+def demo_pdf(name: str) -> bytes:
+    """A small, valid PDF standing for the contribution of `name` (same bytes on every run)."""
+    text = f"Contributo dimostrativo - {name}".encode("latin-1", "replace")
+    stream = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += str(number).encode() + b" 0 obj\n" + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 " + str(len(objects) + 1).encode() + b"\n0000000000 65535 f \n"
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += b"trailer\n<< /Size " + str(len(objects) + 1).encode() + b" /Root 1 0 R >>\n"
+    out += b"startxref\n" + str(xref).encode() + b"\n%%EOF\n"
+    return bytes(out)
+
+
+def _consultation_2025(actor: User, clock: Clock) -> str:
+    """The 2025 consultation of PSTTM 2025-2027 (deadline 28/02/2025, decree R.G. 43/2025), with a
+    spread drawn from a fixed seed: the same bodies answer, on the same days, on every run."""
+    territory.load(clock=clock)
+    for name in DEMO_FORUM:
+        if db.session.scalar(select(Body.id).where(Body.kind == FORUM, Body.name == name)) is None:
+            territory.add_forum_member(
+                name, addresses=[f"segreteria.{_slug(name)}@example.org"], actor=actor, clock=clock
+            )
+    for body in territory.bodies():
+        if not body.addresses:
+            # example.org is reserved (RFC 2606): demo reminders can never reach a real Comune.
+            territory.set_addresses(
+                body.id, [f"protocollo.{_slug(body.name)}@example.org"], actor=actor, clock=clock
+            )
+    procedure = db.session.scalars(
+        select(Procedure).where(Procedure.kind == "psttm", Procedure.period_start == 2025)
+    ).one()  # replayed just before
+    consultation = contributions.for_procedure(procedure.id)
+    if consultation is None:
+        consultation = contributions.open_consultation(
+            procedure.id, deadline=date(2025, 2, 28), forum=True, actor=actor, clock=clock
+        )
+    # A seeded generator on purpose: the demo's spread is the same on every machine, not secret.
+    rng = random.Random(DEMO_SEED)  # nosec B311
+    done = {c.body_id for c in consultation.contributions}
+    added = 0
+    now = as_utc(clock.now())
+    invited = sorted((i.body for i in consultation.invitations), key=lambda b: (b.kind, b.name))
+    for body in invited:
+        share, late_share = DEMO_SPREAD[body.zone or "forum"]
+        # Draw every number for every body, answered or not, so the spread never shifts.
+        answers, late = rng.random() < share, rng.random() < late_share
+        day = (
+            date(2025, 3, 1) + timedelta(days=rng.randrange(5))
+            if late
+            else date(2025, 2, 20) + timedelta(days=rng.randrange(9))
+        )
+        at = datetime.combine(day, time(rng.randrange(8, 18), rng.randrange(60)), tzinfo=ROME)
+        themes = rng.sample(sorted(THEMES), rng.randrange(1, 4))
+        channel = rng.choice(["pec", "pec", "pec", "email", "mano"])
+        if not answers or body.id in done or at.astimezone(UTC) > now:
+            continue
+        contributions.register_contribution(
+            consultation.id,
+            body_id=body.id,
+            received_at=at,
+            channel=channel,
+            summary=f"Osservazioni di {body.name} sul Progetto di Piano ({ILLUSTRATIVE})",
+            themes=themes,
+            file_name=f"contributo-{_slug(body.name)}.pdf",
+            content=demo_pdf(body.name),
+            actor=actor,
+            clock=clock,
+        )
+        added += 1
+    return f"Consultazione 2025: {len(done) + added} contributi ({added} aggiunti)"
 
 
 def _replay(script: Scripted, actor: User, clock: Clock) -> str:

@@ -45,6 +45,12 @@ class InvalidData(GuardFailed):
     """A field of the step is missing or not valid."""
 
 
+class TooLarge(DomainError):
+    """An uploaded file over the configured size."""
+
+    status = 413
+
+
 class Unauthorized(DomainError):
     """No valid credentials (API token missing, wrong or revoked)."""
 
@@ -55,9 +61,3 @@ class TooManyAttempts(DomainError):
     """Login rate limit reached."""
 
     status = 429
-
-
-class TooLarge(DomainError):
-    """An upload exceeds the size the office accepts."""
-
-    status = 413

@@ -193,6 +193,8 @@ def advance(
 
     from_state = procedure.state
     stored = stepdata.to_json(values)
+    if event in ("adotta", "riadotta"):
+        stored.update(_consultation_citation(procedure))
     procedure.steps.append(
         ProcedureStep(
             event=event,
@@ -225,6 +227,17 @@ def advance(
     # The step may meet a deadline: it stops reminding in this same commit.
     deadlines.sync_procedure(procedure, clock=clock)
     return procedure
+
+
+def _consultation_citation(procedure: Procedure) -> dict[str, str]:
+    """The adoption's record cites the closed consultation of Comuni and Forum (its figures and
+    the SHA-256 of its summary), so the Consiglio's dossier names what it was based on."""
+    from workflow.services import contributions  # contributions reads procedures: import late
+
+    consultation = contributions.for_procedure(procedure.id)
+    if consultation is None or not consultation.closed:
+        return {}
+    return {"consultazione": contributions.citation(consultation)}
 
 
 @operation
