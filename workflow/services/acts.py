@@ -33,7 +33,7 @@ from workflow.machines.definition import (
 from workflow.models import Act, ActEvent, Procedure, User
 from workflow.models.registers import ALBO, PROTOCOLLO, REPERTORIO
 from workflow.roles import ROLE_LABELS
-from workflow.services import audit, registers, stepdata
+from workflow.services import audit, deadlines, registers, stepdata
 from workflow.services.access import acting_role
 from workflow.services.errors import Conflict, GuardFailed, InvalidData, NotFound, StaleVersion
 from workflow.services.transaction import operation
@@ -170,6 +170,7 @@ def propose(
         },
         clock=clock,
     )
+    deadlines.sync_act(act, None, clock=clock)  # the technical opinion is now due
     return act
 
 
@@ -318,6 +319,7 @@ def fire_event(
         },
         clock=clock,
     )
+    deadlines.sync_act(act, from_state, clock=clock)
     db.session.flush()
     db.session.expire(act, ["events"])
     return act

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -19,11 +20,18 @@ from sqlalchemy import or_, select
 from workflow.calendar import add_working_days, publication_end, roll_forward
 from workflow.clock import Clock, as_utc, rome_today
 from workflow.extensions import db
+from workflow.machines import acts as act_machine
 from workflow.models import Deadline, DeadlineAssignee, Procedure, User, UserRole
 from workflow.models.deadlines import CANCELLED, MET, MISSED, OPEN
 from workflow.reminder_policy import Policy, due_instant, next_after
 from workflow.rights import OPERATIONS
-from workflow.roles import DIREZIONE_GENERALE, ROLE_CODES
+from workflow.roles import (
+    DIREZIONE_GENERALE,
+    DIRIGENTE,
+    RAGIONERIA,
+    ROLE_CODES,
+    SEGRETARIO_GENERALE,
+)
 from workflow.services import audit, procedures
 from workflow.services.access import acting_role
 from workflow.services.errors import Conflict, InvalidData, NotFound
@@ -149,6 +157,72 @@ def relata_due(publication_start: date, days: int = 15) -> date:
 def parere_due(requested_on: date, working_days: int) -> date:
     """An opinion due "entro N giorni lavorativi": start day excluded, end day included."""
     return add_working_days(requested_on, working_days)
+
+
+# The act's steps that someone must take within a term: (key, what, who, source). An opinion is
+# asked when the act enters the state that waits for it; the relata when the window opens.
+ACT_RULES: dict[str, tuple[str, str, str, str]] = {
+    act_machine.PROPOSTA: (
+        "parere_tecnico",
+        "Parere di regolarità tecnica",
+        DIRIGENTE,
+        "TUEL art. 49",
+    ),
+    act_machine.ATTESA_CONTABILE: (
+        "parere_contabile",
+        "Parere di regolarità contabile",
+        RAGIONERIA,
+        "TUEL art. 49",
+    ),
+    act_machine.ATTESA_SEGRETARIO: (
+        "parere_segretario",
+        "Parere del Segretario Generale",
+        SEGRETARIO_GENERALE,
+        "Regolamento sul sistema dei controlli interni",
+    ),
+    act_machine.PUBBLICATO: (
+        "relata",
+        "Relata di pubblicazione",
+        SEGRETARIO_GENERALE,
+        "TUEL art. 124",
+    ),
+}
+# Leaving a waiting state this way means nobody owes the step any more.
+ACT_ENDINGS = (act_machine.RITIRATO, act_machine.ANNULLATO)
+
+
+def sync_act(act: Any, from_state: str | None, *, clock: Clock) -> None:
+    """Derive an act's deadlines from the transition it just made (in the same transaction).
+
+    Entering a waiting state opens its deadline (opinions within OPINION_WORKING_DAYS working
+    days; the relata on the first working day after the window); leaving it meets it, or
+    cancels it when the act is withdrawn or its publication annulled.
+    """
+    if from_state in ACT_RULES and from_state != act.state:
+        key = ACT_RULES[from_state][0]
+        resolve(f"act:{act.id}:{key}", CANCELLED if act.state in ACT_ENDINGS else MET, clock=clock)
+    if act.state not in ACT_RULES or act.state == from_state:
+        return
+    key, what, role, basis = ACT_RULES[act.state]
+    if key == "relata":
+        days = (act.published_to - act.published_from).days + 1
+        due = relata_due(act.published_from, days)
+    else:
+        due = parere_due(rome_today(clock), current_app.config["OPINION_WORKING_DAYS"])
+    ensure(
+        Spec(
+            source_key=f"act:{act.id}:{key}",
+            kind=key,
+            title=f"{what}: {act.oggetto}"[:300],
+            object_type="act",
+            object_id=str(act.id),
+            due_date=due,
+            procedure_id=act.procedure_id,
+            responsible_role=role,
+            legal_basis=basis,
+        ),
+        clock=clock,
+    )
 
 
 def annual_update_due(approved_on: date) -> date:
