@@ -21,7 +21,7 @@ from workflow.calendar import add_working_days, publication_end, roll_forward
 from workflow.clock import Clock, as_utc, rome_today
 from workflow.extensions import db
 from workflow.machines import acts as act_machine
-from workflow.models import Deadline, DeadlineAssignee, Procedure, User, UserRole
+from workflow.models import Deadline, DeadlineAssignee, Procedure, ProcedureStep, User, UserRole
 from workflow.models.deadlines import CANCELLED, MET, MISSED, OPEN
 from workflow.reminder_policy import Policy, due_instant, next_after
 from workflow.rights import OPERATIONS
@@ -287,16 +287,15 @@ def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
             ),
             clock=clock,
         )
-    _sync_annual_updates(procedure.kind, clock=clock)
+    _sync_annual_updates(procedure, clock=clock)
 
 
-def _sync_annual_updates(kind: str, *, clock: Clock) -> None:
-    rows = list(db.session.scalars(select(Procedure).where(Procedure.kind == kind)))
-    started = {p.period_start for p in rows if any(s.milestone_code == "avvio" for s in p.steps)}
-    for procedure in rows:
-        approval = next((s for s in procedure.steps if s.milestone_code == "approvazione"), None)
-        if approval is None:
-            continue
+def _sync_annual_updates(procedure: Procedure, *, clock: Clock) -> None:
+    """The yearly update (L. 56/2014 art. 1 c. 44): due a year after this plan's approval, met
+    once a later triennio records its avvio. Touches this procedure and the live update
+    deadlines of earlier ones only: its cost does not grow with the number of procedures."""
+    approval = next((s for s in procedure.steps if s.milestone_code == "approvazione"), None)
+    if approval is not None:
         key = f"procedure:{procedure.id}:aggiornamento"
         ensure(
             Spec(
@@ -311,7 +310,30 @@ def _sync_annual_updates(kind: str, *, clock: Clock) -> None:
             ),
             clock=clock,
         )
-        if any(start > procedure.period_start for start in started):
+        later_started = db.session.scalar(
+            select(ProcedureStep.id)
+            .join(Procedure, Procedure.id == ProcedureStep.procedure_id)
+            .where(
+                Procedure.kind == procedure.kind,
+                Procedure.period_start > procedure.period_start,
+                ProcedureStep.milestone_code == "avvio",
+            )
+            .limit(1)
+        )
+        if later_started is not None:
+            resolve(key, MET, clock=clock)
+    if any(s.milestone_code == "avvio" for s in procedure.steps):
+        earlier = db.session.scalars(
+            select(Deadline.source_key)
+            .join(Procedure, Procedure.id == Deadline.procedure_id)
+            .where(
+                Deadline.kind == "aggiornamento",
+                Deadline.state.in_((OPEN, MISSED)),
+                Procedure.kind == procedure.kind,
+                Procedure.period_start < procedure.period_start,
+            )
+        ).all()
+        for key in earlier:
             resolve(key, MET, clock=clock)
 
 
