@@ -98,17 +98,19 @@ def close(deadline: Deadline, now: datetime, state: str = MET) -> None:
     deadline.updated_at = now
 
 
-def ensure(spec: Spec, *, clock: Clock) -> Deadline:
+def ensure(spec: Spec, *, clock: Clock, known: dict[str, Deadline] | None = None) -> Deadline:
     """Create the deadline a rule asks for, or bring an existing one in line (same source_key).
 
     A met deadline stays met unless its due date moved; a cancelled one the rule asks for again
     is reopened.
     """
     now = as_utc(clock.now())
-    deadline = db.session.scalar(select(Deadline).where(Deadline.source_key == spec.source_key))
+    deadline = _find(spec.source_key, known)
     if deadline is None:
         deadline = Deadline(source_key=spec.source_key, created_at=now, state=OPEN)
         db.session.add(deadline)
+        if known is not None:
+            known[spec.source_key] = deadline
     moved = (deadline.due_date, deadline.due_time) != (spec.due_date, spec.due_time)
     if deadline.state == MET and not moved:
         return deadline
@@ -135,9 +137,18 @@ def ensure(spec: Spec, *, clock: Clock) -> Deadline:
     return deadline
 
 
-def resolve(source_key: str, state: str, *, clock: Clock) -> Deadline | None:
+def _find(source_key: str, known: dict[str, Deadline] | None) -> Deadline | None:
+    """A rule's deadline by key: from `known` (all of one procedure, read at once) or one query."""
+    if known is not None:
+        return known.get(source_key)
+    return db.session.scalar(select(Deadline).where(Deadline.source_key == source_key))
+
+
+def resolve(
+    source_key: str, state: str, *, clock: Clock, known: dict[str, Deadline] | None = None
+) -> Deadline | None:
     """Mark a rule's deadline met or cancelled, if it exists and is still live."""
-    deadline = db.session.scalar(select(Deadline).where(Deadline.source_key == source_key))
+    deadline = _find(source_key, known)
     if deadline is not None and deadline.live:
         close(deadline, as_utc(clock.now()), state)
     return deadline
@@ -248,12 +259,17 @@ def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
     recorded = {s.milestone_code for s in procedure.steps if s.milestone_code}
     final = definition.state(procedure.state).final
     prefix = f"procedure:{procedure.id}"
+    # One query for every deadline of the procedure, instead of one per milestone.
+    known = {
+        d.source_key: d
+        for d in db.session.scalars(select(Deadline).where(Deadline.procedure_id == procedure.id))
+    }
     for milestone in procedure.milestones:
         key = f"{prefix}:tappa:{milestone.code}"
         if milestone.code in recorded:
-            resolve(key, MET, clock=clock)
+            resolve(key, MET, clock=clock, known=known)
         elif milestone.planned_date is None or final:
-            resolve(key, CANCELLED, clock=clock)
+            resolve(key, CANCELLED, clock=clock, known=known)
         else:
             label = definition.milestone(milestone.code).label
             ensure(
@@ -268,6 +284,7 @@ def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
                     legal_basis="Cronoprogramma del decreto di avvio (R.G. 264/2024)",
                 ),
                 clock=clock,
+                known=known,
             )
     schema = next((s for s in procedure.steps if s.data.get("scadenza_contributi")), None)
     if schema is not None:
@@ -286,6 +303,7 @@ def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
                 remind_overdue=False,
             ),
             clock=clock,
+            known=known,
         )
     _sync_annual_updates(procedure, clock=clock)
 
