@@ -121,7 +121,7 @@ class Bench:
 def populate(bench: Bench, target: int, fresh: int) -> None:
     """Bulk-insert `target` procedures: `fresh` of them new (the pool), the others with HISTORY.
 
-    Audit events are appended with audit.record, in the same single transaction.
+    Audit events are appended with audit.append, in the same single transaction.
     """
     now = SystemClock().now()
     with bench.app.app_context():
@@ -207,21 +207,15 @@ def _source(event: str) -> str:
 
 
 def _append_audit(bench: Bench, events: list[tuple[int, str, dict[str, Any]]]) -> None:
-    """Through the app's own audit.record; no autoflush, so the events go in as one bulk INSERT."""
-    actor = db.session.get(User, bench.user_id)
-    clock = SystemClock()
-    with db.session.no_autoflush:
-        for object_id, action, payload in events:
-            audit.record(
-                actor=actor,
-                role=DIREZIONE_GENERALE,
-                object_type="procedure",
-                object_id=object_id,
-                action=action,
-                payload=payload,
-                clock=clock,
-            )
-    db.session.flush()
+    """Through the app's own audit.append: one head lock, one bulk INSERT."""
+    audit.append(
+        actor=db.session.get(User, bench.user_id),
+        role=DIREZIONE_GENERALE,
+        entries=[
+            ("procedure", object_id, action, payload) for object_id, action, payload in events
+        ],
+        clock=SystemClock(),
+    )
 
 
 def measure(benches: list[Bench], events: int) -> dict[tuple[int, str], float]:

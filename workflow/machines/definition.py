@@ -6,6 +6,7 @@ names of their guards; the engine binds it to a throw-away model for one operati
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -165,26 +166,48 @@ def fire(
     if failures:
         raise Refused(failures[0])
 
+    taken = next(
+        (
+            step
+            for step in candidates
+            if all(definition.routes[name](data) for name in step.when)
+            and not any(definition.routes[name](data) for name in step.unless)
+        ),
+        None,
+    )
     run = _Run(state)
-    build_machine(definition, run, facts)
-    taken: list[Step] = []
-    for step in candidates:
-        ok = all(definition.routes[name](data) for name in step.when) and not any(
-            definition.routes[name](data) for name in step.unless
-        )
-        if ok:
-            taken.append(step)
-            break
-    if not taken or not getattr(run, event)(data=dict(data)):
+    with _MACHINES_LOCK:  # one machine per definition, shared: its model list is not thread-safe
+        machine = _machine(definition)
+        machine.add_model(run, initial=state)
+        try:
+            fired = taken is not None and getattr(run, event)(data=dict(data), facts=facts)
+        finally:
+            machine.remove_model(run)
+    if not fired:
         raise Refused("I dati del passaggio non corrispondono a nessuna delle strade possibili.")
-    return taken[0], run.state
+    return taken, run.state
 
 
-def build_machine(definition: Definition, model: object, facts: Facts) -> Machine:
-    """Build a `transitions` machine for one model from the definition (never a global one)."""
+_MACHINES: dict[tuple[str, int], Machine] = {}
+_MACHINES_LOCK = threading.Lock()
+
+
+def _machine(definition: Definition) -> Machine:
+    """The `transitions` machine of a definition, built on first use and kept (no model of its own:
+    each fire adds a throw-away model and removes it). Guards read the facts from the event."""
+    key = (definition.kind, definition.version)
+    if key not in _MACHINES:
+        _MACHINES[key] = build_machine(definition)
+    return _MACHINES[key]
+
+
+def build_machine(definition: Definition) -> Machine:
+    """Build a model-less `transitions` machine from the definition."""
 
     def guard(name: str) -> Callable[..., bool]:
-        return lambda event: definition.guards[name](facts, event.kwargs.get("data", {})) is None
+        return lambda event: (
+            definition.guards[name](event.kwargs["facts"], event.kwargs.get("data", {})) is None
+        )
 
     def route(name: str) -> Callable[..., bool]:
         return lambda event: definition.routes[name](event.kwargs.get("data", {}))
@@ -201,10 +224,10 @@ def build_machine(definition: Definition, model: object, facts: Facts) -> Machin
         for step in definition.steps
     ]
     return Machine(
-        model=model,
+        model=None,
         states=[s.name for s in definition.states],
         transitions=transitions,
-        initial=getattr(model, "state", definition.initial),
+        initial=definition.initial,
         auto_transitions=False,
         send_event=True,
     )

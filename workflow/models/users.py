@@ -29,6 +29,11 @@ class User(UserMixin, db.Model):
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    # Read once per request (with the token, or on first need): what the user may do is asked
+    # several times per request (route, operation, the events offered in the answer).
+    delegations: Mapped[list[Delegation]] = relationship(
+        back_populates="user", order_by="Delegation.id"
+    )
 
     @property
     def role_codes(self) -> set[str]:
@@ -103,7 +108,7 @@ class Delegation(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(back_populates="delegations")
 
     def honoured_on(self, day: date) -> bool:
         return (

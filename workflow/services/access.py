@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from workflow.clock import Clock, rome_today
-from workflow.extensions import db
-from workflow.models import Delegation, User
+from workflow.models import User
 from workflow.roles import ROLE_LABELS
 from workflow.services.errors import NotAllowed
 
@@ -14,10 +11,7 @@ from workflow.services.errors import NotAllowed
 def delegated_roles(user: User, clock: Clock) -> set[str]:
     """Roles the user holds today by a delegation still within its dates (Europe/Rome)."""
     today = rome_today(clock)
-    rows = db.session.scalars(
-        select(Delegation).where(Delegation.user_id == user.id, Delegation.revoked_at.is_(None))
-    )
-    return {d.role for d in rows if d.honoured_on(today)}
+    return {d.role for d in user.delegations if d.honoured_on(today)}
 
 
 def effective_roles(user: User, clock: Clock | None) -> set[str]:

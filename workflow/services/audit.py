@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from workflow.clock import ROME, Clock, as_utc, rome_today
 from workflow.extensions import db
@@ -83,11 +84,26 @@ def record_bytes_of(event: AuditEvent) -> bytes:
     )
 
 
-def _lock_head() -> AuditHead:
-    """Lock the chain head (FOR UPDATE on PostgreSQL; SQLite transactions are BEGIN IMMEDIATE)."""
-    return db.session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
+_EVENTS = AuditEvent.__table__
+_HEAD = AuditHead.__table__
+# Built once (every operation appends): no statement building and no cache key per event.
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_EVENTS = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+def _lock_head() -> tuple[int, str]:
+    """Lock the chain head and read it afresh: (seq, hash) of the newest event.
+
+    FOR UPDATE on PostgreSQL (SQLite transactions are BEGIN IMMEDIATE). A Core row, not an ORM
+    object: a copy kept in the session's identity map could be older than the row just locked.
+    """
+    seq, hash_ = db.session.execute(_LOCK_HEAD).one()
+    return seq, hash_
 
 
 def record(
@@ -105,23 +121,67 @@ def record(
     Concurrent writers queue on the head lock, so the chain stays linear; `prev_hash` is UNIQUE as
     a backstop against a fork. A rolled-back transaction leaves no event and no gap.
     """
-    head = _lock_head()
-    event = AuditEvent(
-        seq=head.seq + 1,
-        occurred_at=as_utc(clock.now()),
-        actor_id=actor.id if actor else None,
-        actor_name=actor.full_name if actor else SYSTEM_ACTOR,
-        role=role,
-        object_type=object_type,
-        object_id=str(object_id),
-        action=action,
-        payload=canonical_json(payload),
-        prev_hash=head.hash,
-    )
-    event.hash = chain_hash(head.hash, record_bytes_of(event))
-    head.seq, head.hash = event.seq, event.hash
-    db.session.add(event)
-    return event
+    return append(
+        actor=actor, role=role, entries=[(object_type, object_id, action, payload)], clock=clock
+    )[0]
+
+
+def append(
+    *,
+    actor: User | None,
+    role: str,
+    entries: Iterable[tuple[str, object, str, dict[str, Any]]],
+    clock: Clock,
+) -> list[AuditEvent]:
+    """Append events (object_type, object_id, action, payload) in order, under one head lock.
+
+    Written with Core statements, outside the session's unit of work: the rows are in the
+    database when this returns, and the events returned are detached copies of them.
+    """
+    seq, prev = _lock_head()
+    occurred_at = as_utc(clock.now())
+    occurred = iso_utc(occurred_at)
+    actor_id = actor.id if actor else None
+    actor_name = actor.full_name if actor else SYSTEM_ACTOR
+    rows = []
+    for object_type, object_id, action, payload in entries:
+        seq += 1
+        payload_json = canonical_json(payload)
+        own = chain_hash(
+            prev,
+            canonical_record(
+                seq,
+                occurred,
+                actor_id,
+                actor_name,
+                role,
+                object_type,
+                str(object_id),
+                action,
+                payload_json,
+            ),
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "occurred_at": occurred_at,
+                "actor_id": actor_id,
+                "actor_name": actor_name,
+                "role": role,
+                "object_type": object_type,
+                "object_id": str(object_id),
+                "action": action,
+                "payload": payload_json,
+                "prev_hash": prev,
+                "hash": own,
+            }
+        )
+        prev = own
+    if not rows:
+        return []
+    db.session.execute(_INSERT_EVENTS, rows)
+    db.session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+    return [AuditEvent(**row) for row in rows]
 
 
 def publish_checkpoint(*, actor: User | None, role: str, clock: Clock) -> AuditCheckpoint:
@@ -131,16 +191,16 @@ def publish_checkpoint(*, actor: User | None, role: str, clock: Clock) -> AuditC
     published (on the public Albo pages) and noted by anyone can. Called daily by the scheduler and
     on demand by the Segretario Generale. Not decorated: callers own the transaction.
     """
-    head = _lock_head()
-    checkpoint = AuditCheckpoint(seq=head.seq, hash=head.hash, created_at=as_utc(clock.now()))
+    seq, hash_ = _lock_head()
+    checkpoint = AuditCheckpoint(seq=seq, hash=hash_, created_at=as_utc(clock.now()))
     db.session.add(checkpoint)
     record(
         actor=actor,
         role=role,
         object_type="audit",
-        object_id=head.seq,
+        object_id=seq,
         action="audit.checkpoint",
-        payload={"seq": head.seq, "hash": head.hash},
+        payload={"seq": seq, "hash": hash_},
         clock=clock,
     )
     return checkpoint

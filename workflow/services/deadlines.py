@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from workflow.calendar import add_working_days, publication_end, roll_forward
 from workflow.clock import Clock, as_utc, rome_today
@@ -138,7 +138,7 @@ def ensure(spec: Spec, *, clock: Clock, known: dict[str, Deadline] | None = None
 
 
 def _find(source_key: str, known: dict[str, Deadline] | None) -> Deadline | None:
-    """A rule's deadline by key: from `known` (all of one procedure, read at once) or one query."""
+    """A rule's deadline by key: from `known` (all a sync may touch, read at once) or one query."""
     if known is not None:
         return known.get(source_key)
     return db.session.scalar(select(Deadline).where(Deadline.source_key == source_key))
@@ -259,11 +259,7 @@ def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
     recorded = {s.milestone_code for s in procedure.steps if s.milestone_code}
     final = definition.state(procedure.state).final
     prefix = f"procedure:{procedure.id}"
-    # One query for every deadline of the procedure, instead of one per milestone.
-    known = {
-        d.source_key: d
-        for d in db.session.scalars(select(Deadline).where(Deadline.procedure_id == procedure.id))
-    }
+    known = _deadlines_touched_by(procedure, recorded)
     for milestone in procedure.milestones:
         key = f"{prefix}:tappa:{milestone.code}"
         if milestone.code in recorded:
@@ -305,10 +301,46 @@ def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
             clock=clock,
             known=known,
         )
-    _sync_annual_updates(procedure, clock=clock)
+    _sync_annual_updates(procedure, known, clock=clock)
 
 
-def _sync_annual_updates(procedure: Procedure, *, clock: Clock) -> None:
+_OWN_DEADLINES = Deadline.procedure_id == bindparam("procedure_id")
+_DEADLINES_OF = select(Deadline).where(_OWN_DEADLINES)
+# ... and the live annual updates of the earlier trienni of the same kind.
+_DEADLINES_OF_AND_EARLIER_UPDATES = select(Deadline).where(
+    or_(
+        _OWN_DEADLINES,
+        and_(
+            Deadline.kind == "aggiornamento",
+            Deadline.state.in_((OPEN, MISSED)),
+            Deadline.procedure_id.in_(
+                select(Procedure.id).where(
+                    Procedure.kind == bindparam("kind"),
+                    Procedure.period_start < bindparam("period_start"),
+                )
+            ),
+        ),
+    )
+)
+
+
+def _deadlines_touched_by(procedure: Procedure, recorded: set[str]) -> dict[str, Deadline]:
+    """Every deadline a sync of `procedure` may change, by key, in one query: its own, and once
+    its avvio is recorded the live annual updates of earlier trienni of the same kind (which
+    that avvio meets)."""
+    if "avvio" in recorded:
+        statement = _DEADLINES_OF_AND_EARLIER_UPDATES
+        params = {
+            "procedure_id": procedure.id,
+            "kind": procedure.kind,
+            "period_start": procedure.period_start,
+        }
+    else:
+        statement, params = _DEADLINES_OF, {"procedure_id": procedure.id}
+    return {d.source_key: d for d in db.session.scalars(statement, params)}
+
+
+def _sync_annual_updates(procedure: Procedure, known: dict[str, Deadline], *, clock: Clock) -> None:
     """The yearly update (L. 56/2014 art. 1 c. 44): due a year after this plan's approval, met
     once a later triennio records its avvio. Touches this procedure and the live update
     deadlines of earlier ones only: its cost does not grow with the number of procedures."""
@@ -327,6 +359,7 @@ def _sync_annual_updates(procedure: Procedure, *, clock: Clock) -> None:
                 legal_basis="L. 56/2014 art. 1 c. 44 (aggiornamento annuale)",
             ),
             clock=clock,
+            known=known,
         )
         later_started = db.session.scalar(
             select(ProcedureStep.id)
@@ -339,20 +372,10 @@ def _sync_annual_updates(procedure: Procedure, *, clock: Clock) -> None:
             .limit(1)
         )
         if later_started is not None:
-            resolve(key, MET, clock=clock)
-    if any(s.milestone_code == "avvio" for s in procedure.steps):
-        earlier = db.session.scalars(
-            select(Deadline.source_key)
-            .join(Procedure, Procedure.id == Deadline.procedure_id)
-            .where(
-                Deadline.kind == "aggiornamento",
-                Deadline.state.in_((OPEN, MISSED)),
-                Procedure.kind == procedure.kind,
-                Procedure.period_start < procedure.period_start,
-            )
-        ).all()
-        for key in earlier:
-            resolve(key, MET, clock=clock)
+            resolve(key, MET, clock=clock, known=known)
+    for deadline in list(known.values()):
+        if deadline.kind == "aggiornamento" and deadline.procedure_id != procedure.id:
+            resolve(deadline.source_key, MET, clock=clock, known=known)
 
 
 # --- Reading ---------------------------------------------------------------------------------

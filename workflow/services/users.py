@@ -195,11 +195,11 @@ def use_token(token: str, *, clock: Clock) -> User | None:
 
 
 def _token_query(token: str) -> Select:
-    """One round trip: the token's active user with roles, if the token is valid."""
+    """One round trip: the token's active user with roles and delegations, if the token is valid."""
     return (
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .options(joinedload(User.roles))
+        .options(joinedload(User.roles), joinedload(User.delegations))
         .where(
             ApiToken.token_hash == _token_digest(token),
             ApiToken.revoked_at.is_(None),
@@ -340,7 +340,7 @@ def delegate(
     if valid_to is not None and valid_to < valid_from:
         raise InvalidData("La delega non può finire prima di iniziare.")
     delegation = Delegation(
-        user_id=user.id,
+        user=user,  # also joins user.delegations, when this session has it loaded
         role=role,
         act=act.strip()[:200],
         valid_from=valid_from,
