@@ -16,6 +16,7 @@ def test_two_signatures_same_version_one_200_one_409(app, clock, token_for):
     db.session.remove()  # the threads open their own sessions
     barrier = threading.Barrier(2)
     statuses: list[int] = []
+    messages: list[str] = []
 
     def sign(headers):
         with app.app_context():
@@ -25,6 +26,8 @@ def test_two_signatures_same_version_one_200_one_409(app, clock, token_for):
                 f"/api/v1/acts/{act_id}/events/firma", headers=headers, json={"version": version}
             )
             statuses.append(response.status_code)
+            if response.status_code == 409:
+                messages.append(response.get_json()["error"]["message"])
 
     threads = [threading.Thread(target=sign, args=(t,)) for t in tokens]
     for t in threads:
@@ -32,6 +35,9 @@ def test_two_signatures_same_version_one_200_one_409(app, clock, token_for):
     for t in threads:
         t.join(timeout=60)
     assert sorted(statuses) == [200, 409]
+    # Whether the loser was caught by the version check or by the UPDATE … WHERE version, the
+    # message speaks of what it signed, not of a procedure.
+    assert "procedimento" not in messages[0] and "modificat" in messages[0]
     with app.app_context():
         from workflow.services import acts
 

@@ -23,19 +23,16 @@ from workflow.machines import acts as machine
 from workflow.machines.definition import (
     Definition,
     Facts,
-    NotAvailable,
-    Refused,
     Step,
-    UnknownEvent,
     available_steps,
-    fire,
 )
 from workflow.models import Act, ActEvent, Procedure, User
 from workflow.models.registers import ALBO, PROTOCOLLO, REPERTORIO
 from workflow.roles import ROLE_LABELS
 from workflow.services import audit, deadlines, registers, stepdata
 from workflow.services.access import acting_role
-from workflow.services.errors import Conflict, GuardFailed, InvalidData, NotFound, StaleVersion
+from workflow.services.door import fire_checked
+from workflow.services.errors import InvalidData, NotFound, StaleVersion
 from workflow.services.transaction import operation
 
 _FASCICOLO = re.compile(r"^\s*(\d+(?:\.\d+)*)\s*/\s*(\d{4})\s*/\s*(\d+)\s*$")
@@ -259,23 +256,18 @@ def fire_event(
     current state), InvalidData / GuardFailed (the Italian message says what is missing).
     """
     act = get(act_id)
-    definition = definition_of(act)
-    if event not in definition.events():
-        raise NotFound(f"Passaggio «{event}» inesistente per gli atti.")
-    check_version(act, expected_version)
-    candidates = definition.steps_for(event, act.state)
-    if not candidates:
-        state = definition.state(act.state).label
-        raise Conflict(f"Il passaggio «{event}» non è possibile nello stato attuale ({state}).")
-    role = acting_role(actor, candidates[0].roles, f"«{candidates[0].label}»", clock=clock)
-    values = stepdata.parse(candidates[0].fields, data)
-    facts = facts_of(act, actor, clock)
-    try:
-        _step, new_state = fire(definition, act.state, event, facts, values)
-    except Refused as exc:
-        raise GuardFailed(exc.message) from exc
-    except (UnknownEvent, NotAvailable) as exc:  # checked above; kept for a changed definition
-        raise Conflict(f"Il passaggio «{event}» non è possibile ora.") from exc
+    firing = fire_checked(
+        definition_of(act),
+        act.state,
+        event,
+        data,
+        actor=actor,
+        clock=clock,
+        check_version=lambda: check_version(act, expected_version),
+        facts=lambda: facts_of(act, actor, clock),
+        subject="gli atti",
+    )
+    new_state, role, values, facts = firing.new_state, firing.role, firing.values, firing.facts
 
     stored = stepdata.to_json(values)
     if event == "firma":

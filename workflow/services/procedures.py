@@ -17,20 +17,16 @@ from workflow.machines import LATEST, definition_for
 from workflow.machines.definition import (
     Definition,
     Facts,
-    NotAvailable,
-    Refused,
     Step,
-    UnknownEvent,
     available_steps,
-    fire,
 )
 from workflow.models import Milestone, Procedure, ProcedureStep, User
 from workflow.rights import OPERATIONS
 from workflow.services import audit, deadlines, stepdata
 from workflow.services.access import acting_role, effective_roles
+from workflow.services.door import fire_checked
 from workflow.services.errors import (
     Conflict,
-    GuardFailed,
     InvalidData,
     NotFound,
     StaleVersion,
@@ -191,24 +187,18 @@ def advance(
     current state), InvalidData / GuardFailed (the Italian message names what is missing).
     """
     procedure = get(procedure_id)
-    definition = definition_of(procedure)
-    if event not in definition.events():
-        raise NotFound(f"Passaggio «{event}» inesistente per questo procedimento.")
-    check_version(procedure, expected_version)
-    candidates = definition.steps_for(event, procedure.state)
-    if not candidates:
-        state = definition.state(procedure.state).label
-        raise Conflict(f"Il passaggio «{event}» non è possibile nello stato attuale ({state}).")
-    role = acting_role(actor, candidates[0].roles, f"«{candidates[0].label}»", clock=clock)
-    values = stepdata.parse(candidates[0].fields, data)
-    try:
-        step, new_state = fire(
-            definition, procedure.state, event, facts_of(procedure, clock), values
-        )
-    except Refused as exc:
-        raise GuardFailed(exc.message) from exc
-    except (UnknownEvent, NotAvailable) as exc:  # checked above; kept for a changed definition
-        raise Conflict(f"Il passaggio «{event}» non è possibile ora.") from exc
+    firing = fire_checked(
+        definition_of(procedure),
+        procedure.state,
+        event,
+        data,
+        actor=actor,
+        clock=clock,
+        check_version=lambda: check_version(procedure, expected_version),
+        facts=lambda: facts_of(procedure, clock),
+        subject="questo procedimento",
+    )
+    step, new_state, role, values = firing.step, firing.new_state, firing.role, firing.values
 
     from_state = procedure.state
     stored = stepdata.to_json(values)

@@ -33,8 +33,9 @@ def operation(fn: Callable[P, R]) -> Callable[P, R]:
             raise
         except StaleDataError as exc:
             db.session.rollback()
-            raise StaleVersion(
-                "Il procedimento è stato modificato da un altro utente: ricarica e riprova."
+            raise StaleVersion(  # a procedure, an act, a consultation…: said for all of them
+                "I dati sono stati modificati da un altro utente nel frattempo: "
+                "ricarica la pagina e riprova."
             ) from exc
         except IntegrityError as exc:
             db.session.rollback()
