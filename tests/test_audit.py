@@ -101,6 +101,23 @@ def test_intact_chain_verifies_and_cli_exits_0(app, chain) -> None:
     assert f"OK: {chain} eventi" in result.output
 
 
+def test_several_events_appended_under_one_lock_chain_and_move_the_head(chain, clock) -> None:
+    """audit.append with many entries (one statement for them all; a single entry takes the
+    one-round-trip path on PostgreSQL): each links to the one before, the head to the last."""
+    entries = [("procedure", n, "bench.history", {"n": n}) for n in range(3)]
+    system = {"actor": None, "role": audit.SYSTEM_ROLE, "clock": clock}
+    events = audit.append(entries=entries, **system)
+    events += audit.append(entries=entries[:1], **system)
+    db.session.commit()
+    assert [e.seq for e in events] == list(range(chain + 1, chain + 5))
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    head = db.session.get(AuditHead, 1)
+    db.session.refresh(head)
+    assert (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
+    assert integrity.verify_chain().ok
+    assert audit.append(entries=[], **system) == []
+
+
 def test_edited_payload_is_named(chain) -> None:
     tamper("UPDATE audit_events SET payload = '{\"forged\":true}' WHERE seq = 5")
     problem = first_problem()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.factories import PRESENTATIONS, STEP_DATA, TO_ADOPTED, TO_CONSULTATION, open_psttm, run
 from workflow.extensions import db
-from workflow.models import AuditEvent, ProcedureStep
+from workflow.models import AuditEvent, Procedure, ProcedureStep
 from workflow.services import procedures
 from workflow.services.errors import (
     Conflict,
@@ -146,6 +146,43 @@ def test_stale_version_is_refused_and_changes_nothing(direzione, clock) -> None:
             clock=clock,
         )
     assert (count(ProcedureStep), count(AuditEvent)) == (steps, events)
+
+
+def test_a_row_moved_since_it_was_read_is_refused_by_the_update_itself(
+    direzione, clock, monkeypatch
+) -> None:
+    """The version read matches, but another writer moved the row before our UPDATE (on
+    PostgreSQL two transactions can read the same version): the UPDATE … WHERE version = read
+    moves nothing, the caller gets StaleVersion and nothing of the step is saved."""
+    procedure = run(open_psttm(direzione, clock), ["avvia"], direzione, clock)
+    pid, read = procedure.id, procedure.version
+    steps, events = count(ProcedureStep), count(AuditEvent)
+    real_get = procedures.get
+
+    def get_then_someone_else_writes(procedure_id: int) -> Procedure:
+        loaded = real_get(procedure_id)
+        db.session.execute(
+            update(Procedure)
+            .where(Procedure.id == procedure_id)
+            .values(version=Procedure.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return loaded
+
+    monkeypatch.setattr(procedures, "get", get_then_someone_else_writes)
+    with pytest.raises(StaleVersion, match="modificato da un altro utente"):
+        procedures.advance(
+            pid,
+            "elabora_linee_guida",
+            expected_version=read,
+            data=STEP_DATA["elabora_linee_guida"],
+            actor=direzione,
+            clock=clock,
+        )
+    monkeypatch.undo()
+    assert (count(ProcedureStep), count(AuditEvent)) == (steps, events)
+    fresh = procedures.get(pid)
+    assert (fresh.version, fresh.state, len(fresh.steps)) == (read, "avviato", 1)
 
 
 def test_event_not_possible_in_current_state_is_a_conflict(direzione, clock) -> None:

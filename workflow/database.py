@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from workflow.extensions import db
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -29,3 +31,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dialect() -> str:
+    """The name of the database the session talks to: "sqlite" or "postgresql"."""
+    return db.session.get_bind().dialect.name

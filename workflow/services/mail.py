@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workflow.clock import Clock, as_utc
+from workflow.database import dialect
 from workflow.extensions import db
 from workflow.models import Deadline, MailSettings, OutboxMessage, User
 from workflow.models.mail import CANCELLED, FAILED, PENDING, SENDING, SENT
@@ -217,7 +218,7 @@ def enqueue(draft: Draft, *, clock: Clock) -> bool:
         smtp_response="",
         last_error="" if draft.recipient else "Nessun indirizzo e-mail per il destinatario.",
     )
-    statement = _INSERT_IGNORING_DUPLICATES[db.session.get_bind().dialect.name]
+    statement = _INSERT_IGNORING_DUPLICATES[dialect()]
     return db.session.execute(statement, values).scalar() is not None
 
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.clock import Clock, format_date, rome_today
+from workflow.database import dialect
 from workflow.extensions import db
 from workflow.machines import LATEST, definition_for
 from workflow.machines.definition import (
@@ -204,8 +205,12 @@ def advance(
     stored = stepdata.to_json(values)
     if event in ("adotta", "riadotta"):
         stored.update(_consultation_citation(procedure))
-    procedure.steps.append(
-        ProcedureStep(
+    _record_step(
+        procedure,
+        new_state,
+        actor,
+        dict(
+            procedure_id=procedure.id,
             event=event,
             milestone_code=step.milestone,
             from_state=from_state,
@@ -216,12 +221,10 @@ def advance(
             act_date=values["data"] if step.act else None,
             data=stored,
             recorded_at=clock.now(),
-            recorded_by=actor,
+            recorded_by_id=actor.id,
             recorded_role=role,
-        )
+        ),
     )
-    procedure.state = new_state
-    procedure.version = procedure.version + 1
     audit.record(
         actor=actor,
         role=role,
@@ -234,6 +237,66 @@ def advance(
     # The step may meet a deadline: it stops reminding in this same commit.
     deadlines.sync_procedure(procedure, clock=clock)
     return procedure
+
+
+_PROCEDURES = Procedure.__table__
+_STEP_ROWS = ProcedureStep.__table__
+# The optimistic lock, said in SQL: the row moves only if it is still at the version read.
+_MOVE_PROCEDURE = (
+    update(_PROCEDURES)
+    .where(
+        _PROCEDURES.c.id == bindparam("procedure_id"),
+        _PROCEDURES.c.version == bindparam("read_version"),
+    )
+    .values(state=bindparam("new_state"), version=bindparam("new_version"))
+)
+_INSERT_STEP = insert(_STEP_ROWS)
+# PostgreSQL: both in one statement (a data-modifying CTE); the step is inserted only if the
+# procedure moved, and its id comes back, or no row when the version was stale.
+_MOVED = _MOVE_PROCEDURE.returning(_PROCEDURES.c.id).cte("moved")
+_STEP_FIELDS = [c for c in _STEP_ROWS.c if c.name not in ("id", "procedure_id")]
+_MOVE_AND_INSERT_STEP = (
+    insert(_STEP_ROWS)
+    .from_select(
+        [_STEP_ROWS.c.procedure_id, *_STEP_FIELDS],
+        select(_MOVED.c.id, *(bindparam(c.name, type_=c.type) for c in _STEP_FIELDS)),
+    )
+    .returning(_STEP_ROWS.c.id)
+)
+
+
+def _record_step(procedure: Procedure, new_state: str, actor: User, row: dict[str, Any]) -> None:
+    """Move the procedure to `new_state` at the next version and add the step `row`.
+
+    Core statements outside the session's unit of work (as audit.append): a step is only ever
+    inserted and the procedure row only moved, so the ORM's flush bookkeeping would be pure cost
+    on the path every event takes; on PostgreSQL it is one round trip. The loaded `procedure` is
+    then set to what was written (state, version, steps), as committed values, so the answer
+    shows it without a reload. A writer that committed the same version first leaves no row to
+    move: StaleVersion (409), and the step is not written.
+    """
+    move = {
+        "procedure_id": procedure.id,
+        "read_version": procedure.version,
+        "new_state": new_state,
+        "new_version": procedure.version + 1,
+    }
+    step_id: int | None = None
+    if dialect() == "postgresql":
+        fields = {name: value for name, value in row.items() if name != "procedure_id"}
+        step_id = db.session.execute(_MOVE_AND_INSERT_STEP, {**move, **fields}).scalar()
+    elif db.session.execute(_MOVE_PROCEDURE, move).rowcount == 1:
+        (step_id,) = db.session.execute(_INSERT_STEP, row).inserted_primary_key
+    if step_id is None:
+        raise StaleVersion(
+            "Il procedimento è stato modificato da un altro utente nel frattempo: "
+            "ricarica la pagina e riprova."
+        )
+    step = ProcedureStep(id=step_id, **row)
+    step.recorded_by = actor
+    set_committed_value(procedure, "state", new_state)
+    set_committed_value(procedure, "version", procedure.version + 1)
+    set_committed_value(procedure, "steps", [*procedure.steps, step])
 
 
 def _consultation_citation(procedure: Procedure) -> dict[str, str]:

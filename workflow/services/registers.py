@@ -17,6 +17,7 @@ from sqlalchemy import insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.clock import ROME, Clock, as_utc
+from workflow.database import dialect
 from workflow.extensions import db
 from workflow.models import RegisterCounter, RegisterEntry, User
 from workflow.models.registers import PROTOCOLLO, REGISTER_LABELS, REGISTERS
@@ -36,8 +37,7 @@ def registration_year(clock: Clock) -> int:
 
 def _ensure_counter(register: str, year: int) -> None:
     """Create the year's counter row if missing; two first writers of a year do not collide."""
-    dialect = db.session.get_bind().dialect.name
-    dialect_insert: Callable = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    dialect_insert: Callable = postgresql.insert if dialect() == "postgresql" else sqlite.insert
     db.session.execute(
         dialect_insert(RegisterCounter)
         .values(register=register, year=year, last_number=0)
@@ -84,7 +84,7 @@ def allocate(
         "subject": subject[:1000],
         "fingerprint": fingerprint,
     }
-    postgres = db.session.get_bind().dialect.name == "postgresql"
+    postgres = dialect() == "postgresql"
     take = _increment_and_register if postgres else _increment_then_register
     number = take(register, year, entry)
     if number is None:
