@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ from workflow import create_app
 from workflow.clock import SystemClock
 from workflow.extensions import db
 from workflow.machines import LATEST
-from workflow.models import Milestone, Procedure, ProcedureStep, User
+from workflow.models import Deadline, Milestone, Procedure, ProcedureStep, User
+from workflow.models.deadlines import MET, OPEN
 from workflow.roles import DIREZIONE_GENERALE
 from workflow.services import audit, stepdata, users
 
@@ -46,6 +48,8 @@ DEFINITION = LATEST["psttm"]
 # What the bulk-inserted procedures outside the pool have recorded (so: state "avviato"). One step
 # each keeps the setup short: audit.record costs a round trip per event.
 HISTORY = (("avvia", {"numero": "264/2024", "data": "2024-10-22"}),)
+# Outside the pool, procedures have a cronoprogramma: a planned date per milestone, a month apart.
+PLANNED_FROM = date(2024, 10, 22)
 
 
 class KeepAliveHandler(WSGIRequestHandler):
@@ -150,14 +154,21 @@ def populate(bench: Bench, target: int, fresh: int) -> None:
                 select(Procedure.id).where(Procedure.period_start >= first).order_by(Procedure.id)
             )
         )
+        planned = [PLANNED_FROM + timedelta(days=30 * i) for i in range(len(DEFINITION.milestones))]
         db.session.execute(
             insert(Milestone),
             [
-                dict(procedure_id=pid, code=m.code, position=i)
+                dict(
+                    procedure_id=pid,
+                    code=m.code,
+                    position=i,
+                    planned_date=None if pid in ids[:fresh] else planned[i],
+                )
                 for pid in ids
                 for i, m in enumerate(DEFINITION.milestones)
             ],
         )
+        _insert_deadlines(ids[fresh:], planned, now)
         bench.pool.extend(ids[:fresh])
         events: list[tuple[int, str, dict[str, Any]]] = [
             (pid, "procedure.opened", {"kind": "psttm", "definition_version": 1}) for pid in ids
@@ -200,6 +211,36 @@ def populate(bench: Bench, target: int, fresh: int) -> None:
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))  # what autovacuum would do after a bulk load
             db.session.commit()
+
+
+def _insert_deadlines(ids: list[int], planned: list[date], now: datetime) -> None:
+    """The deadlines a cronoprogramma gives each procedure outside the pool (one per milestone,
+    as deadlines.sync_procedure keys them: the avvio met, the others open), so that the size of
+    the deadlines table, which grows with procedures and acts, is part of the scale check."""
+    db.session.execute(
+        insert(Deadline),
+        [
+            dict(
+                source_key=f"procedure:{pid}:tappa:{m.code}",
+                kind="tappa",
+                title=f"{m.label} — Bench",
+                description="",
+                object_type="procedure",
+                object_id=str(pid),
+                procedure_id=pid,
+                due_date=planned[i],
+                responsible_role=DIREZIONE_GENERALE,
+                legal_basis="Cronoprogramma (bench)",
+                state=MET if m.code == "avvio" else OPEN,
+                met_at=now if m.code == "avvio" else None,
+                remind_overdue=True,
+                created_at=now,
+                updated_at=now,
+            )
+            for pid in ids
+            for i, m in enumerate(DEFINITION.milestones)
+        ],
+    )
 
 
 def _source(event: str) -> str:

@@ -43,6 +43,8 @@ class Deadline(db.Model):
         ),
         CheckConstraint("(state = 'met') = (met_at IS NOT NULL)", name="met_has_time"),
         Index("ix_deadlines_object", "object_type", "object_id"),
+        # The live annual updates a new triennio's avvio meets (deadlines.sync_procedure).
+        Index("ix_deadlines_kind_state", "kind", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
