@@ -9,13 +9,14 @@ and scripts/verify_audit_export.py recomputes them with the standard library alo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import LargeBinary, Text, bindparam, cast, func, insert, select, update
 
 from workflow.clock import ROME, Clock, as_utc, rome_today
 from workflow.database import dialect
@@ -65,6 +66,12 @@ def canonical_record(
     ).encode()
 
 
+def _split_at_seq(record: bytes) -> bytes:
+    """The canonical bytes up to and including `"seq":`: `seq` is the last key (sorted order), so
+    what follows is only its digits and the closing brace, which PostgreSQL appends itself."""
+    return record[: record.rindex(b'"seq":') + len(b'"seq":')]
+
+
 def chain_hash(prev_hash: str, record_bytes: bytes) -> str:
     digest = hashlib.sha256(prev_hash.encode("ascii"))
     digest.update(record_bytes)
@@ -96,12 +103,45 @@ _MOVE_HEAD = (
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 
-# PostgreSQL, one event (what nearly every operation appends): the INSERT rides in a
-# data-modifying CTE of the head's UPDATE, one round trip instead of two.
-_APPEND_ONE_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(
+# PostgreSQL, one event (what nearly every operation appends): lock the head, hash, insert the
+# event and move the head in one statement, one round trip instead of two. The hash is the same
+# SHA-256 as chain_hash(), over the same bytes: the previous hash and the record's digits of `seq`
+# are ASCII, the rest of the record comes from Python as it is hashed there (`record_head`).
+_HEAD_NOW = _LOCK_HEAD.cte("head")
+_NEW_SEQ = _HEAD_NOW.c.seq + 1
+_ASCII = functools.partial(func.convert_to, type_=LargeBinary)
+_HASH_IN_SQL = func.encode(
+    func.sha256(
+        _ASCII(_HEAD_NOW.c.hash, "UTF8")
+        .op("||", return_type=LargeBinary)(bindparam("record_head", type_=LargeBinary))
+        .op("||", return_type=LargeBinary)(_ASCII(cast(_NEW_SEQ, Text).concat("}"), "UTF8")),
+        type_=LargeBinary,
+    ),
+    "hex",
+    type_=Text,
+)
+_OWN_FIELDS = [c for c in _EVENTS.c if c.name not in ("id", "seq", "prev_hash", "hash")]
+_APPENDED = (
     insert(_EVENTS)
-    .values({c.name: bindparam(c.name, type_=c.type) for c in _EVENTS.c})
+    .from_select(
+        [_EVENTS.c.seq, _EVENTS.c.prev_hash, _EVENTS.c.hash, *_OWN_FIELDS],
+        select(
+            _NEW_SEQ,
+            _HEAD_NOW.c.hash,
+            _HASH_IN_SQL,
+            *(bindparam(c.name, type_=c.type) for c in _OWN_FIELDS),
+        ),
+    )
+    .returning(_EVENTS.c.seq, _EVENTS.c.prev_hash, _EVENTS.c.hash)
     .cte("appended")
+)
+_APPEND_ONE_AND_MOVE_HEAD = (
+    update(_HEAD)
+    # seq < the new seq links the two (and holds for the row as read and as locked): a condition
+    # on the hash would drop the row when a writer that committed meanwhile moved the head.
+    .where(_HEAD.c.id == 1, _HEAD.c.seq < _APPENDED.c.seq)
+    .values(seq=_APPENDED.c.seq, hash=_APPENDED.c.hash)
+    .returning(_APPENDED.c.seq, _APPENDED.c.prev_hash, _APPENDED.c.hash)
 )
 
 
@@ -147,6 +187,9 @@ def append(
     Written with Core statements, outside the session's unit of work: the rows are in the
     database when this returns, and the events returned are detached copies of them.
     """
+    entries = list(entries)
+    if len(entries) == 1 and dialect() == "postgresql":
+        return [_append_one_in_sql(actor=actor, role=role, entry=entries[0], clock=clock)]
     seq, prev = _lock_head()
     occurred_at = as_utc(clock.now())
     occurred = iso_utc(occurred_at)
@@ -188,13 +231,43 @@ def append(
         prev = own
     if not rows:
         return []
-    move = {"new_seq": seq, "new_hash": prev}
-    if len(rows) == 1 and dialect() == "postgresql":
-        db.session.execute(_APPEND_ONE_AND_MOVE_HEAD, {**rows[0], **move})
-    else:
-        db.session.execute(_INSERT_EVENTS, rows)
-        db.session.execute(_MOVE_HEAD, move)
+    db.session.execute(_INSERT_EVENTS, rows)
+    db.session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
     return [AuditEvent(**row) for row in rows]
+
+
+def _append_one_in_sql(
+    *, actor: User | None, role: str, entry: tuple[str, object, str, dict[str, Any]], clock: Clock
+) -> AuditEvent:
+    """PostgreSQL, one event: the head is locked, read and moved, and the hash computed, by the
+    one statement _APPEND_ONE_AND_MOVE_HEAD. Python supplies the record's bytes without `seq`."""
+    object_type, object_id, action, payload = entry
+    occurred_at = as_utc(clock.now())
+    row = {
+        "occurred_at": occurred_at,
+        "actor_id": actor.id if actor else None,
+        "actor_name": actor.full_name if actor else SYSTEM_ACTOR,
+        "role": role,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "action": action,
+        "payload": canonical_json(payload),
+    }
+    record = canonical_record(
+        0,  # cut off below: the statement appends the seq it reads from the locked head
+        iso_utc(occurred_at),
+        row["actor_id"],
+        row["actor_name"],
+        role,
+        object_type,
+        row["object_id"],
+        action,
+        row["payload"],
+    )
+    seq, prev, own = db.session.execute(
+        _APPEND_ONE_AND_MOVE_HEAD, {**row, "record_head": _split_at_seq(record)}
+    ).one()
+    return AuditEvent(seq=seq, prev_hash=prev, hash=own, **row)
 
 
 def publish_checkpoint(*, actor: User | None, role: str, clock: Clock) -> AuditCheckpoint:
