@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import lazyload
 
 from workflow.calendar import add_working_days, publication_end, roll_forward
 from workflow.clock import Clock, as_utc, rome_today
@@ -305,9 +306,12 @@ def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
 
 
 _OWN_DEADLINES = Deadline.procedure_id == bindparam("procedure_id")
-_DEADLINES_OF = select(Deadline).where(_OWN_DEADLINES)
+# A sync reads and writes the deadlines' own columns only: their assignees (a selectin load, one
+# more query whenever a procedure has deadlines) are loaded if and when something reads them.
+_TOUCHED = select(Deadline).options(lazyload(Deadline.assignees))
+_DEADLINES_OF = _TOUCHED.where(_OWN_DEADLINES)
 # ... and the live annual updates of the earlier trienni of the same kind.
-_DEADLINES_OF_AND_EARLIER_UPDATES = select(Deadline).where(
+_DEADLINES_OF_AND_EARLIER_UPDATES = _TOUCHED.where(
     or_(
         _OWN_DEADLINES,
         and_(

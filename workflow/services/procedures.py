@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.clock import Clock, format_date, rome_today
@@ -50,10 +50,14 @@ _PROCEDURE = (
     .options(joinedload(Procedure.milestones))
     .execution_options(populate_existing=True)
 )
+# Who recorded each step is loaded when read (the answer and the page show it), not joined into
+# every read: the recorders of one procedure are a few people, the caller among them, and a
+# many-to-one lazy load finds a user already in the session without a query.
 _STEPS = (
     select(ProcedureStep)
     .where(ProcedureStep.procedure_id == bindparam("procedure_id"))
     .order_by(ProcedureStep.id)
+    .options(lazyload(ProcedureStep.recorded_by))
     .execution_options(populate_existing=True)
 )
 
