@@ -74,6 +74,23 @@ def test_users_create_refuses_bad_input_with_a_message(app) -> None:
         ]
     )
     assert bad_role.exit_code != 0
+    for full_name in ("Mario\x00Rossi", "Mario\nRossi", "M" * 201):
+        bad_name = runner.invoke(
+            args=[
+                "users",
+                "create",
+                "--username",
+                "m.rossi",
+                "--full-name",
+                full_name,
+                "--role",
+                "dirigente",
+                "--password",
+                "una-password-lunga",
+            ]
+        )
+        assert bad_name.exit_code != 0 and "caratteri stampabili" in bad_name.output
+    assert users.list_users() == []
     missing = runner.invoke(args=["users", "token", "nessuno"])
     assert missing.exit_code != 0 and "non trovato" in missing.output
 

@@ -21,6 +21,7 @@ from workflow.services.errors import Conflict, InvalidData, NotFound, TooManyAtt
 from workflow.services.transaction import operation
 
 MIN_PASSWORD_LENGTH = 10
+MAX_FULL_NAME = 200  # users.full_name
 
 
 @operation
@@ -42,6 +43,12 @@ def create_user(
         )
     if not full_name.strip():
         raise InvalidData("Manca il nome e cognome dell'utente.")
+    if len(full_name.strip()) > MAX_FULL_NAME or not full_name.isprintable():
+        # PostgreSQL refuses NUL in text; the name is printed on relate and in the audit trail.
+        raise InvalidData(
+            f"Il nome e cognome può avere al massimo {MAX_FULL_NAME} caratteri stampabili "
+            "(niente a capo né caratteri di controllo)."
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidData(f"La password deve avere almeno {MIN_PASSWORD_LENGTH} caratteri.")
     unknown = [r for r in roles if r not in ROLE_CODES]
