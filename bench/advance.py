@@ -217,6 +217,8 @@ def _insert_deadlines(ids: list[int], planned: list[date], now: datetime) -> Non
     """The deadlines a cronoprogramma gives each procedure outside the pool (one per milestone,
     as deadlines.sync_procedure keys them: the avvio met, the others open), so that the size of
     the deadlines table, which grows with procedures and acts, is part of the scale check."""
+    if not ids:
+        return  # an empty list would insert one row of defaults
     db.session.execute(
         insert(Deadline),
         [
