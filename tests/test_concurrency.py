@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import is_postgres
 from tests.factories import STEP_DATA, TO_CONSULTATION, open_psttm, run
 from workflow.extensions import db
+from workflow.models import User
+from workflow.services import procedures
+from workflow.services.errors import StaleVersion
 
 
 def test_two_writers_same_version_one_200_one_409(app, make_user, direzione, token_for, clock):
@@ -38,8 +45,62 @@ def test_two_writers_same_version_one_200_one_409(app, make_user, direzione, tok
         t.join(timeout=60)
     assert sorted(statuses) == [200, 409]
     with app.app_context():
-        from workflow.services import procedures
-
         fresh = procedures.get(pid)
         assert fresh.version == version + 1
         assert len(fresh.steps) == len(TO_CONSULTATION) + 1
+
+
+@pytest.mark.skipif(
+    not is_postgres(),
+    reason="SQLite transactions take the write lock at their first statement (BEGIN IMMEDIATE): "
+    "no writer can commit between two reads of one operation",
+)
+def test_a_writer_committing_between_the_reads_of_an_advance_gives_409(app, direzione, clock):
+    """The race of the test above, made certain: the other writer commits right after the first
+    SELECT of the loser's read. Whatever that read sees must be consistent with the version it
+    reports, so the loser gets the 409 of a stale version, never a guard's 422 computed on steps
+    newer than that version (its date, 12/03, precedes the winner's 27/03)."""
+    procedure = run(open_psttm(direzione, clock), TO_CONSULTATION, direzione, clock)
+    version, pid, actor_id = procedure.version, procedure.id, direzione.id
+    db.session.remove()
+
+    def winner() -> None:
+        with app.app_context():
+            actor = db.session.get(User, actor_id)
+            procedures.advance(
+                pid,
+                "presenta_forum",
+                expected_version=version,
+                data=STEP_DATA["presenta_forum"],
+                actor=actor,
+                clock=clock,
+            )
+            db.session.remove()
+
+    fired: list[str] = []
+
+    def after_first_select(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not fired and statement.startswith("SELECT") and "procedure" in statement:
+            fired.append(statement)
+            thread = threading.Thread(target=winner)
+            thread.start()
+            thread.join(timeout=30)
+
+    actor = db.session.get(User, actor_id)
+    event.listen(db.engine, "after_cursor_execute", after_first_select)
+    try:
+        with pytest.raises(StaleVersion):
+            procedures.advance(
+                pid,
+                "esame_commissione",
+                expected_version=version,
+                data=STEP_DATA["esame_commissione"],
+                actor=actor,
+                clock=clock,
+            )
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after_first_select)
+    assert fired, "the winner never ran"
+    fresh = procedures.get(pid)
+    assert fresh.version == version + 1
+    assert [s.event for s in fresh.steps][-1] == "presenta_forum"

@@ -66,14 +66,21 @@ def get(procedure_id: int) -> Procedure:
     """The procedure with its milestones and steps, read afresh from the database (never a stale
     cached copy) in two queries: every operation and page on one procedure needs all three.
 
+    The steps are read first. Each statement sees what was committed when it began (PostgreSQL,
+    READ COMMITTED), and a step is committed together with its procedure's new version: steps
+    read before the procedure row are never newer than the version that row shows. In the other
+    order, a writer committing in between gave steps newer than the version, and a caller racing
+    it a guard's 422 computed on them instead of the 409 its stale version is owed.
+
     The steps are read by a plain query and set as the loaded collection: a selectin eager load
     costs as much again in Python for the same SELECT.
     """
     key = {"procedure_id": procedure_id}
+    steps = list(db.session.scalars(_STEPS, key))
     procedure = db.session.execute(_PROCEDURE, key).unique().scalar_one_or_none()
     if procedure is None:
         raise NotFound(f"Procedimento {procedure_id} non trovato.")
-    set_committed_value(procedure, "steps", list(db.session.scalars(_STEPS, key)))
+    set_committed_value(procedure, "steps", steps)
     return procedure
 
 
