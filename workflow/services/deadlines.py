@@ -9,7 +9,7 @@ already records what changed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -22,6 +22,7 @@ from workflow.calendar import add_working_days, publication_end, roll_forward
 from workflow.clock import Clock, as_utc, rome_today
 from workflow.extensions import db
 from workflow.machines import acts as act_machine
+from workflow.machines import definition_for
 from workflow.models import Deadline, DeadlineAssignee, Procedure, ProcedureStep, User, UserRole
 from workflow.models.deadlines import CANCELLED, MET, MISSED, OPEN
 from workflow.reminder_policy import Policy, due_instant, next_after
@@ -33,7 +34,7 @@ from workflow.roles import (
     ROLE_CODES,
     SEGRETARIO_GENERALE,
 )
-from workflow.services import audit, procedures
+from workflow.services import audit
 from workflow.services.access import acting_role
 from workflow.services.errors import Conflict, InvalidData, NotFound
 from workflow.services.transaction import operation
@@ -247,7 +248,9 @@ def annual_update_due(approved_on: date) -> date:
     return roll_forward(anniversary)
 
 
-def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
+def sync_procedure(
+    procedure: Procedure, *, clock: Clock, known: dict[str, Deadline] | None = None
+) -> None:
     """Derive a procedure's deadlines from its planned milestones and recorded steps.
 
     - each planned milestone not yet recorded is due on its planned date (decreto R.G. 264/2024);
@@ -255,12 +258,16 @@ def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
       fine di febbraio"), moved off a holiday (c.p.c. art. 155);
     - once approved, the annual update is due (L. 56/2014 art. 1 c. 44): met when a later
       triennio of the same kind is started.
+
+    `known`: the deadlines touched_by() names, by source_key, when the caller has read them
+    already (procedures.advance reads them in the statement that writes the step); else read here.
     """
-    definition = procedures.definition_of(procedure)
+    definition = definition_for(procedure.kind, procedure.definition_version)
     recorded = {s.milestone_code for s in procedure.steps if s.milestone_code}
     final = definition.state(procedure.state).final
     prefix = f"procedure:{procedure.id}"
-    known = _deadlines_touched_by(procedure, recorded)
+    if known is None:
+        known = _deadlines_touched_by(procedure, recorded)
     for milestone in procedure.milestones:
         key = f"{prefix}:tappa:{milestone.code}"
         if milestone.code in recorded:
@@ -306,42 +313,53 @@ def sync_procedure(procedure: Procedure, *, clock: Clock) -> None:
 
 
 _OWN_DEADLINES = Deadline.procedure_id == bindparam("procedure_id")
+# ... and the live annual updates of the earlier trienni of the same kind.
+_OWN_AND_EARLIER_UPDATES = or_(
+    _OWN_DEADLINES,
+    and_(
+        # Named with their values: the condition is also cloned into procedures' outer join,
+        # where anonymous literals lose their values in the compiled cache.
+        Deadline.kind == bindparam("update_kind", "aggiornamento"),
+        Deadline.state.in_(bindparam("live_states", [OPEN, MISSED], expanding=True)),
+        Deadline.procedure_id.in_(
+            select(Procedure.id).where(
+                # Not "kind" and "period_start": beside procedures' UPDATE in one statement
+                # (procedures.advance), a parameter named as a column would be SET on it.
+                Procedure.kind == bindparam("procedure_kind"),
+                Procedure.period_start < bindparam("started_before"),
+            )
+        ),
+    ),
+)
 # A sync reads and writes the deadlines' own columns only: their assignees (a selectin load, one
 # more query whenever a procedure has deadlines) are loaded if and when something reads them.
-_TOUCHED = select(Deadline).options(lazyload(Deadline.assignees))
-_DEADLINES_OF = _TOUCHED.where(_OWN_DEADLINES)
-# ... and the live annual updates of the earlier trienni of the same kind.
-_DEADLINES_OF_AND_EARLIER_UPDATES = _TOUCHED.where(
-    or_(
-        _OWN_DEADLINES,
-        and_(
-            Deadline.kind == "aggiornamento",
-            Deadline.state.in_((OPEN, MISSED)),
-            Deadline.procedure_id.in_(
-                select(Procedure.id).where(
-                    Procedure.kind == bindparam("kind"),
-                    Procedure.period_start < bindparam("period_start"),
-                )
-            ),
-        ),
-    )
-)
+NOT_ASSIGNEES = lazyload(Deadline.assignees)
+CONDITIONS = {"own": _OWN_DEADLINES, "own_and_earlier_updates": _OWN_AND_EARLIER_UPDATES}
+_TOUCHED = {
+    name: select(Deadline).where(condition).options(NOT_ASSIGNEES)
+    for name, condition in CONDITIONS.items()
+}
+
+
+def touched_by(procedure: Procedure, recorded: Collection[str]) -> tuple[str, dict[str, Any]]:
+    """Which deadlines a sync of `procedure` may change, given the milestones `recorded`: its
+    own, and once its avvio is recorded the live annual updates of earlier trienni of the same
+    kind (which that avvio meets). The name of the condition (a key of CONDITIONS) and its
+    parameters, so that a caller may read them in a statement of its own."""
+    if "avvio" in recorded:
+        params = {
+            "procedure_id": procedure.id,
+            "procedure_kind": procedure.kind,
+            "started_before": procedure.period_start,
+        }
+        return "own_and_earlier_updates", params
+    return "own", {"procedure_id": procedure.id}
 
 
 def _deadlines_touched_by(procedure: Procedure, recorded: set[str]) -> dict[str, Deadline]:
-    """Every deadline a sync of `procedure` may change, by key, in one query: its own, and once
-    its avvio is recorded the live annual updates of earlier trienni of the same kind (which
-    that avvio meets)."""
-    if "avvio" in recorded:
-        statement = _DEADLINES_OF_AND_EARLIER_UPDATES
-        params = {
-            "procedure_id": procedure.id,
-            "kind": procedure.kind,
-            "period_start": procedure.period_start,
-        }
-    else:
-        statement, params = _DEADLINES_OF, {"procedure_id": procedure.id}
-    return {d.source_key: d for d in db.session.scalars(statement, params)}
+    """Every deadline a sync of `procedure` may change, by key, in one query."""
+    condition, params = touched_by(procedure, recorded)
+    return {d.source_key: d for d in db.session.scalars(_TOUCHED[condition], params)}
 
 
 def _sync_annual_updates(procedure: Procedure, known: dict[str, Deadline], *, clock: Clock) -> None:

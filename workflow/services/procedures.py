@@ -21,7 +21,7 @@ from workflow.machines.definition import (
     Step,
     available_steps,
 )
-from workflow.models import Milestone, Procedure, ProcedureStep, User
+from workflow.models import Deadline, Milestone, Procedure, ProcedureStep, User
 from workflow.rights import OPERATIONS
 from workflow.services import audit, deadlines, stepdata
 from workflow.services.access import acting_role, effective_roles
@@ -216,7 +216,7 @@ def advance(
     stored = stepdata.to_json(values)
     if event in ("adotta", "riadotta"):
         stored.update(_consultation_citation(procedure))
-    _record_step(
+    known_deadlines = _record_step(
         procedure,
         new_state,
         actor,
@@ -246,7 +246,7 @@ def advance(
         clock=clock,
     )
     # The step may meet a deadline: it stops reminding in this same commit.
-    deadlines.sync_procedure(procedure, clock=clock)
+    deadlines.sync_procedure(procedure, clock=clock, known=known_deadlines)
     return procedure
 
 
@@ -262,29 +262,43 @@ _MOVE_PROCEDURE = (
     .values(state=bindparam("new_state"), version=bindparam("new_version"))
 )
 _INSERT_STEP = insert(_STEP_ROWS)
-# PostgreSQL: both in one statement (a data-modifying CTE); the step is inserted only if the
-# procedure moved, and its id comes back, or no row when the version was stale.
+# PostgreSQL: both in one statement (data-modifying CTEs), which also reads the deadlines the
+# step may meet: the step is inserted only if the procedure moved, and each row brings its id with
+# one deadline (or none: an outer join); no row at all when the version was stale.
 _MOVED = _MOVE_PROCEDURE.returning(_PROCEDURES.c.id).cte("moved")
 _STEP_FIELDS = [c for c in _STEP_ROWS.c if c.name not in ("id", "procedure_id")]
-_MOVE_AND_INSERT_STEP = (
+_INSERTED = (
     insert(_STEP_ROWS)
     .from_select(
         [_STEP_ROWS.c.procedure_id, *_STEP_FIELDS],
         select(_MOVED.c.id, *(bindparam(c.name, type_=c.type) for c in _STEP_FIELDS)),
     )
     .returning(_STEP_ROWS.c.id)
+    .cte("inserted")
 )
+_MOVE_INSERT_STEP_AND_READ_DEADLINES = {
+    name: select(_INSERTED.c.id, Deadline)
+    .select_from(_INSERTED)
+    .outerjoin(Deadline, condition)
+    .options(deadlines.NOT_ASSIGNEES)
+    for name, condition in deadlines.CONDITIONS.items()
+}
 
 
-def _record_step(procedure: Procedure, new_state: str, actor: User, row: dict[str, Any]) -> None:
+def _record_step(
+    procedure: Procedure, new_state: str, actor: User, row: dict[str, Any]
+) -> dict[str, Deadline] | None:
     """Move the procedure to `new_state` at the next version and add the step `row`.
 
     Core statements outside the session's unit of work (as audit.append): a step is only ever
     inserted and the procedure row only moved, so the ORM's flush bookkeeping would be pure cost
-    on the path every event takes; on PostgreSQL it is one round trip. The loaded `procedure` is
-    then set to what was written (state, version, steps), as committed values, so the answer
-    shows it without a reload. A writer that committed the same version first leaves no row to
-    move: StaleVersion (409), and the step is not written.
+    on the path every event takes. The loaded `procedure` is then set to what was written
+    (state, version, steps), as committed values, so the answer shows it without a reload. A
+    writer that committed the same version first leaves no row to move: StaleVersion (409), and
+    the step is not written.
+
+    On PostgreSQL it is one round trip, which also reads the deadlines the step may meet:
+    returned by source_key for deadlines.sync_procedure (None elsewhere: the sync reads them).
     """
     move = {
         "procedure_id": procedure.id,
@@ -293,9 +307,17 @@ def _record_step(procedure: Procedure, new_state: str, actor: User, row: dict[st
         "new_version": procedure.version + 1,
     }
     step_id: int | None = None
+    known: dict[str, Deadline] | None = None
     if dialect() == "postgresql":
+        recorded = {s.milestone_code for s in procedure.steps} | {row["milestone_code"]}
+        condition, touched = deadlines.touched_by(procedure, recorded)
         fields = {name: value for name, value in row.items() if name != "procedure_id"}
-        step_id = db.session.execute(_MOVE_AND_INSERT_STEP, {**move, **fields}).scalar()
+        rows = db.session.execute(
+            _MOVE_INSERT_STEP_AND_READ_DEADLINES[condition], {**move, **fields, **touched}
+        ).all()
+        if rows:
+            step_id = rows[0][0]
+            known = {d.source_key: d for _, d in rows if d is not None}
     elif db.session.execute(_MOVE_PROCEDURE, move).rowcount == 1:
         (step_id,) = db.session.execute(_INSERT_STEP, row).inserted_primary_key
     if step_id is None:
@@ -308,6 +330,7 @@ def _record_step(procedure: Procedure, new_state: str, actor: User, row: dict[st
     set_committed_value(procedure, "state", new_state)
     set_committed_value(procedure, "version", procedure.version + 1)
     set_committed_value(procedure, "steps", [*procedure.steps, step])
+    return known
 
 
 def _consultation_citation(procedure: Procedure) -> dict[str, str]:
