@@ -17,24 +17,23 @@ from workflow.models import (
 from workflow.services import contributions, procedures, users
 
 
+def create_user(
+    runner,
+    username="m.rossi",
+    full_name="Mario Rossi",
+    roles=("dirigente",),
+    password="una-password-lunga",
+):
+    """`flask users create` with these options (one --role per role)."""
+    args = ["users", "create", "--username", username, "--full-name", full_name]
+    for role in roles:
+        args += ["--role", role]
+    return runner.invoke(args=[*args, "--password", password])
+
+
 def test_users_create_list_token(app) -> None:
     runner = app.test_cli_runner()
-    result = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--username",
-            "m.rossi",
-            "--full-name",
-            "Mario Rossi",
-            "--role",
-            "dirigente",
-            "--role",
-            "ragioneria",
-            "--password",
-            "una-password-lunga",
-        ]
-    )
+    result = create_user(runner, roles=("dirigente", "ragioneria"))
     assert result.exit_code == 0, result.output
     listing = runner.invoke(args=["users", "list"])
     assert listing.output.splitlines() == ["m.rossi dirigente,ragioneria"]
@@ -44,51 +43,12 @@ def test_users_create_list_token(app) -> None:
 
 def test_users_create_refuses_bad_input_with_a_message(app) -> None:
     runner = app.test_cli_runner()
-    short = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--username",
-            "x",
-            "--full-name",
-            "X",
-            "--role",
-            "admin",
-            "--password",
-            "corta",
-        ]
-    )
+    short = create_user(runner, username="x", full_name="X", roles=("admin",), password="corta")
     assert short.exit_code != 0 and "almeno 10 caratteri" in short.output
-    bad_role = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--username",
-            "x",
-            "--full-name",
-            "X",
-            "--role",
-            "sovrano",
-            "--password",
-            "una-password-lunga",
-        ]
-    )
+    bad_role = create_user(runner, username="x", full_name="X", roles=("sovrano",))
     assert bad_role.exit_code != 0
     for full_name in ("Mario\x00Rossi", "Mario\nRossi", "M" * 201):
-        bad_name = runner.invoke(
-            args=[
-                "users",
-                "create",
-                "--username",
-                "m.rossi",
-                "--full-name",
-                full_name,
-                "--role",
-                "dirigente",
-                "--password",
-                "una-password-lunga",
-            ]
-        )
+        bad_name = create_user(runner, full_name=full_name)
         assert bad_name.exit_code != 0 and "caratteri stampabili" in bad_name.output
     assert users.list_users() == []
     missing = runner.invoke(args=["users", "token", "nessuno"])
