@@ -52,13 +52,13 @@ _PROCEDURE = (
 )
 # Who recorded each step is loaded when read (the answer and the page show it), not joined into
 # every read: the recorders of one procedure are a few people, the caller among them, and a
-# many-to-one lazy load finds a user already in the session without a query.
+# many-to-one lazy load finds a user already in the session without a query. A step is never
+# changed once written, so a copy already in the session is never stale: no populate_existing.
 _STEPS = (
     select(ProcedureStep)
     .where(ProcedureStep.procedure_id == bindparam("procedure_id"))
     .order_by(ProcedureStep.id)
     .options(lazyload(ProcedureStep.recorded_by))
-    .execution_options(populate_existing=True)
 )
 
 
