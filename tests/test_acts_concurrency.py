@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+from sqlalchemy import event
+
 from tests.act_factories import make_people, propose, to_signature
+from tests.conftest import is_postgres
 from workflow.extensions import db
+from workflow.models import User
+from workflow.services import acts
+from workflow.services.errors import StaleVersion
 
 
 def test_two_signatures_same_version_one_200_one_409(app, clock, token_for):
@@ -39,8 +46,56 @@ def test_two_signatures_same_version_one_200_one_409(app, clock, token_for):
     # message speaks of what it signed, not of a procedure.
     assert "procedimento" not in messages[0] and "modificat" in messages[0]
     with app.app_context():
-        from workflow.services import acts
-
         fresh = acts.get(act_id)
         assert fresh.version == version + 1
         assert len(acts.signatures(fresh)) == 1
+
+
+@pytest.mark.skipif(
+    not is_postgres(),
+    reason="SQLite transactions take the write lock at their first statement (BEGIN IMMEDIATE): "
+    "no writer can commit between two reads of one operation",
+)
+def test_a_signature_committed_between_the_reads_of_a_signature_gives_409(app, clock):
+    """The Sindaco's signature sent twice from the same version (two tabs): the first commits
+    right after the second's first SELECT. The second must see a stale version (409), not a
+    guard's "already signed" computed on events newer than the version it read."""
+    people = make_people(clock)
+    act = to_signature(propose(people, clock), people, clock)
+    act_id, version, signer_id = act.id, act.version, people.sindaco.id
+    db.session.remove()
+
+    def sign() -> None:
+        with app.app_context():
+            acts.fire_event(
+                act_id,
+                "firma",
+                expected_version=version,
+                data={},
+                actor=db.session.get(User, signer_id),
+                clock=clock,
+            )
+            db.session.remove()
+
+    fired: list[str] = []
+
+    def after_first_select(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not fired and statement.startswith("SELECT") and "act" in statement:
+            fired.append(statement)
+            first = threading.Thread(target=sign)
+            first.start()
+            first.join(timeout=30)
+
+    signer = db.session.get(User, signer_id)
+    event.listen(db.engine, "after_cursor_execute", after_first_select)
+    try:
+        with pytest.raises(StaleVersion):
+            acts.fire_event(
+                act_id, "firma", expected_version=version, data={}, actor=signer, clock=clock
+            )
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after_first_select)
+    assert fired, "the first signature never ran"
+    fresh = acts.get(act_id)
+    assert fresh.version == version + 1
+    assert len(acts.signatures(fresh)) == 1

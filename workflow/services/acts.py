@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.clock import ROME, Clock, as_utc, format_date, rome_today
 from workflow.extensions import db
@@ -26,7 +28,7 @@ from workflow.machines.definition import (
     Step,
     available_steps,
 )
-from workflow.models import Act, ActEvent, Procedure, User
+from workflow.models import Act, ActDocument, ActEvent, Procedure, User
 from workflow.models.registers import ALBO, PROTOCOLLO, REPERTORIO
 from workflow.roles import ROLE_LABELS
 from workflow.services import audit, deadlines, registers, stepdata
@@ -48,10 +50,35 @@ def act_type(act: Act) -> machine.ActType:
     return machine.ACT_TYPES[act.act_type]
 
 
+# Children first, then the act row (as procedures.get): every event and document is committed
+# with the act's new version, so what is read before the row is never newer than the version it
+# shows. Read row-first, a signature committed in between gave the loser of a race a guard's 422
+# ("already signed") on events newer than its version instead of the 409 it is owed.
+_EVENTS_OF = select(ActEvent).where(ActEvent.act_id == bindparam("act_id")).order_by(ActEvent.id)
+_DOCUMENTS_OF = (  # their signatures come with them (selectin), written in the same transaction
+    select(ActDocument)
+    .where(ActDocument.act_id == bindparam("act_id"))
+    .order_by(ActDocument.id)
+    .execution_options(populate_existing=True)
+)
+_ACT = (
+    select(Act)
+    .where(Act.id == bindparam("act_id"))
+    .options(lazyload(Act.events), lazyload(Act.documents))
+    .execution_options(populate_existing=True)
+)
+
+
 def get(act_id: int) -> Act:
-    act = db.session.get(Act, act_id)
+    """The act with its events and documents, read afresh, children first."""
+    key = {"act_id": act_id}
+    events = list(db.session.scalars(_EVENTS_OF, key))
+    documents = list(db.session.scalars(_DOCUMENTS_OF, key))
+    act = db.session.scalars(_ACT, key).one_or_none()
     if act is None:
         raise NotFound(f"Atto {act_id} non trovato.")
+    set_committed_value(act, "events", events)
+    set_committed_value(act, "documents", documents)
     return act
 
 
