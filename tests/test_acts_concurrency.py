@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import event
 
 from tests.act_factories import make_people, propose, to_signature
 from tests.conftest import is_postgres
+from tests.threads import committed_after_first_select
 from workflow.extensions import db
 from workflow.models import User
 from workflow.services import acts
@@ -66,35 +66,23 @@ def test_a_signature_committed_between_the_reads_of_a_signature_gives_409(app, c
     db.session.remove()
 
     def sign() -> None:
-        with app.app_context():
-            acts.fire_event(
-                act_id,
-                "firma",
-                expected_version=version,
-                data={},
-                actor=db.session.get(User, signer_id),
-                clock=clock,
-            )
-            db.session.remove()
-
-    fired: list[str] = []
-
-    def after_first_select(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not fired and statement.startswith("SELECT") and "act" in statement:
-            fired.append(statement)
-            first = threading.Thread(target=sign)
-            first.start()
-            first.join(timeout=30)
+        acts.fire_event(
+            act_id,
+            "firma",
+            expected_version=version,
+            data={},
+            actor=db.session.get(User, signer_id),
+            clock=clock,
+        )
 
     signer = db.session.get(User, signer_id)
-    event.listen(db.engine, "after_cursor_execute", after_first_select)
-    try:
-        with pytest.raises(StaleVersion):
-            acts.fire_event(
-                act_id, "firma", expected_version=version, data={}, actor=signer, clock=clock
-            )
-    finally:
-        event.remove(db.engine, "after_cursor_execute", after_first_select)
+    with (
+        committed_after_first_select(app, "act", sign) as fired,
+        pytest.raises(StaleVersion),
+    ):
+        acts.fire_event(
+            act_id, "firma", expected_version=version, data={}, actor=signer, clock=clock
+        )
     assert fired, "the first signature never ran"
     fresh = acts.get(act_id)
     assert fresh.version == version + 1

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import event
 
 from tests.conftest import is_postgres
 from tests.factories import STEP_DATA, TO_CONSULTATION, open_psttm, run
+from tests.threads import committed_after_first_select
 from workflow.extensions import db
 from workflow.models import User
 from workflow.services import procedures
@@ -65,41 +65,28 @@ def test_a_writer_committing_between_the_reads_of_an_advance_gives_409(app, dire
     db.session.remove()
 
     def winner() -> None:
-        with app.app_context():
-            actor = db.session.get(User, actor_id)
-            procedures.advance(
-                pid,
-                "presenta_forum",
-                expected_version=version,
-                data=STEP_DATA["presenta_forum"],
-                actor=actor,
-                clock=clock,
-            )
-            db.session.remove()
-
-    fired: list[str] = []
-
-    def after_first_select(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not fired and statement.startswith("SELECT") and "procedure" in statement:
-            fired.append(statement)
-            thread = threading.Thread(target=winner)
-            thread.start()
-            thread.join(timeout=30)
+        procedures.advance(
+            pid,
+            "presenta_forum",
+            expected_version=version,
+            data=STEP_DATA["presenta_forum"],
+            actor=db.session.get(User, actor_id),
+            clock=clock,
+        )
 
     actor = db.session.get(User, actor_id)
-    event.listen(db.engine, "after_cursor_execute", after_first_select)
-    try:
-        with pytest.raises(StaleVersion):
-            procedures.advance(
-                pid,
-                "esame_commissione",
-                expected_version=version,
-                data=STEP_DATA["esame_commissione"],
-                actor=actor,
-                clock=clock,
-            )
-    finally:
-        event.remove(db.engine, "after_cursor_execute", after_first_select)
+    with (
+        committed_after_first_select(app, "procedure", winner) as fired,
+        pytest.raises(StaleVersion),
+    ):
+        procedures.advance(
+            pid,
+            "esame_commissione",
+            expected_version=version,
+            data=STEP_DATA["esame_commissione"],
+            actor=actor,
+            clock=clock,
+        )
     assert fired, "the winner never ran"
     fresh = procedures.get(pid)
     assert fresh.version == version + 1
