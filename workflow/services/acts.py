@@ -53,7 +53,8 @@ def act_type(act: Act) -> machine.ActType:
 # Children first, then the act row (as procedures.get): every event and document is committed
 # with the act's new version, so what is read before the row is never newer than the version it
 # shows. Read row-first, a signature committed in between gave the loser of a race a guard's 422
-# ("already signed") on events newer than its version instead of the 409 it is owed.
+# ("already signed") on events newer than its version instead of the 409 it is owed. An event is
+# never changed once written (no populate_existing); a document and the act row may be.
 _EVENTS_OF = select(ActEvent).where(ActEvent.act_id == bindparam("act_id")).order_by(ActEvent.id)
 _DOCUMENTS_OF = (  # their signatures come with them (selectin), written in the same transaction
     select(ActDocument)

@@ -187,63 +187,41 @@ def append(
     Written with Core statements, outside the session's unit of work: the rows are in the
     database when this returns, and the events returned are detached copies of them.
     """
-    entries = list(entries)
-    if len(entries) == 1 and dialect() == "postgresql":
-        return [_append_one_in_sql(actor=actor, role=role, entry=entries[0], clock=clock)]
-    seq, prev = _lock_head()
     occurred_at = as_utc(clock.now())
     occurred = iso_utc(occurred_at)
-    actor_id = actor.id if actor else None
-    actor_name = actor.full_name if actor else SYSTEM_ACTOR
-    rows = []
-    for object_type, object_id, action, payload in entries:
-        seq += 1
-        payload_json = canonical_json(payload)
-        own = chain_hash(
-            prev,
-            canonical_record(
-                seq,
-                occurred,
-                actor_id,
-                actor_name,
-                role,
-                object_type,
-                str(object_id),
-                action,
-                payload_json,
-            ),
-        )
-        rows.append(
-            {
-                "seq": seq,
-                "occurred_at": occurred_at,
-                "actor_id": actor_id,
-                "actor_name": actor_name,
-                "role": role,
-                "object_type": object_type,
-                "object_id": str(object_id),
-                "action": action,
-                "payload": payload_json,
-                "prev_hash": prev,
-                "hash": own,
-            }
-        )
-        prev = own
+    rows = [_own_fields(actor, role, occurred_at, entry) for entry in entries]
     if not rows:
         return []
+    if len(rows) == 1 and dialect() == "postgresql":
+        # One statement locks the head, hashes, inserts and moves the head; Python supplies the
+        # record's bytes without `seq` (0 here, cut off), which the statement reads and appends.
+        (row,) = rows
+        record_head = _split_at_seq(_record_of(row, 0, occurred))
+        seq, prev, own = db.session.execute(
+            _APPEND_ONE_AND_MOVE_HEAD, {**row, "record_head": record_head}
+        ).one()
+        row.update(seq=seq, prev_hash=prev, hash=own)
+        return [AuditEvent(**row)]
+    seq, prev = _lock_head()
+    for row in rows:
+        seq += 1
+        own = chain_hash(prev, _record_of(row, seq, occurred))
+        row.update(seq=seq, prev_hash=prev, hash=own)
+        prev = own
     db.session.execute(_INSERT_EVENTS, rows)
     db.session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
     return [AuditEvent(**row) for row in rows]
 
 
-def _append_one_in_sql(
-    *, actor: User | None, role: str, entry: tuple[str, object, str, dict[str, Any]], clock: Clock
-) -> AuditEvent:
-    """PostgreSQL, one event: the head is locked, read and moved, and the hash computed, by the
-    one statement _APPEND_ONE_AND_MOVE_HEAD. Python supplies the record's bytes without `seq`."""
+def _own_fields(
+    actor: User | None,
+    role: str,
+    occurred_at: datetime,
+    entry: tuple[str, object, str, dict[str, Any]],
+) -> dict[str, Any]:
+    """An event's row without its place in the chain (seq, prev_hash, hash)."""
     object_type, object_id, action, payload = entry
-    occurred_at = as_utc(clock.now())
-    row = {
+    return {
         "occurred_at": occurred_at,
         "actor_id": actor.id if actor else None,
         "actor_name": actor.full_name if actor else SYSTEM_ACTOR,
@@ -253,21 +231,21 @@ def _append_one_in_sql(
         "action": action,
         "payload": canonical_json(payload),
     }
-    record = canonical_record(
-        0,  # cut off below: the statement appends the seq it reads from the locked head
-        iso_utc(occurred_at),
+
+
+def _record_of(row: dict[str, Any], seq: int, occurred: str) -> bytes:
+    """The canonical bytes of a row of _own_fields at `seq` (`occurred`: its time, iso_utc)."""
+    return canonical_record(
+        seq,
+        occurred,
         row["actor_id"],
         row["actor_name"],
-        role,
-        object_type,
+        row["role"],
+        row["object_type"],
         row["object_id"],
-        action,
+        row["action"],
         row["payload"],
     )
-    seq, prev, own = db.session.execute(
-        _APPEND_ONE_AND_MOVE_HEAD, {**row, "record_head": _split_at_seq(record)}
-    ).one()
-    return AuditEvent(seq=seq, prev_hash=prev, hash=own, **row)
 
 
 def publish_checkpoint(*, actor: User | None, role: str, clock: Clock) -> AuditCheckpoint:
