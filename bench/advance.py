@@ -34,13 +34,16 @@ from sqlalchemy import create_engine, delete, insert, select, text, update
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from workflow import create_app
-from workflow.clock import SystemClock
+from workflow.access import operations as users
+from workflow.access.models import User
+from workflow.access.roles import DIREZIONE_GENERALE
+from workflow.audit import chain as audit
+from workflow.core.clock import SystemClock
+from workflow.deadlines.models import MET, OPEN, Deadline
+from workflow.definitions import LATEST
+from workflow.engine import stepdata
 from workflow.extensions import db
-from workflow.machines import LATEST
-from workflow.models import Deadline, Milestone, Procedure, ProcedureStep, User
-from workflow.models.deadlines import MET, OPEN
-from workflow.roles import DIREZIONE_GENERALE
-from workflow.services import audit, stepdata, users
+from workflow.procedures.models import Milestone, Procedure, ProcedureStep
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SIZES = (100, 10_000)

@@ -24,10 +24,10 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, insert, text, update
 
 from workflow import create_app
+from workflow.audit import verify as integrity
+from workflow.audit.chain import canonical_json, canonical_record, chain_hash, iso_utc
+from workflow.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from workflow.extensions import db
-from workflow.models import GENESIS_HASH, AuditEvent, AuditHead
-from workflow.services import integrity
-from workflow.services.audit import canonical_json, canonical_record, chain_hash, iso_utc
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CHUNK = 20_000

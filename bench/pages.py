@@ -36,12 +36,14 @@ from sqlalchemy import insert, select, text, update
 from werkzeug.serving import make_server
 
 from workflow import create_app
-from workflow.clock import SystemClock
+from workflow.access import operations as users
+from workflow.access.roles import DIREZIONE_GENERALE
+from workflow.audit import chain as audit
+from workflow.audit.models import AuditEvent, AuditHead
+from workflow.core.clock import SystemClock
+from workflow.definitions import LATEST
 from workflow.extensions import db
-from workflow.machines import LATEST
-from workflow.models import AuditEvent, AuditHead, Milestone, Procedure, ProcedureStep
-from workflow.roles import DIREZIONE_GENERALE
-from workflow.services import audit, users
+from workflow.procedures.models import Milestone, Procedure, ProcedureStep
 
 DEFINITION = LATEST["psttm"]
 PASSWORD = "bench-password"

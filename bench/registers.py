@@ -34,10 +34,10 @@ NOW = datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
 
 def _worker(url: str, mode: str, count: int, barrier, queue) -> None:
     from workflow import create_app
-    from workflow.clock import FixedClock
+    from workflow.acts import registers
+    from workflow.acts.register_models import RegisterEntry
+    from workflow.core.clock import FixedClock
     from workflow.extensions import db
-    from workflow.models import RegisterEntry
-    from workflow.services import registers
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     clock = FixedClock(NOW)
@@ -134,7 +134,7 @@ def main() -> None:
 
         engine = create_engine(url)
         with engine.connect() as conn:
-            from workflow.models import RegisterEntry
+            from workflow.acts.register_models import RegisterEntry
 
             stored = list(
                 conn.execute(

@@ -24,10 +24,13 @@ from flask_migrate import downgrade, upgrade  # noqa: E402
 from sqlalchemy import delete, insert, update  # noqa: E402
 
 from workflow import create_app  # noqa: E402
-from workflow.clock import FixedClock  # noqa: E402
+from workflow.access import operations as users  # noqa: E402
+from workflow.core.clock import FixedClock  # noqa: E402
+from workflow.deadlines import reminders
+from workflow.deadlines.models import Deadline
 from workflow.extensions import db  # noqa: E402
-from workflow.models import Deadline, OutboxMessage  # noqa: E402
-from workflow.services import mail, reminders, users  # noqa: E402
+from workflow.mail import outbox as mail
+from workflow.mail.models import OutboxMessage  # noqa: E402
 
 DUE = 200  # deadlines whose reminder has come, at every size
 SIZES = (10_000, 100_000)

@@ -7,9 +7,8 @@ from typing import Any
 
 from werkzeug.security import generate_password_hash
 
-from workflow.extensions import db
-from workflow.models import Act, User, UserRole
-from workflow.roles import (
+from workflow.access.models import User, UserRole
+from workflow.access.roles import (
     ALBO,
     DIREZIONE_GENERALE,
     DIRIGENTE,
@@ -17,8 +16,11 @@ from workflow.roles import (
     SEGRETARIO_GENERALE,
     SINDACO,
 )
-from workflow.services import acts, documents
-from workflow.services.demo_signing import TestCA, signed_pdf
+from workflow.acts import documents
+from workflow.acts import operations as acts
+from workflow.acts.models import Act
+from workflow.demo.signing import TestCA, signed_pdf
+from workflow.extensions import db
 
 PASSWORD = "password-di-prova"
 OGGETTO = (

@@ -20,12 +20,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from workflow import create_app
-from workflow.clock import FixedClock
+from workflow.access import operations as users
+from workflow.access.models import User
+from workflow.access.roles import ROLE_CODES
 from workflow.config import normalise_database_url
+from workflow.core.clock import FixedClock
 from workflow.extensions import db
-from workflow.models import User
-from workflow.roles import ROLE_CODES
-from workflow.services import users
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "password-di-prova"
@@ -210,7 +210,7 @@ def smtp_server(app: Flask):
 @pytest.fixture
 def with_address(clock: FixedClock):
     """with_address(user) gives the user an e-mail address <username>@example.org."""
-    from workflow.services import mail
+    from workflow.mail import outbox as mail
 
     def give(user: User) -> User:
         mail.update_settings(user.id, actor=user, clock=clock, email=f"{user.username}@example.org")

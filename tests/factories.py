@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.models import Procedure, User
-from workflow.services import procedures
+from workflow.access.models import User
+from workflow.procedures import operations as procedures
+from workflow.procedures.models import Procedure
 
 STEP_DATA: dict[str, dict[str, Any]] = {
     "avvia": {"numero": "264/2024", "data": "2024-10-22"},

@@ -7,9 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from tests.act_factories import FAVOREVOLE, fire, make_people, propose, to_published
+from workflow.deadlines.models import CANCELLED, MET, OPEN, Deadline
 from workflow.extensions import db
-from workflow.models import Deadline
-from workflow.models.deadlines import CANCELLED, MET, OPEN
 
 
 def deadline(act, key: str) -> Deadline:

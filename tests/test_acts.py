@@ -17,12 +17,15 @@ from tests.act_factories import (
     to_published,
     to_signature,
 )
+from workflow.acts import documents
+from workflow.acts import operations as acts
+from workflow.acts.models import Act, ActEvent
+from workflow.acts.register_models import RegisterEntry
+from workflow.audit.models import AuditEvent
+from workflow.core.errors import Conflict, GuardFailed, InvalidData, NotAllowed, StaleVersion
+from workflow.definitions import acts as machine
+from workflow.demo.signing import TestCA, simple_pdf
 from workflow.extensions import db
-from workflow.machines import acts as machine
-from workflow.models import Act, ActEvent, AuditEvent, RegisterEntry
-from workflow.services import acts, documents
-from workflow.services.demo_signing import TestCA, simple_pdf
-from workflow.services.errors import Conflict, GuardFailed, InvalidData, NotAllowed, StaleVersion
 
 CONTRARIO = {"favorevole": False, "testo": "Parere contrario: manca la copertura."}
 

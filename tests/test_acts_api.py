@@ -7,7 +7,7 @@ import io
 import pytest
 
 from tests.act_factories import FAVOREVOLE, make_people, propose, to_adopted
-from workflow.services.demo_signing import TestCA, signed_pdf, simple_pdf
+from workflow.demo.signing import TestCA, signed_pdf, simple_pdf
 
 RECORD_FIELDS = {
     "stato",

@@ -9,10 +9,10 @@ import pytest
 from tests.act_factories import make_people, propose, to_signature
 from tests.conftest import is_postgres
 from tests.threads import committed_after_first_select
+from workflow.access.models import User
+from workflow.acts import operations as acts
+from workflow.core.errors import StaleVersion
 from workflow.extensions import db
-from workflow.models import User
-from workflow.services import acts
-from workflow.services.errors import StaleVersion
 
 
 def test_two_signatures_same_version_one_200_one_409(app, clock, token_for):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.act_factories import PASSWORD, make_people, propose
 from tests.conftest import csrf_from, login
-from workflow.services.demo_signing import simple_pdf
+from workflow.demo.signing import simple_pdf
 
 
 @pytest.fixture

@@ -165,7 +165,7 @@ def test_feed_drops_ended_publications(client, published, clock):
 
 def test_public_albo_shows_the_latest_audit_checkpoint(app, client, clock):
     """Issue 3: the chain head is published where anyone can note it."""
-    from workflow.services import audit
+    from workflow.audit import chain as audit
 
     assert "nessun checkpoint ancora pubblicato" in client.get("/albo").get_data(as_text=True)
     checkpoint = audit.checkpoint_now(actor=None, role=audit.SYSTEM_ROLE, clock=clock)

@@ -8,10 +8,9 @@ from datetime import date
 from sqlalchemy import event, select
 
 from tests.factories import STEP_DATA, TO_ADOPTED, open_psttm, run
+from workflow.deadlines.models import MET, OPEN, Deadline
 from workflow.extensions import db
-from workflow.models import Deadline
-from workflow.models.deadlines import MET, OPEN
-from workflow.services import procedures
+from workflow.procedures import operations as procedures
 
 
 def update_deadline(procedure) -> Deadline:

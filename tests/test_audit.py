@@ -16,9 +16,13 @@ from sqlalchemy.exc import DatabaseError
 
 from tests.conftest import is_postgres, login
 from tests.factories import open_psttm
+from workflow.audit import chain as audit
+from workflow.audit import history
+from workflow.audit import verify as integrity
+from workflow.audit.models import AuditEvent, AuditHead
+from workflow.demo import load as demo
 from workflow.extensions import db
-from workflow.models import AuditEvent, AuditHead
-from workflow.services import audit, demo, history, integrity, procedures
+from workflow.procedures import operations as procedures
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("audit_events", "audit_checkpoints")

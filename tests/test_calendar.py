@@ -6,7 +6,7 @@ from datetime import UTC, date, time
 
 import pytest
 
-from workflow import calendar
+from workflow.core import calendar
 
 
 @pytest.mark.parametrize(

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from workflow.access import operations as users
+from workflow.access.models import User
+from workflow.audit.models import AuditEvent
+from workflow.consultations import operations as contributions
+from workflow.consultations.models import Body, Contribution
 from workflow.extensions import db
-from workflow.models import (
-    AuditEvent,
-    Body,
-    Contribution,
-    OutboxMessage,
-    Procedure,
-    ProcedureStep,
-    User,
-)
-from workflow.services import contributions, procedures, users
+from workflow.mail.models import OutboxMessage
+from workflow.procedures import operations as procedures
+from workflow.procedures.models import Procedure, ProcedureStep
 
 
 def create_user(

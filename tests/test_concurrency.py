@@ -9,10 +9,10 @@ import pytest
 from tests.conftest import is_postgres
 from tests.factories import STEP_DATA, TO_CONSULTATION, open_psttm, run
 from tests.threads import committed_after_first_select
+from workflow.access.models import User
+from workflow.core.errors import StaleVersion
 from workflow.extensions import db
-from workflow.models import User
-from workflow.services import procedures
-from workflow.services.errors import StaleVersion
+from workflow.procedures import operations as procedures
 
 
 def test_two_writers_same_version_one_200_one_409(app, make_user, direzione, token_for, clock):

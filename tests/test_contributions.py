@@ -14,13 +14,18 @@ from sqlalchemy import func, select
 
 from tests.factories import PRESENTATIONS, TO_CONSULTATION, open_psttm, run
 from tests.threads import at_once
-from workflow.clock import ROME
+from workflow.acts import registers
+from workflow.acts.register_models import PROTOCOLLO
+from workflow.audit.models import AuditEvent
+from workflow.consultations import operations as contributions
+from workflow.consultations import territory
+from workflow.consultations.models import Body, Contribution
+from workflow.core.clock import ROME
+from workflow.core.errors import Conflict, InvalidData, NotAllowed, TooLarge
+from workflow.core.transaction import operation
 from workflow.extensions import db
-from workflow.models import AuditEvent, Body, Contribution, OutboxMessage
-from workflow.models.registers import PROTOCOLLO
-from workflow.services import contributions, procedures, registers, territory
-from workflow.services.errors import Conflict, InvalidData, NotAllowed, TooLarge
-from workflow.services.transaction import operation
+from workflow.mail.models import OutboxMessage
+from workflow.procedures import operations as procedures
 
 PDF = b"%PDF-1.4\n% contributo di prova\n%%EOF\n"
 DEADLINE = datetime(2025, 2, 28).date()

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_from, login
 from tests.factories import TO_CONSULTATION, open_psttm, run
+from workflow.consultations import operations as contributions
+from workflow.consultations import territory
+from workflow.consultations.models import Body
 from workflow.extensions import db
-from workflow.models import Body
-from workflow.services import contributions, territory
 
 PDF = b"%PDF-1.4\n% contributo\n%%EOF\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.factories import open_psttm
-from workflow.services import procedures
+from workflow.procedures import operations as procedures
 
 
 def test_create_by_working_days_then_settle(client, direzione, token_for) -> None:

@@ -9,7 +9,10 @@ from icalendar import Calendar
 
 from tests.conftest import csrf_from, login
 from tests.factories import open_psttm, run
-from workflow.services import deadlines, mail, procedures, reminders
+from workflow.deadlines import operations as deadlines
+from workflow.deadlines import reminders
+from workflow.mail import outbox as mail
+from workflow.procedures import operations as procedures
 
 
 def planned(direzione, clock, **dates):

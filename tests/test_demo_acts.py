@@ -7,9 +7,12 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tests.conftest import login
+from workflow.acts import operations as acts
+from workflow.acts.models import Act, ActDocument
+from workflow.acts.register_models import RegisterEntry
+from workflow.audit.models import AuditEvent
+from workflow.demo import load as demo
 from workflow.extensions import db
-from workflow.models import Act, ActDocument, AuditEvent, RegisterEntry
-from workflow.services import acts, demo
 
 SEED_FIELDS = (
     "Pubblicazione Nr",

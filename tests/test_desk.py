@@ -8,8 +8,11 @@ from sqlalchemy import event
 
 from tests.conftest import login
 from tests.factories import PRESENTATIONS, TO_ADOPTED, TO_CONSULTATION, open_psttm, run
+from workflow.demo import load as demo
+from workflow.desk import sections as desk
 from workflow.extensions import db
-from workflow.services import browse, demo, desk, procedures
+from workflow.procedures import browse
+from workflow.procedures import operations as procedures
 
 TODAY = date(2025, 7, 1)  # the FixedClock of the fixtures, in Europe/Rome
 

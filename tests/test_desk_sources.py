@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from tests.act_factories import make_people, propose, to_published
 from tests.factories import open_psttm
-from workflow.services import desk, procedures
+from workflow.desk import sections as desk
+from workflow.procedures import operations as procedures
 
 
 def test_acts_waiting_lists_the_opinion_this_dirigente_must_give(app, clock) -> None:
@@ -42,7 +43,7 @@ def test_deadlines_section_shows_overdue_planned_milestones(app, direzione, cloc
 
 
 def desk_context(user, clock) -> desk.DeskContext:
-    from workflow.clock import rome_today
+    from workflow.core.clock import rome_today
 
     today = rome_today(clock)
     return desk.DeskContext(user, clock, today, desk.open_index(), desk.Reader(today))

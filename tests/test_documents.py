@@ -9,9 +9,9 @@ import hashlib
 import pytest
 
 from tests.act_factories import make_people, propose
-from workflow.services import documents
-from workflow.services.demo_signing import TestCA, sign, signed_pdf, simple_pdf
-from workflow.services.errors import InvalidData
+from workflow.acts import documents
+from workflow.core.errors import InvalidData
+from workflow.demo.signing import TestCA, sign, signed_pdf, simple_pdf
 
 
 def test_good_pdf_signed_by_two_people_is_intact_with_signers_and_times():

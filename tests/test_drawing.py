@@ -9,11 +9,11 @@ from datetime import date
 
 from tests.conftest import login
 from tests.factories import PRESENTATIONS, TO_ADOPTED, TO_CONSULTATION, open_psttm, run
-from workflow.drawing.state_diagram import state_diagram
-from workflow.drawing.timeline import timeline
-from workflow.machines import psttm
-from workflow.machines.definition import State, Step
-from workflow.services import procedures
+from workflow.definitions import psttm
+from workflow.engine.definition import State, Step
+from workflow.engine.diagram import state_diagram
+from workflow.procedures import operations as procedures
+from workflow.procedures.timeline import timeline
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from workflow.machines import psttm
-from workflow.machines.definition import Facts, NotAvailable, Refused, UnknownEvent, fire
+from workflow.definitions import psttm
+from workflow.engine.definition import Facts, NotAvailable, Refused, UnknownEvent, fire
 
 D = psttm.DEFINITION
 ALL_PRESENTED = frozenset({"commissione", "conferenza", "forum"})

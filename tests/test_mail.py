@@ -12,11 +12,13 @@ from sqlalchemy import select
 
 from tests.smtp import SmtpServer
 from tests.threads import at_once
-from workflow.clock import ROME
+from workflow.core.clock import ROME
+from workflow.core.errors import NotAllowed
+from workflow.deadlines import operations as deadlines
+from workflow.deadlines import reminders
 from workflow.extensions import db
-from workflow.models import OutboxMessage
-from workflow.services import deadlines, mail, reminders
-from workflow.services.errors import NotAllowed
+from workflow.mail import outbox as mail
+from workflow.mail.models import OutboxMessage
 
 RETRY = mail.Retry(max_attempts=4, base_seconds=60, cap_seconds=600, lease_seconds=300)
 

@@ -8,10 +8,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.factories import PRESENTATIONS, STEP_DATA, TO_ADOPTED, TO_CONSULTATION, open_psttm, run
-from workflow.extensions import db
-from workflow.models import AuditEvent, Procedure, ProcedureStep
-from workflow.services import procedures
-from workflow.services.errors import (
+from workflow.audit.models import AuditEvent
+from workflow.core.errors import (
     Conflict,
     GuardFailed,
     InvalidData,
@@ -19,6 +17,9 @@ from workflow.services.errors import (
     NotFound,
     StaleVersion,
 )
+from workflow.extensions import db
+from workflow.procedures import operations as procedures
+from workflow.procedures.models import Procedure, ProcedureStep
 
 
 def count(model) -> int:

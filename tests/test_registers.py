@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from tests.conftest import is_postgres
 from workflow import create_app
-from workflow.clock import FixedClock
+from workflow.acts import registers
+from workflow.acts.register_models import RegisterCounter, RegisterEntry
+from workflow.audit.models import AuditEvent
+from workflow.core.clock import FixedClock
+from workflow.core.errors import Conflict, NotAllowed
 from workflow.extensions import db
-from workflow.models import AuditEvent, RegisterCounter, RegisterEntry
-from workflow.services import registers
-from workflow.services.errors import Conflict, NotAllowed
 
 
 def _allocate(register: str, clock) -> tuple[int, int]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from itertools import islice
 
-from workflow.clock import ROME
-from workflow.reminder_policy import Policy, latest_until, next_after, schedule
+from workflow.core.clock import ROME
+from workflow.deadlines.policy import Policy, latest_until, next_after, schedule
 
 POLICY = Policy(days_before=(7, 2), send_at=time(8, 0), overdue_every=2, escalate_after=1)
 

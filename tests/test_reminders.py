@@ -9,10 +9,13 @@ from sqlalchemy import func, select
 
 from tests.factories import TO_CONSULTATION, open_psttm, run
 from tests.threads import at_once
-from workflow.clock import ROME, as_utc
+from workflow.core.clock import ROME, as_utc
+from workflow.deadlines import operations as deadlines
+from workflow.deadlines import reminders
+from workflow.deadlines.models import Deadline
 from workflow.extensions import db
-from workflow.models import Deadline, OutboxMessage
-from workflow.services import deadlines, procedures, reminders
+from workflow.mail.models import OutboxMessage
+from workflow.procedures import operations as procedures
 
 
 def rome(y, m, d, h=8, mi=0) -> datetime:

@@ -9,11 +9,11 @@ import pytest
 
 from tests.conftest import csrf_from, login
 from tests.factories import STEP_DATA, TO_ADOPTED, open_psttm, run
-from workflow import rights
-from workflow.machines import psttm
-from workflow.roles import ROLE_CODES
-from workflow.services import procedures
-from workflow.services.errors import NotAllowed
+from workflow.access import rights
+from workflow.access.roles import ROLE_CODES
+from workflow.core.errors import NotAllowed
+from workflow.definitions import psttm
+from workflow.procedures import operations as procedures
 
 ANONYMOUS = "anonimo"
 ARGS = {

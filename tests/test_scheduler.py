@@ -9,10 +9,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
 from workflow import scheduler
+from workflow.deadlines import operations as deadlines
 from workflow.extensions import db
-from workflow.models import OutboxMessage
-from workflow.models.mail import scheduler_jobs
-from workflow.services import deadlines
+from workflow.mail.models import OutboxMessage, scheduler_jobs
 
 
 def start_paused(app) -> BackgroundScheduler:

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, csrf_from, login
+from workflow.access import operations as users
+from workflow.audit.models import AuditEvent
 from workflow.extensions import db
-from workflow.models import AuditEvent
-from workflow.services import users
 
 
 def actions() -> list[str]:
@@ -144,8 +144,8 @@ def test_delegation_is_honoured_only_within_its_dates(app, make_user, direzione,
     from datetime import date
 
     from tests.factories import open_psttm
-    from workflow.services import procedures
-    from workflow.services.errors import NotAllowed
+    from workflow.core.errors import NotAllowed
+    from workflow.procedures import operations as procedures
 
     vice = make_user("dirigente", username="vassallo")
     procedure = open_psttm(direzione, clock)

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from workflow import territory as data
+from workflow.audit.models import AuditEvent
+from workflow.consultations import territory
+from workflow.consultations import territory_data as data
+from workflow.consultations.models import Body
+from workflow.core.errors import Conflict, InvalidData, NotAllowed
 from workflow.extensions import db
-from workflow.models import AuditEvent, Body
-from workflow.services import territory
-from workflow.services.errors import Conflict, InvalidData, NotAllowed
 
 SEED = (
     Path(__file__).resolve().parents[2] / "shared" / "seed" / "psttm-2025-2027-decreto-43-2025.txt"

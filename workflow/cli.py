@@ -10,21 +10,19 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from workflow.models.registers import REGISTERS
-from workflow.roles import ROLE_CODES
-from workflow.services import (
-    audit,
-    contributions,
-    demo,
-    history,
-    integrity,
-    mail,
-    registers,
-    reminders,
-    territory,
-    users,
-)
-from workflow.services.errors import DomainError
+from workflow.access import operations as users
+from workflow.access.roles import ROLE_CODES
+from workflow.acts import registers
+from workflow.acts.register_models import REGISTERS
+from workflow.audit import chain as audit
+from workflow.audit import history
+from workflow.audit import verify as integrity
+from workflow.consultations import operations as contributions
+from workflow.consultations import territory
+from workflow.core.errors import DomainError
+from workflow.deadlines import reminders
+from workflow.demo import load as demo
+from workflow.mail import outbox as mail
 
 users_cli = AppGroup("users", help="Utenti, ruoli e token API.")
 audit_cli = AppGroup("audit", help="Registro di audit: verifica, checkpoint, esportazione.")

@@ -20,11 +20,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from workflow.clock import ROME
+from workflow.audit import chain as audit
+from workflow.consultations import operations as contributions
+from workflow.core.clock import ROME
+from workflow.deadlines import reminders
+from workflow.deadlines.policy import clock_time
 from workflow.extensions import db
-from workflow.models.mail import scheduler_jobs
-from workflow.reminder_policy import clock_time
-from workflow.services import audit, contributions, mail, reminders
+from workflow.mail import outbox as mail
+from workflow.mail.models import scheduler_jobs
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.test_demo_acts import SEED_FIELDS, seed_decree
+from workflow.demo import load as demo
 from workflow.extensions import db
-from workflow.services import demo
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

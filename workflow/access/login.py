@@ -1,0 +1,78 @@
+"""Login, logout and "logout everywhere" (Flask-Login session, CSRF-protected forms)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from workflow.access import operations as users
+from workflow.access.models import User
+from workflow.core.errors import TooManyAttempts
+from workflow.core.web import clock
+from workflow.extensions import login_manager
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Accedi per continuare."
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    return users.load_session_user(session_id)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect within this site after login (no open redirect)."""
+    local = target and target.startswith("/") and not target.startswith("//")
+    if local and not urlsplit(target).netloc:
+        return target
+    return url_for("desk.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("desk.index"))
+    if request.method == "GET":
+        return render_template("auth/login.html")
+    try:
+        user = users.login(
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            address=request.remote_addr or "sconosciuto",
+            clock=clock(),
+        )
+    except TooManyAttempts as exc:
+        flash(exc.message, "error")
+        return render_template("auth/login.html"), exc.status
+    if user is None:
+        flash("Nome utente o password non corretti.", "error")
+        return render_template("auth/login.html"), 401
+    login_user(user)
+    session.permanent = True
+    session["login_at"] = datetime.now(UTC).timestamp()
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("Sei uscito.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-ovunque")
+@login_required
+def logout_everywhere() -> Response:
+    users.logout_everywhere(current_user.id, actor=current_user, clock=clock())
+    logout_user()
+    session.clear()
+    flash("Sei uscito da tutte le sessioni aperte.", "info")
+    return redirect(url_for("auth.login"))

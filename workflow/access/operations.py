@@ -1,0 +1,379 @@
+"""Accounts: creating users, checking passwords, issuing and resolving API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow.access.models import ApiToken, Delegation, LoginAttempt, User, UserRole
+from workflow.access.roles import ADMIN, ROLE_CODES
+from workflow.audit import chain as audit
+from workflow.core.clock import Clock, rome_today
+from workflow.core.errors import Conflict, InvalidData, NotFound, TooManyAttempts
+from workflow.core.transaction import operation
+from workflow.extensions import db
+
+MIN_PASSWORD_LENGTH = 10
+MAX_FULL_NAME = 200  # users.full_name
+
+
+@operation
+def create_user(
+    username: str,
+    full_name: str,
+    password: str,
+    roles: Iterable[str],
+    *,
+    actor: User | None,
+    clock: Clock,
+) -> User:
+    """Create an account with its roles. Raises InvalidData, Conflict (username taken)."""
+    username = username.strip().lower()
+    roles = sorted(set(roles))
+    if not username or not username.replace(".", "").replace("_", "").isalnum():
+        raise InvalidData(
+            "Il nome utente può contenere solo lettere, cifre, punto e trattino basso."
+        )
+    if not full_name.strip():
+        raise InvalidData("Manca il nome e cognome dell'utente.")
+    if len(full_name.strip()) > MAX_FULL_NAME or not full_name.isprintable():
+        # PostgreSQL refuses NUL in text; the name is printed on relate and in the audit trail.
+        raise InvalidData(
+            f"Il nome e cognome può avere al massimo {MAX_FULL_NAME} caratteri stampabili "
+            "(niente a capo né caratteri di controllo)."
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidData(f"La password deve avere almeno {MIN_PASSWORD_LENGTH} caratteri.")
+    unknown = [r for r in roles if r not in ROLE_CODES]
+    if unknown or not roles:
+        raise InvalidData(
+            "Ruoli non validi: "
+            + ", ".join(unknown or ["nessuno"])
+            + ". Ruoli possibili: "
+            + ", ".join(ROLE_CODES)
+            + "."
+        )
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"L'utente «{username}» esiste già.")
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        password_hash=generate_password_hash(password),
+        created_at=clock.now(),
+        roles=[UserRole(role=r) for r in roles],
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="user",
+        object_id=user.id,
+        action="user.created",
+        payload={"username": username, "full_name": user.full_name, "roles": roles},
+        clock=clock,
+    )
+    return user
+
+
+def find_user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise NotFound(f"Utente «{username}» non trovato.")
+    return user
+
+
+# Rate limits on failed logins within a sliding window (brute force by account and by address).
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+ANONYMOUS = "anonimo"
+
+
+def _failures(column: Any, value: str, since: datetime) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(column == value, LoginAttempt.attempted_at >= since)
+            .where(LoginAttempt.succeeded.is_(False))
+        )
+        or 0
+    )
+
+
+@operation
+def login(username: str, password: str, *, address: str, clock: Clock) -> User | None:
+    """Check credentials, recording the attempt and its audit event; None when refused.
+
+    Raises TooManyAttempts when the account or the address failed too often in the last
+    15 minutes (checked before the password, so a locked account cannot be probed).
+    """
+    username = username.strip().lower()[:80]
+    now = clock.now()
+    since = now - LOGIN_WINDOW
+    if (
+        _failures(LoginAttempt.username, username, since) >= MAX_FAILURES_PER_ACCOUNT
+        or _failures(LoginAttempt.address, address, since) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        raise TooManyAttempts(
+            "Troppi tentativi di accesso non riusciti: riprova tra 15 minuti "
+            "o rivolgiti all'amministratore."
+        )
+    user = authenticate(username, password)
+    db.session.add(
+        LoginAttempt(username=username, address=address, attempted_at=now, succeeded=bool(user))
+    )
+    audit.record(
+        actor=user,
+        role=ANONYMOUS if user is None else "utente",
+        object_type="user",
+        object_id=user.id if user else username,
+        action="login.succeeded" if user else "login.failed",
+        payload={"username": username, "address": address},
+        clock=clock,
+    )
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (unknown user and bad password alike)."""
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@operation
+def issue_token(username: str, *, actor: User | None, clock: Clock) -> str:
+    """Issue a fresh API token for a user and return it; only its SHA-256 is stored."""
+    user = find_user(username)
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=clock.now())
+    )
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="user",
+        object_id=user.id,
+        action="token.issued",
+        payload={"username": user.username},
+        clock=clock,
+    )
+    return token
+
+
+@operation
+def use_token(token: str, *, clock: Clock) -> User | None:
+    """The user of an API token, or None; the first use of a token each day is audited.
+
+    Once a day, not on every call: the audit trail records that a token was in use without
+    doubling the cost of every API request.
+    """
+    found = db.session.execute(_token_query(token).add_columns(ApiToken)).unique().one_or_none()
+    if found is None:
+        return None
+    user, row = found
+    today = rome_today(clock)
+    if row.last_used_on != today:
+        row.last_used_on = today
+        audit.record(
+            actor=user,
+            role="utente",
+            object_type="token",
+            object_id=row.id,
+            action="token.used",
+            payload={"username": user.username, "day": today.isoformat()},
+            clock=clock,
+        )
+    return user
+
+
+def _token_query(token: str) -> Select:
+    """One round trip: the token's active user with roles and delegations, if the token is valid."""
+    return (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .options(joinedload(User.roles), joinedload(User.delegations))
+        .where(
+            ApiToken.token_hash == _token_digest(token),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+        )
+    )
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user owning this unrevoked token, or None."""
+    return db.session.execute(_token_query(token)).unique().scalar_one_or_none()
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    return list(db.session.scalars(query))
+
+
+@operation
+def revoke_token(token_id: int, *, actor: User | None, clock: Clock) -> ApiToken:
+    """Revoke an API token (kept, never deleted). Raises NotFound, Conflict (already revoked)."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"Token {token_id} non trovato.")
+    if row.revoked_at is not None:
+        raise Conflict(f"Il token {token_id} è già revocato.")
+    row.revoked_at = clock.now()
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="token",
+        object_id=row.id,
+        action="token.revoked",
+        payload={"username": row.user.username},
+        clock=clock,
+    )
+    return row
+
+
+@operation
+def set_roles(username: str, roles: Iterable[str], *, actor: User | None, clock: Clock) -> User:
+    """Replace a user's roles. Raises NotFound, InvalidData (unknown role or none)."""
+    user = find_user(username)
+    wanted = sorted(set(roles))
+    unknown = [r for r in wanted if r not in ROLE_CODES]
+    if unknown or not wanted:
+        raise InvalidData("Ruoli non validi: " + ", ".join(unknown or ["nessuno"]) + ".")
+    before = sorted(user.role_codes)
+    if before == wanted:
+        return user
+    user.roles = [UserRole(role=r) for r in wanted]
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="user",
+        object_id=user.id,
+        action="user.roles_changed",
+        payload={"username": user.username, "before": before, "after": wanted},
+        clock=clock,
+    )
+    return user
+
+
+@operation
+def set_active(username: str, active: bool, *, actor: User | None, clock: Clock) -> User:
+    """Enable or disable an account; disabling also ends its sessions. Raises NotFound."""
+    user = find_user(username)
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        user.session_epoch += 1
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="user",
+        object_id=user.id,
+        action="user.enabled" if active else "user.disabled",
+        payload={"username": user.username},
+        clock=clock,
+    )
+    return user
+
+
+@operation
+def logout_everywhere(user_id: int, *, actor: User, clock: Clock) -> None:
+    """End every session of the user, on every device: the session id carries an epoch."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Utente non trovato.")
+    user.session_epoch += 1
+    audit.record(
+        actor=actor,
+        role="utente",
+        object_type="user",
+        object_id=user.id,
+        action="user.logged_out_everywhere",
+        payload={"username": user.username},
+        clock=clock,
+    )
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: "<id>:<epoch>"; an older epoch means a session ended elsewhere."""
+    user_id, _, epoch = session_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+@operation
+def delegate(
+    username: str,
+    role: str,
+    act: str,
+    valid_from: date,
+    valid_to: date | None,
+    *,
+    actor: User | None,
+    clock: Clock,
+) -> Delegation:
+    """Record a delegation of `role` to a user by an act, honoured only within its dates.
+
+    Raises NotFound, InvalidData (unknown role, no act, dates in the wrong order).
+    """
+    user = find_user(username)
+    if role not in ROLE_CODES:
+        raise InvalidData(f"Ruolo non valido: {role}.")
+    if not act.strip():
+        raise InvalidData("Manca l'atto di delega (es. Decreto R.G. 148/2023).")
+    if valid_to is not None and valid_to < valid_from:
+        raise InvalidData("La delega non può finire prima di iniziare.")
+    delegation = Delegation(
+        user=user,  # also joins user.delegations, when this session has it loaded
+        role=role,
+        act=act.strip()[:200],
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_at=clock.now(),
+    )
+    db.session.add(delegation)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        role=ADMIN,
+        object_type="delegation",
+        object_id=delegation.id,
+        action="delegation.created",
+        payload={
+            "username": user.username,
+            "role": role,
+            "act": delegation.act,
+            "from": valid_from.isoformat(),
+            "to": valid_to.isoformat() if valid_to else None,
+        },
+        clock=clock,
+    )
+    return delegation
+
+
+def delegations_of(user: User) -> list[Delegation]:
+    query = select(Delegation).where(Delegation.user_id == user.id).order_by(Delegation.id)
+    return list(db.session.scalars(query))

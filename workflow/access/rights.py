@@ -1,0 +1,181 @@
+"""Who may do what, in one table: operations, pages and API routes by role; machine events by the
+`roles` of each step of their definition (the same data the machines run with).
+
+Services enforce operations and events; web/access.py enforces routes before any view runs; the
+admin page /admin/diritti shows this table; tests/test_rights.py walks it whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from workflow.access.roles import ADMIN, ALBO, DIREZIONE_GENERALE, ROLE_CODES, SEGRETARIO_GENERALE
+from workflow.definitions import ACT_DEFINITIONS, DEFINITIONS
+from workflow.definitions import acts as acts_machine
+
+PUBLIC: tuple[str, ...] = ()  # no role needed, no login: the Albo, the public checkpoint
+STAFF: tuple[str, ...] = ROLE_CODES  # any signed-in user, whatever the role
+API_BLUEPRINTS = ("api", "api_deadlines", "acts_api", "api_contributions", "bench")
+
+# Operations of the services that are not events of a machine.
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "procedure.open": (DIREZIONE_GENERALE,),
+    "procedure.plan": (DIREZIONE_GENERALE,),
+    "procedure.read": STAFF,
+    "audit.read": (SEGRETARIO_GENERALE, ADMIN),
+    "audit.checkpoint": (SEGRETARIO_GENERALE,),
+    "users.manage": (ADMIN,),
+    "deadlines.manage": (DIREZIONE_GENERALE, ADMIN),
+    "act.propose": acts_machine.PROPOSERS,
+    "act.upload": (ALBO, DIREZIONE_GENERALE, SEGRETARIO_GENERALE),
+    "register.daily": (SEGRETARIO_GENERALE, DIREZIONE_GENERALE, ALBO, ADMIN),
+    "mail.outbox": (ADMIN,),
+    "account.self": STAFF,
+    "territory.manage": (DIREZIONE_GENERALE, ADMIN),
+    "consultation.manage": (DIREZIONE_GENERALE,),
+    "contribution.register": (DIREZIONE_GENERALE,),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    roles: tuple[str, ...]
+    what: str  # Italian, completes "… spetta a …"
+
+    @property
+    def public(self) -> bool:
+        return self.roles == PUBLIC
+
+
+# Every endpoint of the app, by name. An endpoint missing here is refused (deny by default).
+ROUTES: dict[str, Route] = {
+    "static": Route(PUBLIC, "i file statici"),
+    "auth.login": Route(PUBLIC, "l'accesso"),
+    "auth.logout": Route(STAFF, "l'uscita"),
+    "auth.logout_everywhere": Route(STAFF, "l'uscita da tutte le sessioni"),
+    "audit.public_checkpoint": Route(PUBLIC, "il checkpoint pubblico"),
+    "desk.index": Route(STAFF, "la scrivania"),
+    "desk.compare": Route(STAFF, "il confronto tra trienni"),
+    "procedures.list_procedures": Route(STAFF, "l'elenco dei procedimenti"),
+    "procedures.show": Route(STAFF, "la scheda del procedimento"),
+    "procedures.step": Route(STAFF, "un passaggio del procedimento"),
+    "procedures.open_procedure": Route(OPERATIONS["procedure.open"], "aprire un procedimento"),
+    "procedures.plan": Route(OPERATIONS["procedure.plan"], "pianificare le scadenze"),
+    "audit.procedure_history": Route(STAFF, "la storia del procedimento"),
+    "audit.index": Route(OPERATIONS["audit.read"], "il registro di audit"),
+    "audit.verify": Route(OPERATIONS["audit.read"], "verificare il registro di audit"),
+    "audit.export": Route(OPERATIONS["audit.read"], "esportare il registro di audit"),
+    "audit.checkpoint": Route(OPERATIONS["audit.checkpoint"], "pubblicare un checkpoint"),
+    "admin.rights": Route(OPERATIONS["users.manage"], "la tabella dei diritti"),
+    "admin.users": Route(OPERATIONS["users.manage"], "la gestione degli utenti"),
+    "admin.create_user": Route(OPERATIONS["users.manage"], "creare utenti"),
+    "admin.set_roles": Route(OPERATIONS["users.manage"], "modificare i ruoli"),
+    "admin.set_active": Route(OPERATIONS["users.manage"], "abilitare o disabilitare utenti"),
+    "admin.issue_token": Route(OPERATIONS["users.manage"], "emettere token API"),
+    "admin.revoke_token": Route(OPERATIONS["users.manage"], "revocare token API"),
+    "api.openapi": Route(PUBLIC, "la descrizione OpenAPI"),
+    "api.list_procedures": Route(STAFF, "l'elenco dei procedimenti"),
+    "api.show": Route(STAFF, "la scheda del procedimento"),
+    "api.open_procedure": Route(OPERATIONS["procedure.open"], "aprire un procedimento"),
+    "api.fire_event": Route(STAFF, "un passaggio del procedimento"),
+    "api.plan": Route(OPERATIONS["procedure.plan"], "pianificare le scadenze"),
+    "bench.bare": Route(STAFF, "l'endpoint di misura"),
+    "bench_pages.minimal_page": Route(STAFF, "la pagina minima di misura"),
+    "deadlines.index": Route(STAFF, "l'elenco delle scadenze"),
+    "deadlines.show": Route(STAFF, "la scheda della scadenza"),
+    "deadlines.create": Route(OPERATIONS["deadlines.manage"], "registrare una scadenza"),
+    "deadlines.settle": Route(OPERATIONS["deadlines.manage"], "chiudere una scadenza"),
+    "deadlines.outbox": Route(OPERATIONS["mail.outbox"], "la coda di posta"),
+    "deadlines.requeue": Route(OPERATIONS["mail.outbox"], "rimettere in coda un messaggio"),
+    "deadlines.settings": Route(STAFF, "le proprie notifiche"),
+    # Secret-URL and signed-link routes: the token in the address is the credential.
+    "deadlines.unsubscribe": Route(PUBLIC, "la disiscrizione dal riepilogo"),
+    "deadlines.user_feed": Route(PUBLIC, "il calendario personale"),
+    "deadlines.procedure_feed": Route(PUBLIC, "il calendario del procedimento"),
+    "api_deadlines.list_deadlines": Route(STAFF, "l'elenco delle scadenze"),
+    "api_deadlines.procedure_deadlines": Route(STAFF, "le scadenze del procedimento"),
+    "api_deadlines.show": Route(STAFF, "la scheda della scadenza"),
+    "api_deadlines.create": Route(OPERATIONS["deadlines.manage"], "registrare una scadenza"),
+    "api_deadlines.settle": Route(OPERATIONS["deadlines.manage"], "chiudere una scadenza"),
+    "acts.list_acts": Route(STAFF, "l'elenco degli atti"),
+    "acts.show": Route(STAFF, "la scheda dell'atto"),
+    "acts.document": Route(STAFF, "i documenti dell'atto"),
+    "acts.relata": Route(STAFF, "la relata di pubblicazione"),
+    "acts.fire": Route(STAFF, "un passaggio dell'atto"),
+    "acts.propose": Route(OPERATIONS["act.propose"], "proporre un atto"),
+    "acts.upload": Route(OPERATIONS["act.upload"], "caricare i documenti dell'atto"),
+    "acts_api.list_acts": Route(STAFF, "l'elenco degli atti"),
+    "acts_api.show": Route(STAFF, "la scheda dell'atto"),
+    "acts_api.download": Route(STAFF, "i documenti dell'atto"),
+    "acts_api.fire_event": Route(STAFF, "un passaggio dell'atto"),
+    "acts_api.propose": Route(OPERATIONS["act.propose"], "proporre un atto"),
+    "acts_api.upload": Route(OPERATIONS["act.upload"], "caricare i documenti dell'atto"),
+    "acts_api.daily_register": Route(OPERATIONS["register.daily"], "il registro giornaliero"),
+    # The Albo pretorio online is public by law (L. 69/2009 art. 32).
+    "albo.public_list": Route(PUBLIC, "l'Albo pretorio"),
+    "albo.show": Route(PUBLIC, "una pubblicazione dell'Albo"),
+    "albo.document": Route(PUBLIC, "i documenti pubblicati"),
+    "albo.feed": Route(PUBLIC, "il feed dell'Albo"),
+    "albo.robots": Route(PUBLIC, "robots.txt"),
+    "contributions.territory_index": Route(STAFF, "il territorio e i suoi enti"),
+    "contributions.set_addresses": Route(
+        OPERATIONS["territory.manage"], "modificare gli indirizzi degli enti"
+    ),
+    "contributions.add_forum_member": Route(
+        OPERATIONS["territory.manage"], "modificare il Forum metropolitano"
+    ),
+    "contributions.set_forum_member_active": Route(
+        OPERATIONS["territory.manage"], "modificare il Forum metropolitano"
+    ),
+    "contributions.consultation": Route(STAFF, "la pagina della consultazione"),
+    "contributions.open_consultation": Route(
+        OPERATIONS["consultation.manage"], "aprire la consultazione"
+    ),
+    "contributions.register": Route(
+        OPERATIONS["contribution.register"], "registrare un contributo"
+    ),
+    "contributions.export_csv": Route(STAFF, "esportare i contributi"),
+    "contributions.summary": Route(STAFF, "la sintesi della consultazione"),
+    "contributions.close": Route(OPERATIONS["consultation.manage"], "chiudere la consultazione"),
+    "api_contributions.list_bodies": Route(STAFF, "l'elenco degli enti"),
+    "api_contributions.set_addresses": Route(
+        OPERATIONS["territory.manage"], "modificare gli indirizzi degli enti"
+    ),
+    "api_contributions.show": Route(STAFF, "la consultazione"),
+    "api_contributions.open_consultation": Route(
+        OPERATIONS["consultation.manage"], "aprire la consultazione"
+    ),
+    "api_contributions.register": Route(
+        OPERATIONS["contribution.register"], "registrare un contributo"
+    ),
+    "api_contributions.close": Route(
+        OPERATIONS["consultation.manage"], "chiudere la consultazione"
+    ),
+}
+
+# Routes that fire machine events let any staff member in: the event's own roles decide, in the
+# service, once it knows which event and which state.
+EVENT_ROUTES = ("procedures.step", "api.fire_event")
+
+
+@dataclass(frozen=True)
+class EventRight:
+    kind: str
+    version: int
+    event: str
+    source: str
+    label: str
+    roles: tuple[str, ...]
+
+
+def event_rights() -> Iterator[EventRight]:
+    """Every event of every machine definition, with the roles that may fire it."""
+    every = {**DEFINITIONS, **{(d.kind, v): d for v, d in ACT_DEFINITIONS.items()}}
+    for (kind, version), definition in sorted(every.items()):
+        for step in definition.steps:
+            yield EventRight(kind, version, step.event, step.source, step.label, step.roles)
+
+
+def route(endpoint: str | None) -> Route | None:
+    return ROUTES.get(endpoint or "")

@@ -1,0 +1,123 @@
+"""The Albo pretorio online: public, no login (L. 69/2009 art. 32: the legally effective record).
+
+Garante privacy, guidelines 243/2014: personal data are published only for the legal period and
+not indexed by search engines — every page says `noindex`, robots.txt excludes the Albo, and after
+the window neither the record nor its documents are served any more.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from email.utils import format_datetime
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from workflow.acts import documents
+from workflow.acts import operations as acts
+from workflow.acts.api import send_document
+from workflow.audit import chain as audit
+from workflow.core.clock import ROME, rome_today
+from workflow.core.errors import DomainError, NotFound
+from workflow.core.web import clock
+from workflow.engine.stepdata import parse_date
+
+bp = Blueprint("albo", __name__)
+
+
+@bp.app_context_processor
+def audit_checkpoint() -> dict[str, object]:
+    """The chain head shown on the public pages (a callable: queried only where a page uses it)."""
+    return {"latest_audit_checkpoint": audit.latest_checkpoint}
+
+
+NOINDEX = "noindex, nofollow, noarchive"
+
+
+class Gone(DomainError):
+    status = 410
+
+
+@bp.after_request
+def no_index(response: Response) -> Response:
+    response.headers["X-Robots-Tag"] = NOINDEX
+    return response
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    return Response("User-agent: *\nDisallow: /albo\n", mimetype="text/plain")
+
+
+@bp.get("/albo")
+def public_list() -> str:
+    today = rome_today(clock())
+    args = {k: request.args.get(k, "").strip() for k in ("q", "numero", "materia", "data")}
+    day: date | None = parse_date(args["data"], "Data") if args["data"] else None
+    rows = acts.public_list(today, args["q"], args["numero"], args["materia"], day)
+    return render_template(
+        "albo/list.html",
+        rows=[(a, acts.record(a, today)) for a in rows],
+        args=args,
+        today=today,
+    )
+
+
+@bp.get("/albo/<int:anno>/<int:numero>")
+def show(anno: int, numero: int) -> str:
+    today = rome_today(clock())
+    act = acts.by_albo_number(anno, numero)
+    status = acts.albo_status(act, today)
+    if status is None or status == acts.IN_ATTESA:
+        raise NotFound(f"Pubblicazione {numero}/{anno} non trovata all'Albo.")
+    return render_template(
+        "albo/show.html",
+        act=act,
+        record=acts.record(act, today),
+        status=status,
+        active=status == acts.ATTIVO,
+        annulment=acts.annulment(act),
+        kind=acts.act_type(act),
+    )
+
+
+@bp.get("/albo/<int:anno>/<int:numero>/documenti/<int:document_id>")
+def document(anno: int, numero: int, document_id: int) -> Response:
+    act = acts.by_albo_number(anno, numero)
+    status = acts.albo_status(act, rome_today(clock()))
+    if status != acts.ATTIVO:
+        raise Gone(
+            f"La pubblicazione {numero}/{anno} non è in corso: "
+            "i documenti non sono più consultabili."
+        )
+    return send_document(documents.get_document(act.id, document_id))
+
+
+def start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(0), ROME)
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), ROME)
+
+
+@bp.app_template_filter("rfc822")
+def rfc822(instant: datetime) -> str:
+    return format_datetime(instant)
+
+
+@bp.get("/albo/feed")
+def feed() -> Response:
+    """RSS 2.0 after the AlboPOP specification (albopop.it/specs): one item per publication."""
+    today = rome_today(clock())
+    rows = acts.public_list(today)
+    body = render_template(
+        "albo/feed.xml",
+        now=clock().now(),
+        published_at=acts.publication_instant,
+        start_of=start_of_day,
+        end_of=end_of_day,
+        rows=[(a, acts.record(a, today), acts.act_type(a)) for a in rows],
+        self_url=url_for("albo.feed", _external=True),
+        list_url=url_for("albo.public_list", _external=True),
+    )
+    return Response(body, mimetype="application/rss+xml")

@@ -1,0 +1,240 @@
+"""The JSON API (v1) for acts and registers: same token, same conventions as procedures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from workflow.access.models import User
+from workflow.acts import documents, registers
+from workflow.acts import operations as acts
+from workflow.acts.models import Act, ActDocument
+from workflow.core.clock import as_utc, rome_today
+from workflow.core.errors import BadRequest, InvalidData
+from workflow.core.web import clock
+from workflow.engine.stepdata import parse_date
+from workflow.procedures import api
+
+bp = Blueprint("acts_api", __name__, url_prefix="/api/v1")
+
+
+def _version(raw: Any) -> int:
+    if isinstance(raw, str) and raw.isdigit():
+        return int(raw)
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise BadRequest("Manca «version» (intero): la versione dell'atto letta per ultima.")
+    return raw
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "kind": document.kind,
+        "name": document.original_name,
+        "sha256": document.sha256_hex,
+        "size": document.size,
+        "uploaded_at": _iso(as_utc(document.uploaded_at)),
+        "signature_status": document.signature_status,
+        "signatures": [
+            {
+                "firmato_digitalmente_da": s.signer_name,
+                "signing_time": _iso(as_utc(s.signing_time)) if s.signing_time else None,
+                "intact": s.intact,
+                "trusted": s.trusted,
+                "summary": s.summary,
+            }
+            for s in document.signatures
+        ],
+        "url": f"/api/v1/acts/{act.id}/documents/{document.id}",
+    }
+
+
+def summary(act: Act) -> dict[str, Any]:
+    rec = acts.record(act, rome_today(clock()))
+    return {
+        "id": act.id,
+        "act_type": act.act_type,
+        "act_type_label": acts.act_type(act).label,
+        "state": act.state,
+        "state_label": acts.state_label(act),
+        "version": act.version,
+        "oggetto": act.oggetto,
+        "repertorio_generale": rec.repertorio or None,
+        "pubblicazione_nr": rec.pubblicazione or None,
+        "stato": acts.albo_status(act, rome_today(clock())),
+    }
+
+
+def detail(act: Act, user: User) -> dict[str, Any]:
+    today = rome_today(clock())
+    rec = acts.record(act, today)
+    return {
+        **summary(act),
+        # The seed's record, field by field (Albo pretorio, decree R.G. 43/2025).
+        "record": {
+            "stato": rec.stato,
+            "pubblicazione_nr": rec.pubblicazione or None,
+            "in_pubblicazione_dal": _iso(act.published_from),
+            "in_pubblicazione_al": _iso(act.published_to),
+            "repertorio_generale": rec.repertorio or None,
+            "data_approvazione": _iso(act.approval_date),
+            "protocollo": rec.protocollo or None,
+            "titolario_anno_fascicolo": act.fascicolo,
+            "proponente": act.proponente,
+            "materia": act.materia,
+            "struttura_organizzativa": act.struttura,
+            "oggetto": act.oggetto,
+            "documenti": [document_json(act, d) for d in act.documents],
+        },
+        "repertorio": {
+            "numero": act.repertorio_number,
+            "anno": act.repertorio_year,
+            "data": _iso(act.repertorio_date),
+        },
+        "protocollo": {"numero": act.protocollo_number, "anno": act.protocollo_year},
+        "albo": {
+            "numero": act.albo_number,
+            "anno": act.albo_year,
+            "dal": _iso(act.published_from),
+            "al": _iso(act.published_to),
+            "giorni": act.publication_days,
+        },
+        "fascicolo": {
+            "titolario": act.titolario,
+            "anno": act.fascicolo_anno,
+            "numero": act.fascicolo_numero,
+        },
+        "esecutivita": {
+            "immediatamente_eseguibile": act.immediately_executable,
+            "votazione": act.executability_vote or None,
+            "dal": _iso(acts.executability_date(act)),
+        },
+        "procedure_id": act.procedure_id,
+        "testo": act.testo,
+        "proposal_sha256": act.proposal_sha256,
+        "proposal_revision": act.proposal_revision,
+        "missing_opinions": acts.missing_opinions(act),
+        "events": [
+            {
+                "event": e.event,
+                "from": e.from_state,
+                "to": e.to_state,
+                "data": e.data,
+                "proposal_sha256": e.proposal_sha256,
+                "valid_for_current_text": e.proposal_sha256 == act.proposal_sha256,
+                "recorded_at": _iso(as_utc(e.recorded_at)),
+                "recorded_by": e.recorded_by.username,
+                "recorded_role": e.recorded_role,
+            }
+            for e in act.events
+        ],
+        "allowed_events": [
+            {
+                "event": step.event,
+                "label": step.label,
+                "fields": [
+                    {"name": f.name, "label": f.label, "type": f.type, "required": f.required}
+                    for f in step.fields
+                ],
+            }
+            for step in acts.allowed_events(act, user, clock())
+        ],
+    }
+
+
+@bp.get("/acts")
+def list_acts() -> dict[str, Any]:
+    return {"acts": [summary(a) for a in acts.search(request.args.get("q", ""))]}
+
+
+@bp.post("/acts")
+def propose() -> tuple[dict[str, Any], int]:
+    body = api._json_body()
+    procedure_id = body.get("procedure_id")
+    if procedure_id is not None and (not isinstance(procedure_id, int) or procedure_id < 1):
+        raise BadRequest("«procedure_id» deve essere un intero.")
+    fields = ("oggetto", "fascicolo", "proponente", "materia", "struttura", "testo")
+    act = acts.propose(
+        str(body.get("act_type", "decreto_sindaco")),
+        actor=api._caller(),
+        clock=clock(),
+        procedure_id=procedure_id,
+        **{name: body.get(name) or "" for name in fields},
+    )
+    return detail(act, api._caller()), 201
+
+
+@bp.get("/acts/<int:act_id>")
+def show(act_id: int) -> dict[str, Any]:
+    return detail(acts.get(act_id), api._caller())
+
+
+@bp.post("/acts/<int:act_id>/events/<event>")
+def fire_event(act_id: int, event: str) -> dict[str, Any]:
+    body = api._json_body()
+    version = _version(body.get("version"))
+    data = {k: v for k, v in body.items() if k != "version"}
+    act = acts.fire_event(
+        act_id, event, expected_version=version, data=data, actor=api._caller(), clock=clock()
+    )
+    return detail(act, api._caller())
+
+
+@bp.post("/acts/<int:act_id>/documents")
+def upload(act_id: int) -> tuple[dict[str, Any], int]:
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("Manca il file (campo «file» di un modulo multipart).")
+    document = documents.attach(
+        act_id,
+        expected_version=_version(request.form.get("version")),
+        filename=upload.filename or "",
+        content=upload.read(documents.max_bytes() + 1),
+        kind=request.form.get("kind", "atto"),
+        actor=api._caller(),
+        clock=clock(),
+    )
+    act = acts.get(act_id)
+    return {"document": document_json(act, document), "version": act.version}, 201
+
+
+@bp.get("/acts/<int:act_id>/documents/<int:document_id>")
+def download(act_id: int, document_id: int) -> Response:
+    return send_document(documents.get_document(act_id, document_id))
+
+
+def send_document(document: ActDocument) -> Response:
+    """The stored bytes with their fingerprint in the headers (hex and RFC 9530 base64)."""
+    response = Response(documents.read(document), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + _quote(
+        document.original_name
+    )
+    response.headers["Repr-Digest"] = documents.repr_digest(document)
+    response.headers["X-Impronta-SHA256"] = document.sha256_hex
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+@bp.get("/registers/<register>/daily")
+def daily_register(register: str) -> Response:
+    raw = request.args.get("date")
+    if not raw:
+        raise BadRequest("Manca «date» (aaaa-mm-gg): il giorno del registro.")
+    if register not in registers.REGISTERS:
+        raise InvalidData(f"Registro «{register}» sconosciuto.")
+    day = parse_date(raw, "Giorno del registro")
+    return Response(
+        registers.daily_register_csv(day, register),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=registro-{register}-{day}.csv"},
+    )

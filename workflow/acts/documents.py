@@ -1,0 +1,268 @@
+"""Documents of an act: the signed PDF and its annexes, stored with their SHA-256 fingerprint.
+
+The fingerprint is what the Albo shows next to each document (AgID Linee guida, annex 6: the raw
+digest is kept, shown as hex here and as base64 in the download's Repr-Digest header). Embedded
+PAdES signatures are validated with pyHanko at upload and their outcome is stored with the file.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import logging
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+
+from workflow.access.authorize import acting_role
+from workflow.access.models import User
+from workflow.access.rights import OPERATIONS
+from workflow.acts.models import ActDocument, DocumentSignature
+from workflow.acts.operations import check_version, get
+from workflow.audit import chain as audit
+from workflow.core.clock import Clock, as_utc
+from workflow.core.errors import Conflict, InvalidData, TooLarge
+from workflow.core.transaction import operation
+from workflow.definitions import acts as machine
+from workflow.extensions import db
+
+UPLOADERS = OPERATIONS["act.upload"]
+KINDS = {"atto": "Documento dell'atto (firmato)", "allegato": "Allegato"}
+MAX_NAME = 180
+# Path separators, Windows-reserved characters and control characters make a name dangerous to
+# hand back in a Content-Disposition or to anyone's file system.
+_BAD_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+log = logging.getLogger(__name__)
+# Without a configured trust list every chain is "not trusted", which we record (trusted=False);
+# pyHanko would also log a full traceback for each such signature, which is only noise here.
+logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.CRITICAL)
+
+
+def documents_dir() -> Path:
+    return Path(
+        current_app.config.get("DOCUMENTS_DIR") or Path(current_app.instance_path) / "documents"
+    )
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("MAX_DOCUMENT_BYTES", 15 * 1024 * 1024))
+
+
+def check_name(name: str) -> str:
+    """The original name as shown, once it is known to be harmless; raises InvalidData."""
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not name:
+        raise InvalidData("Il file non ha un nome.")
+    if len(name) > MAX_NAME:
+        raise InvalidData(f"Nome del file troppo lungo (al massimo {MAX_NAME} caratteri).")
+    if _BAD_NAME.search(name) or name.startswith(".") or ".." in name:
+        raise InvalidData(
+            f"Nome del file non ammesso: «{name}» contiene caratteri o percorsi pericolosi."
+        )
+    if not name.lower().endswith(".pdf"):
+        raise InvalidData(f"Il file «{name}» non ha estensione .pdf: si accettano solo PDF.")
+    return name
+
+
+def check_content(name: str, content: bytes) -> None:
+    """Size limit and PDF magic number; raises TooLarge (413) or InvalidData (422)."""
+    limit = max_bytes()
+    if len(content) > limit:
+        raise TooLarge(
+            f"Il file «{name}» supera la dimensione massima di {limit // (1024 * 1024)} MB."
+        )
+    if not content:
+        raise InvalidData(f"Il file «{name}» è vuoto.")
+    # ISO 32000: a PDF starts with "%PDF-" (readers tolerate it within the first 1024 bytes, we
+    # do not: a prefix is how polyglot files smuggle other content).
+    if not content.startswith(b"%PDF-"):
+        raise InvalidData(f"Il file «{name}» non è un PDF.")
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    field_name: str
+    signer_name: str
+    signing_time: datetime | None
+    intact: bool
+    trusted: bool
+    summary: str
+
+
+def trust_roots() -> list:
+    """Certificates of the configured trust list (SIGNATURE_TRUST_ROOTS, a PEM file), if any."""
+    from pyhanko.keys import load_certs_from_pemder
+
+    path = current_app.config.get("SIGNATURE_TRUST_ROOTS")
+    return list(load_certs_from_pemder([path])) if path else []
+
+
+def inspect_signatures(
+    content: bytes, roots: list | None = None
+) -> tuple[str, list[SignatureInfo]]:
+    """Validate every embedded PAdES signature with pyHanko.
+
+    Returns the document's status ("firmato" when there are signatures and all are intact,
+    "non_firmato", "firma_non_integra", "illeggibile") and one SignatureInfo per signature.
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(content), strict=False)
+        embedded = list(reader.embedded_signatures)
+    except Exception as exc:  # pyHanko raises many kinds on malformed input
+        log.info("PDF illeggibile: %s", exc)
+        return "illeggibile", []
+    if not embedded:
+        return "non_firmato", []
+    infos = []
+    for sig in embedded:
+        try:
+            cert = sig.signer_cert
+            names = cert.subject.native
+            signer = names.get("common_name") or cert.subject.human_friendly
+            context = ValidationContext(trust_roots=roots or [], allow_fetching=False)
+            status = validate_pdf_signature(sig, context)
+            when = status.signer_reported_dt
+            intact = bool(status.intact and status.valid)
+            infos.append(
+                SignatureInfo(
+                    field_name=sig.field_name or "",
+                    signer_name=str(signer)[:300],
+                    signing_time=as_utc(when) if when else None,
+                    intact=intact,
+                    trusted=bool(status.trusted),
+                    summary=("integra" if intact else "NON integra: il documento è stato alterato")
+                    + ("" if status.trusted else "; catena di certificazione non verificata"),
+                )
+            )
+        except Exception as exc:  # a broken CMS blob must show as broken, not crash the upload
+            log.info("Firma non verificabile: %s", exc)
+            infos.append(
+                SignatureInfo(
+                    sig.field_name or "",
+                    "sconosciuto",
+                    None,
+                    False,
+                    False,
+                    "firma non verificabile",
+                )
+            )
+    status_name = "firmato" if all(i.intact for i in infos) else "firma_non_integra"
+    return status_name, infos
+
+
+def path_for(sha256_hex: str) -> Path:
+    return documents_dir() / sha256_hex[:2] / f"{sha256_hex}.pdf"
+
+
+def _store(content: bytes, sha256_hex: str) -> None:
+    """Content-addressed: a file left by a rolled-back upload is harmless and reused."""
+    target = path_for(sha256_hex)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(content)
+    temporary.replace(target)
+
+
+@operation
+def attach(
+    act_id: int,
+    *,
+    expected_version: int,
+    filename: str,
+    content: bytes,
+    kind: str,
+    actor: User,
+    clock: Clock,
+) -> ActDocument:
+    """Store a PDF of the act (the signed act or an annex) with its fingerprint and signatures.
+
+    Raises NotFound, StaleVersion, NotAllowed, Conflict (the act is already published: its
+    documents are read-only), TooLarge (413), InvalidData (not a PDF, dangerous name).
+    """
+    act = get(act_id)
+    check_version(act, expected_version)
+    role = acting_role(actor, UPLOADERS, "caricare i documenti dell'atto", clock=clock)
+    if act.state not in (*machine.BEFORE_ADOPTION, machine.ADOTTATO):
+        raise Conflict("L'atto è già pubblicato o chiuso: i suoi documenti non si modificano più.")
+    if kind not in KINDS:
+        raise InvalidData("Tipo di documento non valido: «atto» o «allegato».")
+    name = check_name(filename)
+    check_content(name, content)
+    digest = hashlib.sha256(content).digest()
+    status, infos = inspect_signatures(content, trust_roots())
+    _store(content, digest.hex())
+    document = ActDocument(
+        act_id=act.id,
+        kind=kind,
+        original_name=name,
+        sha256=digest,
+        size=len(content),
+        uploaded_at=as_utc(clock.now()),
+        uploaded_by_id=actor.id,
+        signature_status=status,
+        signatures=[
+            DocumentSignature(
+                field_name=i.field_name[:200],
+                signer_name=i.signer_name,
+                signing_time=i.signing_time,
+                intact=i.intact,
+                trusted=i.trusted,
+                summary=i.summary,
+            )
+            for i in infos
+        ],
+    )
+    db.session.add(document)
+    act.version = act.version + 1
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        role=role,
+        object_type="act",
+        object_id=act.id,
+        action="act.document_attached",
+        payload={
+            "document_id": document.id,
+            "kind": kind,
+            "name": name,
+            "sha256": digest.hex(),
+            "size": len(content),
+            "signature_status": status,
+            "signers": [i.signer_name for i in infos if i.intact],
+            "version": act.version,
+        },
+        clock=clock,
+    )
+    db.session.expire(act, ["documents"])
+    return document
+
+
+def read(document: ActDocument) -> bytes:
+    return path_for(document.sha256_hex).read_bytes()
+
+
+def repr_digest(document: ActDocument) -> str:
+    """RFC 9530 Repr-Digest: the same SHA-256, base64 as the interchange schema writes it."""
+    return f"sha-256=:{base64.b64encode(document.sha256).decode('ascii')}:"
+
+
+def get_document(act_id: int, document_id: int) -> ActDocument:
+    from workflow.core.errors import NotFound
+
+    document = db.session.get(ActDocument, document_id)
+    if document is None or document.act_id != act_id:
+        raise NotFound("Documento non trovato.")
+    return document

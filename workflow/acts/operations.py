@@ -1,0 +1,580 @@
+"""Acts: propose one, carry it through opinions, signatures, numbers and publication, read it.
+
+Every change is one `@operation` with one audit event; numbers come from services/registers.py
+in the same transaction, so a refused or failed step consumes none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from workflow.access.authorize import acting_role
+from workflow.access.models import User
+from workflow.access.roles import ROLE_LABELS
+from workflow.acts import registers
+from workflow.acts.models import Act, ActDocument, ActEvent
+from workflow.acts.register_models import ALBO, PROTOCOLLO, REPERTORIO
+from workflow.audit import chain as audit
+from workflow.core.clock import ROME, Clock, as_utc, format_date, rome_today
+from workflow.core.errors import InvalidData, NotFound, StaleVersion
+from workflow.core.transaction import operation
+from workflow.deadlines import operations as deadlines
+from workflow.definitions import ACT_DEFINITIONS, ACT_LATEST
+from workflow.definitions import acts as machine
+from workflow.engine import stepdata
+from workflow.engine.definition import Definition, Facts, Step, available_steps
+from workflow.engine.door import fire_checked
+from workflow.extensions import db
+from workflow.procedures.models import Procedure
+
+_FASCICOLO = re.compile(r"^\s*(\d+(?:\.\d+)*)\s*/\s*(\d{4})\s*/\s*(\d+)\s*$")
+_NUMBER = re.compile(r"^\s*0*(\d{1,9})\s*(?:/\s*(\d{4}))?\s*$")
+MAX_FIELD = 1000
+
+
+def definition_of(act: Act) -> Definition:
+    return ACT_DEFINITIONS[act.definition_version]
+
+
+def act_type(act: Act) -> machine.ActType:
+    return machine.ACT_TYPES[act.act_type]
+
+
+# Children first, then the act row (as procedures.get): every event and document is committed
+# with the act's new version, so what is read before the row is never newer than the version it
+# shows. Read row-first, a signature committed in between gave the loser of a race a guard's 422
+# ("already signed") on events newer than its version instead of the 409 it is owed. An event is
+# never changed once written (no populate_existing); a document and the act row may be.
+_EVENTS_OF = select(ActEvent).where(ActEvent.act_id == bindparam("act_id")).order_by(ActEvent.id)
+_DOCUMENTS_OF = (  # their signatures come with them (selectin), written in the same transaction
+    select(ActDocument)
+    .where(ActDocument.act_id == bindparam("act_id"))
+    .order_by(ActDocument.id)
+    .execution_options(populate_existing=True)
+)
+_ACT = (
+    select(Act)
+    .where(Act.id == bindparam("act_id"))
+    .options(lazyload(Act.events), lazyload(Act.documents))
+    .execution_options(populate_existing=True)
+)
+
+
+def get(act_id: int) -> Act:
+    """The act with its events and documents, read afresh, children first."""
+    key = {"act_id": act_id}
+    events = list(db.session.scalars(_EVENTS_OF, key))
+    documents = list(db.session.scalars(_DOCUMENTS_OF, key))
+    act = db.session.scalars(_ACT, key).one_or_none()
+    if act is None:
+        raise NotFound(f"Atto {act_id} non trovato.")
+    set_committed_value(act, "events", events)
+    set_committed_value(act, "documents", documents)
+    return act
+
+
+def proposal_sha256(oggetto: str, testo: str, fascicolo: str) -> str:
+    """The fingerprint of one version of the proposal: what each opinion and signature covers."""
+    canonical = json.dumps(
+        {"fascicolo": fascicolo, "oggetto": oggetto, "testo": testo},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_fascicolo(value: str) -> tuple[str, int, int]:
+    """Titolario class / year / file number, as "2.16/2024/1" (DPR 445/2000 artt. 56, 64)."""
+    match = _FASCICOLO.match(value or "")
+    if not match:
+        raise InvalidData(
+            "Manca la classificazione: indicare Titolario/Anno/Fascicolo (es. 2.16/2024/1)."
+        )
+    return match.group(1), int(match.group(2)), int(match.group(3))
+
+
+def _text(value: Any, label: str, required: bool = True) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidData(f"Manca {label}.")
+        return ""
+    if not isinstance(value, str):
+        raise InvalidData(f"«{label}»: è atteso un testo.")
+    if len(value) > MAX_FIELD and label != "il testo della proposta":
+        raise InvalidData(f"«{label}»: al massimo {MAX_FIELD} caratteri.")
+    return value.strip()
+
+
+def check_version(act: Act, expected_version: int) -> None:
+    if act.version != expected_version:
+        raise StaleVersion(
+            f"L'atto è stato modificato (versione {act.version}, richiesta {expected_version}): "
+            "ricarica la pagina e riprova."
+        )
+
+
+@operation
+def propose(
+    act_type_code: str,
+    *,
+    oggetto: str,
+    fascicolo: str,
+    proponente: str,
+    materia: str,
+    struttura: str,
+    testo: str,
+    actor: User,
+    clock: Clock,
+    procedure_id: int | None = None,
+) -> Act:
+    """Create the proposal of an act, classified in its fascicolo, optionally in a procedure.
+
+    Raises NotAllowed, NotFound (procedure), InvalidData (a field missing or malformed).
+    """
+    role = acting_role(actor, machine.PROPOSERS, "proporre un atto", clock=clock)
+    kind = machine.ACT_TYPES.get(act_type_code)
+    if kind is None:
+        raise InvalidData(f"Tipo di atto «{act_type_code}» sconosciuto.")
+    procedure = None
+    if procedure_id is not None:
+        procedure = db.session.get(Procedure, procedure_id)
+        if procedure is None:
+            raise NotFound(f"Procedimento {procedure_id} non trovato.")
+    # An act of a procedure belongs to the procedure's fascicolo unless one is given.
+    raw_fascicolo = (fascicolo or "").strip() or (procedure.fascicolo if procedure else "")
+    titolario, anno, numero = parse_fascicolo(raw_fascicolo)
+    values = {
+        "oggetto": _text(oggetto, "l'oggetto"),
+        "proponente": _text(proponente, "il proponente"),
+        "materia": _text(materia, "la materia"),
+        "struttura": _text(struttura, "la struttura organizzativa"),
+        "testo": _text(testo, "il testo della proposta"),
+    }
+    classified = f"{titolario}/{anno}/{numero}"
+    act = Act(
+        act_type=kind.code,
+        definition_version=ACT_LATEST.version,
+        state=ACT_LATEST.initial,
+        version=1,
+        procedure_id=procedure.id if procedure else None,
+        titolario=titolario,
+        fascicolo_anno=anno,
+        fascicolo_numero=numero,
+        proposal_sha256=proposal_sha256(values["oggetto"], values["testo"], classified),
+        proposal_revision=1,
+        publication_days=kind.publication_days,
+        created_at=as_utc(clock.now()),
+        created_by_id=actor.id,
+        **values,
+    )
+    db.session.add(act)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        role=role,
+        object_type="act",
+        object_id=act.id,
+        action="act.proposed",
+        payload={
+            "act_type": kind.code,
+            "fascicolo": classified,
+            "procedure_id": act.procedure_id,
+            "proposal_sha256": act.proposal_sha256,
+            **{k: v for k, v in values.items() if k != "testo"},
+        },
+        clock=clock,
+    )
+    deadlines.sync_act(act, None, clock=clock)  # the technical opinion is now due
+    return act
+
+
+def current_events(act: Act) -> list[ActEvent]:
+    """Events given on the current proposal text: after the last revision, on the same SHA-256."""
+    events = list(act.events)
+    last_revision = max((i for i, e in enumerate(events) if e.event == "rivedi"), default=-1)
+    return [e for e in events[last_revision + 1 :] if e.proposal_sha256 == act.proposal_sha256]
+
+
+def signatures(act: Act) -> dict[str, ActEvent]:
+    """The signature event of each role that signed the current text."""
+    return {e.data["ruolo"]: e for e in current_events(act) if e.event == "firma"}
+
+
+def missing_opinions(act: Act) -> list[str]:
+    latest: dict[str, ActEvent] = {}
+    for e in current_events(act):
+        if e.event in machine.OPINIONS or e.event == "contabile_non_dovuto":
+            latest["parere_contabile" if e.event == "contabile_non_dovuto" else e.event] = e
+    missing = []
+    for event, name in machine.OPINIONS.items():
+        given = latest.get(event)
+        ok = given is not None and (
+            given.event == "contabile_non_dovuto" or given.data.get("favorevole") is True
+        )
+        if not ok:
+            missing.append(name)
+    return missing
+
+
+def document_problem(act: Act) -> str | None:
+    """Why the act cannot go on the Albo yet as far as its signed PDF is concerned, or None."""
+    main = [d for d in act.documents if d.kind == "atto"]
+    if not main:
+        return "Manca il documento dell'atto firmato digitalmente (PDF con firme PAdES)."
+    document = main[-1]
+    if document.signature_status != "firmato":
+        return (
+            f"Il documento «{document.original_name}» non ha firme digitali integre "
+            f"({document.signature_status.replace('_', ' ')})."
+        )
+    signed_by = {s.signer_name.casefold() for s in document.signatures if s.intact}
+    for role, event in signatures(act).items():
+        name = event.recorded_by.full_name
+        if name.casefold() not in signed_by:
+            return (
+                f"Nel documento «{document.original_name}» manca la firma digitale di {name} "
+                f"({ROLE_LABELS[role]})."
+            )
+    return None
+
+
+def facts_of(act: Act, actor: User | None, clock: Clock) -> Facts:
+    required = act_type(act).required_signers
+    signed = signatures(act)
+    held = actor.role_codes if actor else set()
+    return Facts(
+        recorded=frozenset(),
+        last_step_on=None,
+        today=rome_today(clock),
+        details={
+            "missing_opinions": missing_opinions(act),
+            "missing_signers": [r for r in required if r not in signed],
+            "signer_roles": [r for r in required if r in held and r not in signed],
+            "document_problem": document_problem(act),
+            "published_to": act.published_to,
+            "deliberation": act_type(act).deliberation,
+        },
+    )
+
+
+@operation
+def fire_event(
+    act_id: int,
+    event: str,
+    *,
+    expected_version: int,
+    data: Mapping[str, Any],
+    actor: User,
+    clock: Clock,
+) -> Act:
+    """Fire one event of the act's machine: an opinion, a signature, numbering, publication…
+
+    Raises NotFound (act or event), StaleVersion, NotAllowed, Conflict (not possible in the
+    current state), InvalidData / GuardFailed (the Italian message says what is missing).
+    """
+    act = get(act_id)
+    firing = fire_checked(
+        definition_of(act),
+        act.state,
+        event,
+        data,
+        actor=actor,
+        clock=clock,
+        check_version=lambda: check_version(act, expected_version),
+        facts=lambda: facts_of(act, actor, clock),
+        subject="gli atti",
+    )
+    new_state, role, values, facts = firing.new_state, firing.role, firing.values, firing.facts
+
+    stored = stepdata.to_json(values)
+    if event == "firma":
+        role = facts.details["signer_roles"][0]
+        stored = {"ruolo": role, "firmatario": actor.full_name}
+    elif event == "rivedi":
+        _revise(act, values)
+    elif event == "numera":
+        stored = _number(act, values, clock)
+    elif event == "pubblica":
+        stored = _publish(act, values.get("dal") or facts.today, clock)
+
+    from_state = act.state
+    db.session.add(
+        ActEvent(
+            act_id=act.id,
+            event=event,
+            from_state=from_state,
+            to_state=new_state,
+            data=stored,
+            proposal_sha256=act.proposal_sha256,
+            recorded_at=as_utc(clock.now()),
+            recorded_by_id=actor.id,
+            recorded_role=role,
+        )
+    )
+    act.state = new_state
+    act.version = act.version + 1
+    audit.record(
+        actor=actor,
+        role=role,
+        object_type="act",
+        object_id=act.id,
+        action=f"act.{event}",
+        payload={
+            "from": from_state,
+            "to": new_state,
+            "data": stored,
+            "proposal_sha256": act.proposal_sha256,
+            "version": act.version,
+        },
+        clock=clock,
+    )
+    deadlines.sync_act(act, from_state, clock=clock)
+    db.session.flush()
+    db.session.expire(act, ["events"])
+    return act
+
+
+def _revise(act: Act, values: Mapping[str, Any]) -> None:
+    """A changed text is a new proposal version: earlier opinions and signatures lapse."""
+    if values.get("oggetto"):
+        act.oggetto = values["oggetto"][:MAX_FIELD]
+    act.testo = values["testo"]
+    act.proposal_revision = act.proposal_revision + 1
+    act.proposal_sha256 = proposal_sha256(act.oggetto, act.testo, act.fascicolo)
+
+
+def _number(act: Act, values: Mapping[str, Any], clock: Clock) -> dict[str, Any]:
+    """Repertorio Generale and Protocollo in the adopting transaction (DPR 445/2000 art. 53)."""
+    kind = act_type(act)
+    subject = f"{kind.label}: {act.oggetto}"
+    common = {"object_type": "act", "object_id": act.id, "subject": subject}
+    act.repertorio_year, act.repertorio_number = registers.allocate(
+        REPERTORIO, clock=clock, fingerprint=act.proposal_sha256, **common
+    )
+    act.protocollo_year, act.protocollo_number = registers.allocate(
+        PROTOCOLLO, clock=clock, fingerprint=act.proposal_sha256, **common
+    )
+    act.repertorio_date = act.approval_date = rome_today(clock)
+    act.immediately_executable = values.get("immediatamente_eseguibile") is True
+    act.executability_vote = (values.get("votazione") or "")[:300]
+    stored = {
+        "repertorio": f"{act.repertorio_number}/{act.repertorio_year}",
+        "protocollo": registers.label(PROTOCOLLO, act.protocollo_year, act.protocollo_number),
+        "data": act.repertorio_date.isoformat(),
+    }
+    if act.immediately_executable:
+        stored |= {"immediatamente_eseguibile": True, "votazione": act.executability_vote}
+    return stored
+
+
+def executability_date(act: Act) -> date | None:
+    """When a delibera takes effect: at once if so declared (TUEL 134 c. 4), otherwise after the
+    tenth day of publication (c. 3). None for decrees and for delibere not yet published."""
+    if not act_type(act).deliberation:
+        return None
+    if act.immediately_executable:
+        return act.approval_date
+    return machine.executable_from(act.published_from) if act.published_from else None
+
+
+def _publish(act: Act, start: date, clock: Clock) -> dict[str, Any]:
+    """Albo number and window: TUEL art. 124, `publication_days` consecutive days inclusive."""
+    document = [d for d in act.documents if d.kind == "atto"][-1]
+    act.albo_year, act.albo_number = registers.allocate(
+        ALBO,
+        clock=clock,
+        object_type="act",
+        object_id=act.id,
+        subject=act.oggetto,
+        fingerprint=document.sha256_hex,
+    )
+    act.published_from = start
+    act.published_to = machine.window_end(start, act.publication_days)
+    return {
+        "albo": f"{act.albo_number}/{act.albo_year}",
+        "dal": act.published_from.isoformat(),
+        "al": act.published_to.isoformat(),
+    }
+
+
+def allowed_events(act: Act, user: User, clock: Clock) -> list[Step]:
+    """The steps this user may fire now: what the UI offers and the API lists."""
+    definition = definition_of(act)
+    return available_steps(definition, act.state, user.role_codes, facts_of(act, user, clock))
+
+
+def search(q: str = "") -> list[Act]:
+    """Staff search: oggetto, proponente, materia, struttura, fascicolo or any of the numbers."""
+    query = select(Act).order_by(Act.id.desc())
+    q = (q or "").strip()
+    if q:
+        terms = [
+            Act.oggetto.icontains(q, autoescape=True),
+            Act.proponente.icontains(q, autoescape=True),
+            Act.materia.icontains(q, autoescape=True),
+            Act.struttura.icontains(q, autoescape=True),
+        ]
+        match = _NUMBER.match(q)
+        if match:
+            n, year = int(match.group(1)), match.group(2)
+            for num_col, year_col in (
+                (Act.repertorio_number, Act.repertorio_year),
+                (Act.protocollo_number, Act.protocollo_year),
+                (Act.albo_number, Act.albo_year),
+            ):
+                terms.append(and_(num_col == n, year_col == int(year)) if year else num_col == n)
+        query = query.where(or_(*terms))
+    return list(db.session.scalars(query))
+
+
+# The Albo's own words for the state of a publication (as the seed shows it).
+ATTIVO = "PUBBLICATO ATTIVO"
+TERMINATO = "PUBBLICAZIONE TERMINATA"
+ANNULLATO = "PUBBLICAZIONE ANNULLATA"
+IN_ATTESA = "IN ATTESA DI PUBBLICAZIONE"
+
+
+def albo_status(act: Act, today: date) -> str | None:
+    """Computed from the clock, never stored: the window closes by itself at midnight."""
+    if act.published_from is None or act.published_to is None:
+        return None
+    if today > act.published_to:
+        return TERMINATO
+    if act.state == machine.ANNULLATO:
+        return ANNULLATO
+    if today < act.published_from:
+        return IN_ATTESA
+    return ATTIVO
+
+
+def publication_instant(act: Act) -> datetime:
+    """When the act went on the Albo: the publishing event, or the window's first midnight."""
+    event = next((e for e in act.events if e.event == "pubblica"), None)
+    start = datetime.combine(act.published_from or date.min, time(0), ROME)
+    if event is None:
+        return start
+    return max(as_utc(event.recorded_at), start)
+
+
+def annulment(act: Act) -> ActEvent | None:
+    return next((e for e in act.events if e.event == "annulla_pubblicazione"), None)
+
+
+def public_list(
+    today: date, q: str = "", numero: str = "", materia: str = "", data: date | None = None
+) -> list[Act]:
+    """Acts on the Albo today (window open, not annulled), with the public search filters."""
+    query = (
+        select(Act)
+        .where(
+            Act.state.in_((machine.PUBBLICATO, machine.CERTIFICATO)),
+            Act.published_from <= today,
+            Act.published_to >= today,
+        )
+        .order_by(Act.albo_year.desc(), Act.albo_number.desc())
+    )
+    if q.strip():
+        query = query.where(Act.oggetto.icontains(q.strip(), autoescape=True))
+    if materia.strip():
+        query = query.where(Act.materia.icontains(materia.strip(), autoescape=True))
+    if numero.strip():
+        match = _NUMBER.match(numero)
+        if not match:
+            raise InvalidData("Numero non valido: indicare ad esempio 1084 o 1084/2025.")
+        n, year = int(match.group(1)), match.group(2)
+        by_number = or_(Act.albo_number == n, Act.repertorio_number == n)
+        if year:
+            by_number = or_(
+                and_(Act.albo_number == n, Act.albo_year == int(year)),
+                and_(Act.repertorio_number == n, Act.repertorio_year == int(year)),
+            )
+        query = query.where(by_number)
+    if data is not None:
+        query = query.where(or_(Act.published_from == data, Act.approval_date == data))
+    return list(db.session.scalars(query))
+
+
+def by_albo_number(year: int, number: int) -> Act:
+    act = db.session.scalar(select(Act).where(Act.albo_year == year, Act.albo_number == number))
+    if act is None:
+        raise NotFound(f"Pubblicazione {number}/{year} non trovata all'Albo.")
+    return act
+
+
+@dataclass(frozen=True)
+class Record:
+    """The fields of the Albo record, in the seed's order and words."""
+
+    heading: str
+    tipo: str
+    stato: str
+    pubblicazione: str
+    dal: str
+    al: str
+    repertorio: str
+    approvazione: str
+    protocollo: str
+    fascicolo: str
+    proponente: str
+    materia: str
+    struttura: str
+    oggetto: str
+
+
+def record(act: Act, today: date) -> Record:
+    kind = act_type(act)
+    return Record(
+        heading=kind.label.upper(),
+        tipo=kind.label,
+        stato=albo_status(act, today) or definition_of(act).state(act.state).label,
+        pubblicazione=f"{act.albo_number}/{act.albo_year}" if act.albo_number else "",
+        dal=format_date(act.published_from),
+        al=format_date(act.published_to),
+        repertorio=(
+            f"{act.repertorio_number}/{act.repertorio_year} del {format_date(act.repertorio_date)}"
+            if act.repertorio_number
+            else ""
+        ),
+        approvazione=format_date(act.approval_date),
+        protocollo=(
+            registers.label(PROTOCOLLO, act.protocollo_year, act.protocollo_number)
+            if act.protocollo_number and act.protocollo_year
+            else ""
+        ),
+        fascicolo=act.fascicolo,
+        proponente=act.proponente,
+        materia=act.materia,
+        struttura=act.struttura,
+        oggetto=act.oggetto,
+    )
+
+
+def citation(act: Act) -> str:
+    """How a procedure step cites the act ("Decreto R.G. 43/2025 del 19/02/2025"), once numbered."""
+    if act.repertorio_number is None or act.repertorio_date is None:
+        return ""
+    kind = act_type(act)
+    number = f"{act.repertorio_number}/{act.repertorio_year}"
+    return f"{kind.citation} {number} del {format_date(act.repertorio_date)}"
+
+
+def of_procedure(procedure_id: int) -> list[Act]:
+    """The acts filed in a procedure, oldest first."""
+    return list(
+        db.session.scalars(select(Act).where(Act.procedure_id == procedure_id).order_by(Act.id))
+    )
+
+
+def state_label(act: Act) -> str:
+    return definition_of(act).state(act.state).label

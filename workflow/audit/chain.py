@@ -1,0 +1,292 @@
+"""Appending to the hash-chained audit trail, in the caller's transaction.
+
+Each event's hash is SHA-256 over the previous event's hash (64 hex characters, ASCII) followed by
+the canonical JSON of the event's own fields (sorted keys, UTF-8, no insignificant whitespace):
+`seq`, `occurred_at` (ISO-8601 UTC with microseconds and "Z"), `actor_id`, `actor_name`, `role`,
+`object_type`, `object_id`, `action`, `payload`. The same bytes come out of SQLite and PostgreSQL,
+and scripts/verify_audit_export.py recomputes them with the standard library alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import LargeBinary, Text, bindparam, cast, func, insert, select, update
+
+from workflow.access.models import User
+from workflow.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from workflow.core.clock import ROME, Clock, as_utc, rome_today
+from workflow.core.database import dialect
+from workflow.core.transaction import operation
+from workflow.extensions import db
+
+# json.dumps(..., ensure_ascii=False) escapes strings with exactly this function.
+_string = json.encoder.encode_basestring
+
+SYSTEM_ACTOR = "sistema"
+SYSTEM_ROLE = "sistema"
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, UTF-8, no insignificant whitespace: the same text on every database."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def iso_utc(instant: datetime) -> str:
+    return as_utc(instant).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def canonical_record(
+    seq: int,
+    occurred_at: str,
+    actor_id: int | None,
+    actor_name: str,
+    role: str,
+    object_type: str,
+    object_id: str,
+    action: str,
+    payload_json: str,
+) -> bytes:
+    """The canonical bytes of an event, with the stored (already canonical) payload text embedded.
+
+    Byte for byte what canonical_json() gives for the whole record (keys in sorted order, strings
+    escaped by the json module's own encoder); written out by hand because verifying a million
+    events should not pay for a dict and a full serialisation per event.
+    """
+    actor = "null" if actor_id is None else str(int(actor_id))
+    return (
+        f'{{"action":{_string(action)},"actor_id":{actor},"actor_name":{_string(actor_name)},'
+        f'"object_id":{_string(object_id)},"object_type":{_string(object_type)},'
+        f'"occurred_at":{_string(occurred_at)},"payload":{payload_json},'
+        f'"role":{_string(role)},"seq":{int(seq)}}}'
+    ).encode()
+
+
+def _split_at_seq(record: bytes) -> bytes:
+    """The canonical bytes up to and including `"seq":`: `seq` is the last key (sorted order), so
+    what follows is only its digits and the closing brace, which PostgreSQL appends itself."""
+    return record[: record.rindex(b'"seq":') + len(b'"seq":')]
+
+
+def chain_hash(prev_hash: str, record_bytes: bytes) -> str:
+    digest = hashlib.sha256(prev_hash.encode("ascii"))
+    digest.update(record_bytes)
+    return digest.hexdigest()
+
+
+def record_bytes_of(event: AuditEvent) -> bytes:
+    return canonical_record(
+        event.seq,
+        iso_utc(event.occurred_at),
+        event.actor_id,
+        event.actor_name,
+        event.role,
+        event.object_type,
+        event.object_id,
+        event.action,
+        event.payload,
+    )
+
+
+_EVENTS = AuditEvent.__table__
+_HEAD = AuditHead.__table__
+# Built once (every operation appends): no statement building and no cache key per event.
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_EVENTS = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+# PostgreSQL, one event (what nearly every operation appends): lock the head, hash, insert the
+# event and move the head in one statement, one round trip instead of two. The hash is the same
+# SHA-256 as chain_hash(), over the same bytes: the previous hash and the record's digits of `seq`
+# are ASCII, the rest of the record comes from Python as it is hashed there (`record_head`).
+_HEAD_NOW = _LOCK_HEAD.cte("head")
+_NEW_SEQ = _HEAD_NOW.c.seq + 1
+_ASCII = functools.partial(func.convert_to, type_=LargeBinary)
+_HASH_IN_SQL = func.encode(
+    func.sha256(
+        _ASCII(_HEAD_NOW.c.hash, "UTF8")
+        .op("||", return_type=LargeBinary)(bindparam("record_head", type_=LargeBinary))
+        .op("||", return_type=LargeBinary)(_ASCII(cast(_NEW_SEQ, Text).concat("}"), "UTF8")),
+        type_=LargeBinary,
+    ),
+    "hex",
+    type_=Text,
+)
+_OWN_FIELDS = [c for c in _EVENTS.c if c.name not in ("id", "seq", "prev_hash", "hash")]
+_APPENDED = (
+    insert(_EVENTS)
+    .from_select(
+        [_EVENTS.c.seq, _EVENTS.c.prev_hash, _EVENTS.c.hash, *_OWN_FIELDS],
+        select(
+            _NEW_SEQ,
+            _HEAD_NOW.c.hash,
+            _HASH_IN_SQL,
+            *(bindparam(c.name, type_=c.type) for c in _OWN_FIELDS),
+        ),
+    )
+    .returning(_EVENTS.c.seq, _EVENTS.c.prev_hash, _EVENTS.c.hash)
+    .cte("appended")
+)
+_APPEND_ONE_AND_MOVE_HEAD = (
+    update(_HEAD)
+    # seq < the new seq links the two (and holds for the row as read and as locked): a condition
+    # on the hash would drop the row when a writer that committed meanwhile moved the head.
+    .where(_HEAD.c.id == 1, _HEAD.c.seq < _APPENDED.c.seq)
+    .values(seq=_APPENDED.c.seq, hash=_APPENDED.c.hash)
+    .returning(_APPENDED.c.seq, _APPENDED.c.prev_hash, _APPENDED.c.hash)
+)
+
+
+def _lock_head() -> tuple[int, str]:
+    """Lock the chain head and read it afresh: (seq, hash) of the newest event.
+
+    FOR UPDATE on PostgreSQL (SQLite transactions are BEGIN IMMEDIATE). A Core row, not an ORM
+    object: a copy kept in the session's identity map could be older than the row just locked.
+    """
+    seq, hash_ = db.session.execute(_LOCK_HEAD).one()
+    return seq, hash_
+
+
+def record(
+    *,
+    actor: User | None,
+    role: str,
+    object_type: str,
+    object_id: object,
+    action: str,
+    payload: dict[str, Any],
+    clock: Clock,
+) -> AuditEvent:
+    """Append one event to the chain inside the current transaction (no commit here).
+
+    Concurrent writers queue on the head lock, so the chain stays linear; `prev_hash` is UNIQUE as
+    a backstop against a fork. A rolled-back transaction leaves no event and no gap.
+    """
+    return append(
+        actor=actor, role=role, entries=[(object_type, object_id, action, payload)], clock=clock
+    )[0]
+
+
+def append(
+    *,
+    actor: User | None,
+    role: str,
+    entries: Iterable[tuple[str, object, str, dict[str, Any]]],
+    clock: Clock,
+) -> list[AuditEvent]:
+    """Append events (object_type, object_id, action, payload) in order, under one head lock.
+
+    Written with Core statements, outside the session's unit of work: the rows are in the
+    database when this returns, and the events returned are detached copies of them.
+    """
+    occurred_at = as_utc(clock.now())
+    occurred = iso_utc(occurred_at)
+    rows = [_own_fields(actor, role, occurred_at, entry) for entry in entries]
+    if not rows:
+        return []
+    if len(rows) == 1 and dialect() == "postgresql":
+        # One statement locks the head, hashes, inserts and moves the head; Python supplies the
+        # record's bytes without `seq` (0 here, cut off), which the statement reads and appends.
+        (row,) = rows
+        record_head = _split_at_seq(_record_of(row, 0, occurred))
+        seq, prev, own = db.session.execute(
+            _APPEND_ONE_AND_MOVE_HEAD, {**row, "record_head": record_head}
+        ).one()
+        row.update(seq=seq, prev_hash=prev, hash=own)
+        return [AuditEvent(**row)]
+    seq, prev = _lock_head()
+    for row in rows:
+        seq += 1
+        own = chain_hash(prev, _record_of(row, seq, occurred))
+        row.update(seq=seq, prev_hash=prev, hash=own)
+        prev = own
+    db.session.execute(_INSERT_EVENTS, rows)
+    db.session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+    return [AuditEvent(**row) for row in rows]
+
+
+def _own_fields(
+    actor: User | None,
+    role: str,
+    occurred_at: datetime,
+    entry: tuple[str, object, str, dict[str, Any]],
+) -> dict[str, Any]:
+    """An event's row without its place in the chain (seq, prev_hash, hash)."""
+    object_type, object_id, action, payload = entry
+    return {
+        "occurred_at": occurred_at,
+        "actor_id": actor.id if actor else None,
+        "actor_name": actor.full_name if actor else SYSTEM_ACTOR,
+        "role": role,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "action": action,
+        "payload": canonical_json(payload),
+    }
+
+
+def _record_of(row: dict[str, Any], seq: int, occurred: str) -> bytes:
+    """The canonical bytes of a row of _own_fields at `seq` (`occurred`: its time, iso_utc)."""
+    return canonical_record(
+        seq,
+        occurred,
+        row["actor_id"],
+        row["actor_name"],
+        row["role"],
+        row["object_type"],
+        row["object_id"],
+        row["action"],
+        row["payload"],
+    )
+
+
+def publish_checkpoint(*, actor: User | None, role: str, clock: Clock) -> AuditCheckpoint:
+    """Record the current chain head as a checkpoint, itself an event of the chain.
+
+    A chain alone cannot reveal a truncated tail or a chain recomputed from scratch; a head that was
+    published (on the public Albo pages) and noted by anyone can. Called daily by the scheduler and
+    on demand by the Segretario Generale. Not decorated: callers own the transaction.
+    """
+    seq, hash_ = _lock_head()
+    checkpoint = AuditCheckpoint(seq=seq, hash=hash_, created_at=as_utc(clock.now()))
+    db.session.add(checkpoint)
+    record(
+        actor=actor,
+        role=role,
+        object_type="audit",
+        object_id=seq,
+        action="audit.checkpoint",
+        payload={"seq": seq, "hash": hash_},
+        clock=clock,
+    )
+    return checkpoint
+
+
+checkpoint_now = operation(publish_checkpoint)
+
+
+@operation
+def publish_daily_checkpoint(*, clock: Clock) -> AuditCheckpoint | None:
+    """The scheduler's daily checkpoint: at most one a day (Europe/Rome), none if one exists.
+
+    Idempotent, so a restart, a catch-up run or a second scheduler publishes nothing twice.
+    """
+    latest = latest_checkpoint()
+    if latest is not None and as_utc(latest.created_at).astimezone(ROME).date() == rome_today(
+        clock
+    ):
+        return None
+    return publish_checkpoint(actor=None, role=SYSTEM_ROLE, clock=clock)
+
+
+def latest_checkpoint() -> AuditCheckpoint | None:
+    return db.session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))

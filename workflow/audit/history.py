@@ -1,0 +1,203 @@
+"""The audit trail read by people: Italian sentences per event, and exports (CSV, JSON Lines)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import select
+
+from workflow.access.roles import ROLE_LABELS
+from workflow.audit.chain import iso_utc
+from workflow.audit.models import AuditEvent
+from workflow.core.clock import format_date, format_instant
+from workflow.definitions import DEFINITIONS
+from workflow.engine.stepdata import parse_date
+from workflow.extensions import db
+
+Phrase = Callable[[dict[str, Any]], str]
+
+
+def short_name(full_name: str) -> str:
+    """ "Antonio Sebastiano Purcaro" → "A. S. Purcaro", as signatures are cited."""
+    parts = full_name.split()
+    if len(parts) < 2:
+        return full_name
+    return " ".join(f"{p[0]}." for p in parts[:-1]) + f" {parts[-1]}"
+
+
+def who(event: AuditEvent) -> str:
+    label = ROLE_LABELS.get(event.role, event.role.capitalize())
+    return f"{label} ({short_name(event.actor_name)})"
+
+
+def _step_phrase(event_name: str) -> Phrase | None:
+    """Steps: "Registra il decreto di avvio" becomes "ha registrato il decreto di avvio"."""
+    for definition in DEFINITIONS.values():
+        for step in definition.steps:
+            if step.event != event_name:
+                continue
+            text = step.label
+            if text.startswith("Registra "):
+                text = "ha registrato " + text[len("Registra ") :]
+            return lambda payload, text=text, step=step: text + _act_suffix(step, payload)
+    return None
+
+
+def _act_suffix(step: Any, payload: dict[str, Any]) -> str:
+    data = payload.get("data", {})
+    parts = []
+    if step.act and data.get("numero") and data.get("data"):
+        when = format_date(parse_date(data["data"], "data"))
+        parts.append(f"{step.act.citation} {data['numero']} del {when}")
+    elif data.get("data"):
+        parts.append(f"seduta del {format_date(parse_date(data['data'], 'data'))}")
+    if "favorevole" in data:
+        parts.append("parere favorevole" if data["favorevole"] else "parere contrario")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+PHRASES: dict[str, Phrase] = {
+    "procedure.opened": lambda p: f"ha aperto il procedimento «{p.get('title', '')}»",
+    "procedure.planned": lambda p: "ha aggiornato le date previste delle tappe",
+    "user.created": lambda p: (
+        f"ha creato l'utente {p.get('username')} ({', '.join(p.get('roles', []))})"
+    ),
+    "token.issued": lambda p: f"ha emesso un token API per {p.get('username')}",
+    "user.roles_changed": lambda p: (
+        f"ha cambiato i ruoli di {p.get('username')} "
+        f"da {', '.join(p.get('before', []))} a {', '.join(p.get('after', []))}"
+    ),
+    "user.enabled": lambda p: f"ha abilitato l'utente {p.get('username')}",
+    "user.disabled": lambda p: f"ha disabilitato l'utente {p.get('username')}",
+    "user.logged_out_everywhere": lambda p: "è uscito da tutte le sessioni",
+    "login.succeeded": lambda p: f"ha effettuato l'accesso (da {p.get('address')})",
+    "login.failed": lambda p: (
+        f"tentativo di accesso non riuscito come «{p.get('username')}» (da {p.get('address')})"
+    ),
+    "delegation.created": lambda p: (
+        f"ha registrato la delega del ruolo {p.get('role')} a {p.get('username')} ({p.get('act')})"
+    ),
+    "token.used": lambda p: f"ha usato un token API ({p.get('username')})",
+    "token.revoked": lambda p: f"ha revocato un token API di {p.get('username')}",
+    "deadline.created": lambda p: (
+        f"ha registrato la scadenza «{p.get('title')}» per il "
+        f"{format_date(parse_date(p['due_date'], 'scadenza'))}"
+    ),
+    "mail.requeued": lambda p: "ha rimesso in coda un messaggio di posta",
+    "mail.settings": lambda p: "ha aggiornato le proprie impostazioni di notifica",
+    "mail.digest_unsubscribed": lambda p: "si è disiscritto dal riepilogo giornaliero",
+    "reminders.scanned": lambda p: "ha messo in coda i promemoria delle scadenze",
+    "audit.checkpoint": lambda p: (
+        f"ha pubblicato il checkpoint della catena (evento {p.get('seq')}, "
+        f"impronta {str(p.get('hash', ''))[:16]}…)"
+    ),
+}
+
+
+def describe(event: AuditEvent) -> str:
+    """ "19/02/2025 10:42 — Segretario Generale (A. S. Purcaro) ha espresso parere favorevole"."""
+    payload = json.loads(event.payload)
+    phrase = PHRASES.get(event.action)
+    if phrase is None and event.action.startswith("procedure."):
+        phrase = _step_phrase(event.action.removeprefix("procedure."))
+    text = phrase(payload) if phrase else f"ha eseguito «{event.action}»"
+    return f"{format_instant(event.occurred_at)} — {who(event)} {text}"
+
+
+def events_for(object_type: str, object_id: object) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
+            .order_by(AuditEvent.seq)
+        )
+    )
+
+
+def events_between(first: int | None, last: int | None, batch: int = 2000) -> Iterator[AuditEvent]:
+    """Events with first ≤ seq ≤ last (either bound optional), in seq order, page by page."""
+    after = (first or 1) - 1
+    while True:
+        query = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq)
+        if last is not None:
+            query = query.where(AuditEvent.seq <= last)
+        page = db.session.scalars(query.limit(batch)).all()
+        if not page:
+            return
+        yield from page
+        after = page[-1].seq
+        db.session.expunge_all()
+
+
+def as_export_record(event: AuditEvent) -> dict[str, Any]:
+    """Exactly the hashed fields plus the two hashes: what the offline verifier needs."""
+    return {
+        "seq": event.seq,
+        "occurred_at": iso_utc(event.occurred_at),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "role": event.role,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "action": event.action,
+        "payload": json.loads(event.payload),
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def jsonl_lines(first: int | None, last: int | None) -> Iterator[str]:
+    for event in events_between(first, last):
+        yield json.dumps(as_export_record(event), ensure_ascii=False, sort_keys=True) + "\n"
+
+
+CSV_HEADER = [
+    "seq",
+    "occurred_at_utc",
+    "ora_roma",
+    "attore",
+    "ruolo",
+    "oggetto",
+    "id_oggetto",
+    "azione",
+    "descrizione",
+    "payload",
+    "prev_hash",
+    "hash",
+]
+
+
+def csv_lines(first: int | None, last: int | None) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_HEADER)
+    yield flush()
+    for event in events_between(first, last):
+        writer.writerow(
+            [
+                event.seq,
+                iso_utc(event.occurred_at),
+                format_instant(event.occurred_at),
+                event.actor_name,
+                event.role,
+                event.object_type,
+                event.object_id,
+                event.action,
+                describe(event),
+                event.payload,
+                event.prev_hash,
+                event.hash,
+            ]
+        )
+        yield flush()

@@ -1,0 +1,118 @@
+"""The audit trail's pages: verification and checkpoints for the Segretario, exports, histories."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from workflow.access.authorize import acting_role
+from workflow.access.rights import OPERATIONS
+from workflow.audit import chain as audit
+from workflow.audit import history
+from workflow.audit import verify as integrity
+from workflow.core.errors import BadRequest
+from workflow.core.web import clock
+from workflow.procedures import operations as procedures
+
+bp = Blueprint("audit", __name__)
+
+AUDITORS = OPERATIONS["audit.read"]
+
+
+def _bound(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadRequest(f"«{name}»: indicare il numero di un evento.")
+    return int(raw)
+
+
+@bp.get("/audit")
+@login_required
+def index() -> str:
+    acting_role(current_user, AUDITORS, "consultare il registro di audit", clock=clock())
+    return render_template(
+        "audit/index.html", checkpoint=audit.latest_checkpoint(), events=integrity.count_events()
+    )
+
+
+@bp.get("/audit/verifica")
+@login_required
+def verify() -> str:
+    acting_role(current_user, AUDITORS, "verificare il registro di audit", clock=clock())
+    report = integrity.verify_chain()
+    return render_template(
+        "audit/index.html",
+        documents=integrity.verify_documents(),
+        documents_checked=integrity.count_documents(),
+        checkpoint=audit.latest_checkpoint(),
+        events=report.checked,
+        report=report,
+    )
+
+
+@bp.post("/audit/checkpoint")
+@login_required
+def checkpoint() -> Response:
+    allowed = OPERATIONS["audit.checkpoint"]
+    role = acting_role(current_user, allowed, "pubblicare un checkpoint", clock=clock())
+    published = audit.checkpoint_now(actor=current_user, role=role, clock=clock())
+    flash(f"Checkpoint pubblicato: evento {published.seq}.", "info")
+    return redirect(url_for("audit.index"))
+
+
+@bp.get("/audit/esporta.<fmt>")
+@login_required
+def export(fmt: str) -> Response:
+    acting_role(current_user, AUDITORS, "esportare il registro di audit", clock=clock())
+    first, last = _bound("da"), _bound("a")
+    if fmt == "jsonl":
+        body, mimetype = history.jsonl_lines(first, last), "application/x-ndjson"
+    elif fmt == "csv":
+        body, mimetype = history.csv_lines(first, last), "text/csv"
+    else:
+        raise BadRequest("Formato non previsto: usare csv o jsonl.")
+    name = f"audit-{first or 1}-{last or 'ultimo'}.{fmt}"
+    return Response(
+        stream_with_context(body),
+        mimetype=f"{mimetype}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/procedimenti/<int:procedure_id>/storia")
+@login_required
+def procedure_history(procedure_id: int) -> str:
+    procedure = procedures.get(procedure_id)
+    lines = [history.describe(e) for e in history.events_for("procedure", procedure.id)]
+    return render_template(
+        "audit/history.html",
+        subject=procedure.title,
+        lines=lines,
+        back=url_for("procedures.show", procedure_id=procedure.id),
+    )
+
+
+@bp.get("/registro/checkpoint")
+def public_checkpoint() -> dict[str, object]:
+    """Public: the latest published chain head, for anyone to note (no login)."""
+    latest = audit.latest_checkpoint()
+    if latest is None:
+        return {"checkpoint": None}
+    return {
+        "checkpoint": {
+            "seq": latest.seq,
+            "hash": latest.hash,
+            "published_at": audit.iso_utc(latest.created_at),
+        }
+    }

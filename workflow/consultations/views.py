@@ -1,0 +1,178 @@
+"""The territory (Comuni, Unioni, Forum and their addresses) and the consultation page of a
+procedure: open the window, register contributions, read completeness, export, close."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from workflow.access.rights import OPERATIONS
+from workflow.consultations import operations as contributions
+from workflow.consultations import territory, territory_data
+from workflow.consultations.models import CHANNELS
+from workflow.consultations.themes import THEMES
+from workflow.core.clock import ROME
+from workflow.core.errors import BadRequest
+from workflow.core.web import clock
+from workflow.engine.stepdata import parse_date
+from workflow.procedures import operations as procedures
+
+bp = Blueprint("contributions", __name__)
+
+
+def _may(operation: str) -> bool:
+    """Whether to show a form: the service and the route rights still decide."""
+    return bool(current_user.role_codes & set(OPERATIONS[operation]))
+
+
+@bp.get("/territorio")
+def territory_index() -> str:
+    return render_template(
+        "contributions/territory.html",
+        bodies=territory.bodies(),
+        zones=territory_data.ZONE_LABELS,
+        members=territory.union_members(),
+        may_manage=_may("territory.manage"),
+    )
+
+
+@bp.post("/territorio/<int:body_id>/indirizzi")
+def set_addresses(body_id: int) -> Response:
+    lines = request.form.get("addresses", "").replace(",", "\n").splitlines()
+    territory.set_addresses(body_id, lines, actor=current_user, clock=clock())
+    flash("Indirizzi aggiornati.", "info")
+    return redirect(url_for("contributions.territory_index", _anchor=f"ente-{body_id}"))
+
+
+@bp.post("/territorio/forum")
+def add_forum_member() -> Response:
+    lines = request.form.get("addresses", "").replace(",", "\n").splitlines()
+    territory.add_forum_member(
+        request.form.get("name", ""), addresses=lines, actor=current_user, clock=clock()
+    )
+    flash("Componente del Forum aggiunto.", "info")
+    return redirect(url_for("contributions.territory_index"))
+
+
+@bp.post("/territorio/forum/<int:body_id>/stato")
+def set_forum_member_active(body_id: int) -> Response:
+    active = request.form.get("active") == "1"
+    territory.set_forum_member_active(body_id, active, actor=current_user, clock=clock())
+    flash("Elenco del Forum aggiornato.", "info")
+    return redirect(url_for("contributions.territory_index", _anchor=f"ente-{body_id}"))
+
+
+@bp.get("/procedimenti/<int:procedure_id>/consultazione")
+def consultation(procedure_id: int) -> str:
+    procedure = procedures.get(procedure_id)
+    found = contributions.for_procedure(procedure.id)
+    return render_template(
+        "contributions/consultation.html",
+        procedure=procedure,
+        consultation=found,
+        status=contributions.status(found) if found else None,
+        deadline=contributions.effective_deadline(found) if found else None,
+        zones=territory_data.ZONE_LABELS,
+        themes=THEMES,
+        channels=CHANNELS,
+        may_manage=_may("consultation.manage"),
+        may_register=_may("contribution.register"),
+    )
+
+
+@bp.post("/procedimenti/<int:procedure_id>/consultazione")
+def open_consultation(procedure_id: int) -> Response:
+    form = request.form
+    contributions.open_consultation(
+        procedure_id,
+        deadline=parse_date(form.get("deadline", ""), "Termine"),
+        zones=form.getlist("zones"),
+        forum=form.get("forum") == "1",
+        unions=form.get("unions") == "1",
+        actor=current_user,
+        clock=clock(),
+    )
+    flash("Consultazione aperta.", "info")
+    return redirect(url_for("contributions.consultation", procedure_id=procedure_id))
+
+
+def parse_received(raw: str) -> datetime:
+    """A date and time typed by the office, read in Europe/Rome (<input type=datetime-local>)."""
+    try:
+        local = datetime.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise BadRequest("Data e ora di ricezione non valide (AAAA-MM-GGTHH:MM).") from exc
+    return local.replace(tzinfo=ROME) if local.tzinfo is None else local
+
+
+def _body_id(raw: str | None) -> int:
+    if not raw or not raw.isdigit():
+        raise BadRequest("Indicare l'ente che ha inviato il contributo.")
+    return int(raw)
+
+
+@bp.post("/consultazioni/<int:consultation_id>/contributi")
+def register(consultation_id: int) -> Response:
+    form = request.form
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("Manca il file del contributo (PDF).")
+    found = contributions.get(consultation_id)
+    contribution = contributions.register_contribution(
+        consultation_id,
+        body_id=_body_id(form.get("body_id")),
+        received_at=parse_received(form.get("received_at", "")),
+        channel=form.get("channel", ""),
+        summary=form.get("summary", ""),
+        themes=form.getlist("themes"),
+        file_name=upload.filename or "",
+        content=upload.read(),
+        actor=current_user,
+        clock=clock(),
+    )
+    late = " (in ritardo)" if contribution.late else ""
+    flash(f"Contributo registrato: protocollo {contribution.protocol}{late}.", "info")
+    return redirect(url_for("contributions.consultation", procedure_id=found.procedure_id))
+
+
+@bp.get("/consultazioni/<int:consultation_id>/contributi.csv")
+def export_csv(consultation_id: int) -> Response:
+    found = contributions.get(consultation_id)
+    return Response(
+        contributions.csv_export(found),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="contributi-{consultation_id}.csv"'},
+    )
+
+
+@bp.get("/consultazioni/<int:consultation_id>/sintesi")
+def summary(consultation_id: int) -> str:
+    found = contributions.get(consultation_id)
+    return render_template(
+        "contributions/summary.html",
+        consultation=found,
+        procedure=procedures.get(found.procedure_id),
+        status=contributions.status(found),
+        deadline=contributions.effective_deadline(found),
+        zones=territory_data.ZONE_LABELS,
+        themes=THEMES,
+        channels=CHANNELS,
+    )
+
+
+@bp.post("/consultazioni/<int:consultation_id>/chiudi")
+def close(consultation_id: int) -> Response:
+    raw = request.form.get("version", "")
+    if not raw.isdigit():
+        raise BadRequest("Manca la versione della consultazione.")
+    found = contributions.close_consultation(
+        consultation_id,
+        expected_version=int(raw),
+        outcome=request.form.get("outcome", ""),
+        actor=current_user,
+        clock=clock(),
+    )
+    flash("Consultazione chiusa: l'esito è citato nell'adozione.", "info")
+    return redirect(url_for("contributions.consultation", procedure_id=found.procedure_id))

@@ -1,0 +1,179 @@
+"""Deadlines, their reminders and sent e-mails; the outbox for admins; mail settings; feeds."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from workflow.access.roles import ADMIN, ROLE_CODES, ROLE_LABELS
+from workflow.core.errors import BadRequest, NotAllowed, NotFound
+from workflow.core.web import clock
+from workflow.deadlines import ical, reminders
+from workflow.deadlines import operations as deadlines
+from workflow.engine.stepdata import parse_date
+from workflow.mail import outbox as mail
+from workflow.mail.models import FAILED, OUTBOX_STATES
+from workflow.procedures import operations as procedures
+
+bp = Blueprint("deadlines", __name__)
+
+ICS = "text/calendar; charset=utf-8"
+
+
+@bp.get("/scadenze")
+@login_required
+def index() -> str:
+    mine = request.args.get("mie") == "1"
+    rows = list(deadlines.responsible_for(current_user)) if mine else deadlines.list_live()
+    return render_template(
+        "deadlines/list.html",
+        deadlines=rows,
+        mine=mine,
+        may_manage=bool(current_user.role_codes & set(deadlines.MANAGERS)),
+        kinds=deadlines.KIND_LABELS,
+        roles=ROLE_LABELS,
+        procedures=procedures.list_all(),
+    )
+
+
+@bp.post("/scadenze")
+@login_required
+def create() -> Response:
+    form = request.form
+    raw_procedure = form.get("procedure_id", "")
+    role = form.get("responsible_role") or None
+    if role is not None and role not in ROLE_CODES:
+        raise BadRequest("Ruolo responsabile non valido.")
+    days = form.get("working_days", "").strip()
+    if days and not days.isdigit():
+        raise BadRequest("I giorni lavorativi sono un numero intero.")
+    deadline = deadlines.create_deadline(
+        title=form.get("title", ""),
+        due_date=None if days else parse_date(form.get("due_date", ""), "Scadenza"),
+        working_days=int(days) if days else None,
+        counted_from=parse_date(form.get("counted_from", ""), "Dal") if days else None,
+        kind=form.get("kind", "manuale"),
+        procedure_id=int(raw_procedure) if raw_procedure.isdigit() else None,
+        responsible_role=role,
+        legal_basis=form.get("legal_basis", ""),
+        description=form.get("description", ""),
+        actor=current_user,
+        clock=clock(),
+    )
+    flash("Scadenza registrata.", "info")
+    return redirect(url_for("deadlines.show", deadline_id=deadline.id))
+
+
+@bp.get("/scadenze/<int:deadline_id>")
+@login_required
+def show(deadline_id: int) -> str:
+    deadline = deadlines.get(deadline_id)
+    return render_template(
+        "deadlines/show.html",
+        deadline=deadline,
+        kind=deadlines.KIND_LABELS.get(deadline.kind, deadline.kind),
+        role=ROLE_LABELS.get(deadline.responsible_role or "", ""),
+        assignees=deadlines.responsible_users(deadline),
+        reminders=reminders.upcoming_for(deadline, clock=clock()),
+        sent=mail.for_deadline(deadline.id),
+        status_labels=mail.STATUS_LABELS,
+        may_manage=bool(current_user.role_codes & set(deadlines.MANAGERS)),
+    )
+
+
+@bp.post("/scadenze/<int:deadline_id>/chiusura")
+@login_required
+def settle(deadline_id: int) -> Response:
+    state = request.form.get("state", "")
+    deadlines.settle(
+        deadline_id, state, actor=current_user, clock=clock(), note=request.form.get("note", "")
+    )
+    flash("Scadenza chiusa: i promemoria sono interrotti.", "info")
+    return redirect(url_for("deadlines.show", deadline_id=deadline_id))
+
+
+@bp.get("/posta")
+@login_required
+def outbox() -> str:
+    if ADMIN not in current_user.role_codes:
+        raise NotAllowed("Non autorizzato: la coda di posta spetta all'Amministratore.")
+    status = request.args.get("stato") or None
+    if status is not None and status not in OUTBOX_STATES:
+        raise BadRequest("Stato sconosciuto.")
+    return render_template(
+        "deadlines/outbox.html",
+        rows=mail.recent(status),
+        status=status,
+        failed=FAILED,
+        status_labels=mail.STATUS_LABELS,
+    )
+
+
+@bp.post("/posta/<int:row_id>/riprova")
+@login_required
+def requeue(row_id: int) -> Response:
+    mail.requeue(row_id, actor=current_user, clock=clock())
+    flash("Messaggio rimesso in coda.", "info")
+    return redirect(url_for("deadlines.outbox", stato=FAILED))
+
+
+@bp.route("/profilo/posta", methods=["GET", "POST"])
+@login_required
+def settings() -> str | Response:
+    if request.method == "POST":
+        mail.update_settings(
+            current_user.id,
+            actor=current_user,
+            clock=clock(),
+            email=request.form.get("email", ""),
+            digest=request.form.get("digest") == "1",
+            new_calendar_token=request.form.get("new_calendar_token") == "1",
+        )
+        flash("Impostazioni salvate.", "info")
+        return redirect(url_for("deadlines.settings"))
+    current = mail.own_settings(current_user.id)
+    # The address users subscribe with, not the one this request came in on.
+    base = current_app.config["PUBLIC_BASE_URL"]
+    token = current.calendar_token
+    feed = base + url_for("deadlines.user_feed", token=token)
+    procedure_feeds = [
+        (p, base + url_for("deadlines.procedure_feed", token=token, procedure_id=p.id))
+        for p in procedures.list_all()
+    ]
+    return render_template(
+        "deadlines/settings.html", settings=current, feed=feed, procedure_feeds=procedure_feeds
+    )
+
+
+@bp.route("/promemoria/disiscrizione/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str) -> str:
+    user_id = reminders.user_from_unsubscribe_token(token)
+    if user_id is None:
+        raise NotFound("Collegamento non valido.")
+    # GET only asks: mail scanners follow links, and must not unsubscribe anyone.
+    if request.method == "POST":
+        mail.unsubscribe_digest(user_id, clock=clock())
+        return render_template("deadlines/unsubscribed.html", done=True, token=token)
+    return render_template("deadlines/unsubscribed.html", done=False, token=token)
+
+
+@bp.get("/calendario/<token>.ics")
+def user_feed(token: str) -> Response:
+    user = ical.user_for_token(token)
+    return Response(ical.user_feed(user, clock=clock()), mimetype=ICS)
+
+
+@bp.get("/calendario/<token>/procedimenti/<int:procedure_id>.ics")
+def procedure_feed(token: str, procedure_id: int) -> Response:
+    ical.user_for_token(token)
+    procedure = procedures.get(procedure_id)
+    return Response(ical.procedure_feed(procedure, clock=clock()), mimetype=ICS)

@@ -1,0 +1,309 @@
+"""The demo: the real PSTTM 2025-2027 replayed from the seed, and the 2022-2024 plan completed.
+
+From the seed (decree R.G. 43/2025): avvio by decree R.G. 264/2024 of 22/10/2024; schema approved by
+decree R.G. 43/2025 of 19/02/2025, fascicolo 2.16/2024/1; contributions "entro la fine di febbraio";
+the 2022-2024 plan "Orizzonte 2026" approved by the Consiglio on 13/06/2023. Every other number and
+date below is illustrative and says so in its note. Loading is idempotent and resumable: a step
+already recorded is never recorded again.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from workflow.access import operations as users
+from workflow.access.models import User
+from workflow.access.roles import (
+    ADMIN,
+    ALBO,
+    DIREZIONE_GENERALE,
+    DIRIGENTE,
+    RAGIONERIA,
+    SEGRETARIO_GENERALE,
+    SINDACO,
+)
+from workflow.consultations import operations as contributions
+from workflow.consultations import territory, territory_data
+from workflow.consultations.models import FORUM, Body
+from workflow.consultations.themes import THEMES
+from workflow.core.clock import ROME, Clock, as_utc
+from workflow.demo import acts as demo_acts
+from workflow.extensions import db
+from workflow.mail import outbox as mail
+from workflow.procedures import operations as procedures
+from workflow.procedures.models import Procedure
+
+ILLUSTRATIVE = "Dato dimostrativo: non tratto dal seed."
+
+# username, full name, password, role. Demo only: never load this into a production database.
+DEMO_USERS = (
+    ("direzione", "Laura Bianchi", "demo-direzione", DIREZIONE_GENERALE),
+    ("segretario", "Antonio Sebastiano Purcaro", "demo-segretario", SEGRETARIO_GENERALE),
+    ("sindaco", "Francesco Vassallo", "demo-sindaco", SINDACO),
+    ("dirigente", "Marco Rossi", "demo-dirigente", DIRIGENTE),
+    ("ragioneria", "Paola Verdi", "demo-ragioneria", RAGIONERIA),
+    ("albo", "Giorgio Neri", "demo-albo-pretorio", ALBO),
+    ("admin", "Amministratore di sistema", "demo-amministratore", ADMIN),
+)
+DEMO_USERS_TABLE = [(u, p, r) for u, _, p, r in DEMO_USERS]
+
+
+@dataclass
+class Scripted:
+    period_start: int
+    title: str
+    fascicolo: str
+    steps: list[tuple[str, dict[str, Any]]]
+    planned: dict[str, date] = field(default_factory=dict)
+
+
+PSTTM_2022 = Scripted(
+    2022,
+    "PSTTM 2022-2024 «Orizzonte 2026»",
+    "2.16/2022/1",
+    [
+        ("avvia", {"numero": "51/2022", "data": "2022-03-15", "note": ILLUSTRATIVE}),
+        ("elabora_linee_guida", {"data": "2022-06-30", "note": ILLUSTRATIVE}),
+        (
+            "approva_schema",
+            {
+                "numero": "238/2022",
+                "data": "2022-10-20",
+                "scadenza_contributi": "2022-11-30",
+                "note": ILLUSTRATIVE,
+            },
+        ),
+        ("esame_commissione", {"data": "2022-11-10", "note": ILLUSTRATIVE}),
+        ("presenta_conferenza", {"data": "2022-11-17", "note": ILLUSTRATIVE}),
+        ("presenta_forum", {"data": "2022-11-24", "note": ILLUSTRATIVE}),
+        ("adotta", {"numero": "68/2022", "data": "2022-12-21", "note": ILLUSTRATIVE}),
+        (
+            "parere_conferenza",
+            {"numero": "3/2023", "data": "2023-03-15", "favorevole": True, "note": ILLUSTRATIVE},
+        ),
+        (
+            "approva",
+            {
+                "numero": "22/2023",
+                "data": "2023-06-13",
+                "note": "Data dal seed (approvazione definitiva 13/06/2023); numero dimostrativo.",
+            },
+        ),
+    ],
+)
+
+PSTTM_2025 = Scripted(
+    2025,
+    "PSTTM 2025-2027 «Prospettive metropolitane»",
+    "2.16/2024/1",
+    [
+        (
+            "avvia",
+            {
+                "numero": "264/2024",
+                "data": "2024-10-22",
+                "note": "Avvio del procedimento con il supporto del Centro Studi PIM.",
+            },
+        ),
+        ("elabora_linee_guida", {"data": "2025-01-31", "note": ILLUSTRATIVE}),
+        (
+            "approva_schema",
+            {
+                "numero": "43/2025",
+                "data": "2025-02-19",
+                "scadenza_contributi": "2025-02-28",
+                "note": "Contributi e indicazioni dei Comuni e del Forum "
+                "«entro la fine di febbraio».",
+            },
+        ),
+    ],
+    planned={
+        "avvio": date(2024, 10, 22),
+        "linee_guida": date(2025, 1, 31),
+        "schema": date(2025, 2, 19),
+        "commissione": date(2025, 3, 12),
+        "conferenza": date(2025, 3, 20),
+        "forum": date(2025, 3, 27),
+        "adozione": date(2025, 4, 30),
+        "parere_conferenza": date(2025, 5, 29),
+        "approvazione": date(2025, 6, 30),
+    },
+)
+
+
+@dataclass
+class Report:
+    lines: list[str] = field(default_factory=list)
+
+
+def load(*, clock: Clock) -> Report:
+    """Create what is missing of the demo; running it twice changes nothing the second time."""
+    report = Report()
+    for username, full_name, password, role in DEMO_USERS:
+        if db.session.scalar(select(User.id).where(User.username == username)) is None:
+            users.create_user(username, full_name, password, [role], actor=None, clock=clock)
+            report.lines.append(f"utente {username} creato")
+        user = users.find_user(username)
+        if not mail.address_of(user):
+            # example.org is reserved (RFC 2606): demo mail can never reach a real mailbox.
+            mail.update_settings(user.id, actor=user, clock=clock, email=f"{username}@example.org")
+    direzione = users.find_user("direzione")
+    for script in (PSTTM_2022, PSTTM_2025):
+        report.lines.append(_replay(script, direzione, clock))
+    report.lines.extend(demo_acts.load(clock=clock))
+    report.lines.append(_consultation_2025(direzione, clock))
+    return report
+
+
+# Illustrative members of the Forum metropolitano (the seed names none).
+DEMO_FORUM = (
+    "Camera di Commercio di Milano Monza Brianza Lodi",
+    "Assolombarda",
+    "CGIL Camera del Lavoro Metropolitana di Milano",
+    "Politecnico di Milano",
+    "Forum del Terzo Settore Città metropolitana di Milano",
+)
+# Share of each zone's Comuni that answered, and of those how many only after the deadline: some
+# zones complete, some late, some far behind (illustrative, not from the seed).
+DEMO_SPREAD = {
+    "alto_milanese": (0.7, 0.1),
+    "nord_ovest": (0.6, 0.2),
+    "nord_milano": (1.0, 0.0),
+    "adda_martesana": (0.5, 0.3),
+    "sud_est": (1.0, 0.15),
+    "sud_ovest": (0.25, 0.0),
+    "magentino_abbiatense": (0.4, 0.25),
+    territory_data.MILANO_ZONE: (1.0, 0.0),
+    "forum": (0.6, 0.0),
+}
+DEMO_SEED = 2025
+
+
+def _slug(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())[:40]
+
+
+def demo_pdf(name: str) -> bytes:
+    """A small, valid PDF standing for the contribution of `name` (same bytes on every run)."""
+    text = f"Contributo dimostrativo - {name}".encode("latin-1", "replace")
+    stream = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += str(number).encode() + b" 0 obj\n" + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 " + str(len(objects) + 1).encode() + b"\n0000000000 65535 f \n"
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += b"trailer\n<< /Size " + str(len(objects) + 1).encode() + b" /Root 1 0 R >>\n"
+    out += b"startxref\n" + str(xref).encode() + b"\n%%EOF\n"
+    return bytes(out)
+
+
+def _consultation_2025(actor: User, clock: Clock) -> str:
+    """The 2025 consultation of PSTTM 2025-2027 (deadline 28/02/2025, decree R.G. 43/2025), with a
+    spread drawn from a fixed seed: the same bodies answer, on the same days, on every run."""
+    territory.load(clock=clock)
+    for name in DEMO_FORUM:
+        if db.session.scalar(select(Body.id).where(Body.kind == FORUM, Body.name == name)) is None:
+            territory.add_forum_member(
+                name, addresses=[f"segreteria.{_slug(name)}@example.org"], actor=actor, clock=clock
+            )
+    for body in territory.bodies():
+        if not body.addresses:
+            # example.org is reserved (RFC 2606): demo reminders can never reach a real Comune.
+            territory.set_addresses(
+                body.id, [f"protocollo.{_slug(body.name)}@example.org"], actor=actor, clock=clock
+            )
+    procedure = db.session.scalars(
+        select(Procedure).where(Procedure.kind == "psttm", Procedure.period_start == 2025)
+    ).one()  # replayed just before
+    consultation = contributions.for_procedure(procedure.id)
+    if consultation is None:
+        consultation = contributions.open_consultation(
+            procedure.id, deadline=date(2025, 2, 28), forum=True, actor=actor, clock=clock
+        )
+    # A seeded generator on purpose: the demo's spread is the same on every machine, not secret.
+    rng = random.Random(DEMO_SEED)  # nosec B311
+    done = {c.body_id for c in consultation.contributions}
+    added = 0
+    now = as_utc(clock.now())
+    invited = sorted((i.body for i in consultation.invitations), key=lambda b: (b.kind, b.name))
+    for body in invited:
+        share, late_share = DEMO_SPREAD[body.zone or "forum"]
+        # Draw every number for every body, answered or not, so the spread never shifts.
+        answers, late = rng.random() < share, rng.random() < late_share
+        day = (
+            date(2025, 3, 1) + timedelta(days=rng.randrange(5))
+            if late
+            else date(2025, 2, 20) + timedelta(days=rng.randrange(9))
+        )
+        at = datetime.combine(day, time(rng.randrange(8, 18), rng.randrange(60)), tzinfo=ROME)
+        themes = rng.sample(sorted(THEMES), rng.randrange(1, 4))
+        channel = rng.choice(["pec", "pec", "pec", "email", "mano"])
+        if not answers or body.id in done or at.astimezone(UTC) > now:
+            continue
+        contributions.register_contribution(
+            consultation.id,
+            body_id=body.id,
+            received_at=at,
+            channel=channel,
+            summary=f"Osservazioni di {body.name} sul Progetto di Piano ({ILLUSTRATIVE})",
+            themes=themes,
+            file_name=f"contributo-{_slug(body.name)}.pdf",
+            content=demo_pdf(body.name),
+            actor=actor,
+            clock=clock,
+        )
+        added += 1
+    return f"Consultazione 2025: {len(done) + added} contributi ({added} aggiunti)"
+
+
+def _replay(script: Scripted, actor: User, clock: Clock) -> str:
+    procedure = db.session.scalar(
+        select(Procedure).where(
+            Procedure.kind == "psttm", Procedure.period_start == script.period_start
+        )
+    )
+    if procedure is None:
+        procedure = procedures.open_procedure(
+            "psttm",
+            script.period_start,
+            actor=actor,
+            clock=clock,
+            title=script.title,
+            fascicolo=script.fascicolo,
+        )
+    if script.planned and all(m.planned_date is None for m in procedure.milestones):
+        procedures.plan_milestones(
+            procedure.id,
+            expected_version=procedure.version,
+            planned=script.planned,
+            actor=actor,
+            clock=clock,
+        )
+    done = len(procedure.steps)
+    for event, data in script.steps[done:]:
+        procedure = procedures.advance(
+            procedure.id,
+            event,
+            expected_version=procedure.version,
+            data=data,
+            actor=actor,
+            clock=clock,
+        )
+    added = len(script.steps) - done
+    return f"{procedure.title}: {procedures.state_label(procedure)} ({added} passaggi aggiunti)"

@@ -1,0 +1,77 @@
+"""Parsing a step's data from a form or a JSON body, by the fields its definition declares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from workflow.core.errors import InvalidData
+from workflow.engine.definition import Field
+
+_ACT_NUMBER = re.compile(r"^\s*(\d{1,7})\s*(?:/\s*(\d{4}))?\s*$")
+_TRUE = {"true", "1", "si", "sì", "on", "yes", "favorevole"}
+_FALSE = {"false", "0", "no", "off", "contrario"}
+MAX_TEXT = 2000
+
+
+def parse(fields: tuple[Field, ...], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values for `fields`; raises InvalidData naming the first missing or bad field."""
+    known = {f.name for f in fields}
+    extra = sorted(k for k in raw if k not in known)
+    if extra:
+        raise InvalidData("Campi non previsti per questo passaggio: " + ", ".join(extra) + ".")
+    values: dict[str, Any] = {}
+    for f in fields:
+        value = raw.get(f.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if f.required:
+                raise InvalidData(f"Manca {f.missing or f.label.lower()}.")
+            continue
+        values[f.name] = _convert(f, value)
+    if "numero" in values and "data" in values and "/" not in values["numero"]:
+        # A bare number takes the act's own year: registers restart every year.
+        values["numero"] = f"{values['numero']}/{values['data'].year}"
+    return values
+
+
+def _convert(f: Field, value: Any) -> Any:
+    if f.type == "date":
+        return parse_date(value, f.label)
+    if f.type == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise InvalidData(f"«{f.label}»: indicare sì o no.")
+    if f.type == "act_number":
+        match = _ACT_NUMBER.match(str(value))
+        if not match or int(match.group(1)) == 0:
+            raise InvalidData(
+                f"«{f.label}»: indicare un numero, eventualmente con l'anno (es. 43/2025)."
+            )
+        number = str(int(match.group(1)))
+        return f"{number}/{match.group(2)}" if match.group(2) else number
+    if not isinstance(value, str):
+        raise InvalidData(f"«{f.label}»: è atteso un testo.")
+    if len(value) > MAX_TEXT:
+        raise InvalidData(f"«{f.label}»: al massimo {MAX_TEXT} caratteri.")
+    return value.strip()
+
+
+def parse_date(value: Any, label: str) -> date:
+    """Accept ISO dates (forms, API) and dd/mm/yyyy (what people type)."""
+    if isinstance(value, str):
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+    raise InvalidData(f"«{label}»: data non valida, usare gg/mm/aaaa.")
+
+
+def to_json(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Dates as ISO strings, for storage and for the audit payload."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
