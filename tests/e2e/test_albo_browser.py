@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.test_demo_acts import SEED_FIELDS, seed_decree
+from tests.acts.test_demo_acts import SEED_FIELDS, seed_decree
 from workflow.demo import load as demo
 from workflow.extensions import db
 

@@ -18,7 +18,7 @@ from workflow.core.errors import Conflict, InvalidData, NotAllowed
 from workflow.extensions import db
 
 SEED = (
-    Path(__file__).resolve().parents[2] / "shared" / "seed" / "psttm-2025-2027-decreto-43-2025.txt"
+    Path(__file__).resolve().parents[3] / "shared" / "seed" / "psttm-2025-2027-decreto-43-2025.txt"
 )
 MISSPELT = {
     "Turbigio": "Turbigo",

@@ -24,7 +24,7 @@ from workflow.demo import load as demo
 from workflow.extensions import db
 from workflow.procedures import operations as procedures
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("audit_events", "audit_checkpoints")
 
 
