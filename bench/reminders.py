@@ -29,7 +29,7 @@ from workflow.core.clock import FixedClock  # noqa: E402
 from workflow.deadlines import reminders
 from workflow.deadlines.models import Deadline
 from workflow.extensions import db  # noqa: E402
-from workflow.mail import outbox as mail
+from workflow.mail import settings
 from workflow.mail.models import OutboxMessage  # noqa: E402
 
 DUE = 200  # deadlines whose reminder has come, at every size
@@ -106,7 +106,7 @@ def main() -> None:
                 actor=None,
                 clock=clock,
             )
-            mail.update_settings(user.id, actor=user, clock=clock, email="dg@example.org")
+            settings.update_settings(user.id, actor=user, clock=clock, email="dg@example.org")
             results = {}
             for total in SIZES:
                 results[total] = measure(total, clock)

@@ -210,10 +210,12 @@ def smtp_server(app: Flask):
 @pytest.fixture
 def with_address(clock: FixedClock):
     """with_address(user) gives the user an e-mail address <username>@example.org."""
-    from workflow.mail import outbox as mail
+    from workflow.mail import settings
 
     def give(user: User) -> User:
-        mail.update_settings(user.id, actor=user, clock=clock, email=f"{user.username}@example.org")
+        settings.update_settings(
+            user.id, actor=user, clock=clock, email=f"{user.username}@example.org"
+        )
         return user
 
     return give

@@ -22,7 +22,7 @@ from workflow.consultations import territory
 from workflow.core.errors import DomainError
 from workflow.deadlines import reminders
 from workflow.demo import load as demo
-from workflow.mail import outbox as mail
+from workflow.mail import sender, settings
 
 users_cli = AppGroup("users", help="Utenti, ruoli e token API.")
 audit_cli = AppGroup("audit", help="Registro di audit: verifica, checkpoint, esportazione.")
@@ -223,7 +223,7 @@ def reminders_digest() -> None:
 @mail_cli.command("send")
 def mail_send() -> None:
     """Deliver the outbox rows that are due (what the scheduler does every 30 seconds)."""
-    report = mail.deliver_due(clock=_clock())
+    report = sender.deliver_due(clock=_clock())
     click.echo(
         f"Inviate: {report.sent}; da ritentare: {report.retried}; non recapitate: {report.failed}."
     )
@@ -236,7 +236,7 @@ def mail_address(username: str, email: str) -> None:
     """Set USERNAME's e-mail address (an empty string removes it)."""
     try:
         user = users.find_user(username)
-        mail.update_settings(user.id, actor=user, clock=_clock(), email=email)
+        settings.update_settings(user.id, actor=user, clock=_clock(), email=email)
     except DomainError as exc:
         _fail(exc)
     click.echo(f"{username}: {email or '(nessun indirizzo)'}")

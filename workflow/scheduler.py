@@ -26,7 +26,7 @@ from workflow.core.clock import ROME
 from workflow.deadlines import reminders
 from workflow.deadlines.policy import clock_time
 from workflow.extensions import db
-from workflow.mail import outbox as mail
+from workflow.mail import sender
 from workflow.mail.models import scheduler_jobs
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def scan_job() -> None:
 
 def send_job() -> None:
     with _app.app_context():
-        report = mail.deliver_due(clock=_app.config["CLOCK"])
+        report = sender.deliver_due(clock=_app.config["CLOCK"])
         if report.sent or report.retried or report.failed:
             log.info("posta: %s", report)
 

@@ -11,7 +11,8 @@ from tests.conftest import csrf_from, login
 from tests.factories import open_psttm, run
 from workflow.deadlines import operations as deadlines
 from workflow.deadlines import reminders
-from workflow.mail import outbox as mail
+from workflow.mail import sender
+from workflow.mail import settings as mail_settings
 from workflow.procedures import operations as procedures
 
 
@@ -43,7 +44,7 @@ def test_deadline_page_shows_upcoming_reminders_and_sent_emails(
     )
     clock.instant += timedelta(days=3, hours=22)  # Friday 04/07 08:00 Rome: before-2
     reminders.scan(clock=clock)
-    mail.deliver_due(clock=clock)
+    sender.deliver_due(clock=clock)
     login(client, "direzione")
     page = client.get(f"/scadenze/{d.id}").get_data(as_text=True)
     assert "08/07/2025 08:00 — il giorno della scadenza" in page
@@ -104,7 +105,7 @@ def test_user_sets_address_and_digest_in_settings(client, direzione) -> None:
         "/profilo/posta",
         data={"email": "laura.bianchi@example.org", "csrf_token": csrf_from(page)},
     )
-    settings = mail.settings_for(direzione)
+    settings = mail_settings.settings_for(direzione)
     assert (settings.email, settings.digest) == ("laura.bianchi@example.org", False)
 
 
@@ -112,18 +113,20 @@ def test_unsubscribe_link_asks_first_then_stops_the_digest(client, direzione, wi
     with_address(direzione)
     token = reminders.unsubscribe_token(direzione.id)
     page = client.get(f"/promemoria/disiscrizione/{token}").get_data(as_text=True)
-    assert mail.settings_for(direzione).digest is True  # a link scanner's GET changes nothing
+    assert (
+        mail_settings.settings_for(direzione).digest is True
+    )  # a link scanner's GET changes nothing
     response = client.post(
         f"/promemoria/disiscrizione/{token}", data={"csrf_token": csrf_from(page)}
     )
     assert "Non riceverai più il riepilogo" in response.get_data(as_text=True)
-    assert mail.settings_for(direzione).digest is False
+    assert mail_settings.settings_for(direzione).digest is False
     assert client.get("/promemoria/disiscrizione/falso.token").status_code == 404
 
 
 def test_user_calendar_feed_has_the_users_deadlines(client, direzione, clock) -> None:
     planned(direzione, clock, avvio=date(2025, 7, 31))
-    token = mail.own_settings(direzione.id).calendar_token
+    token = mail_settings.own_settings(direzione.id).calendar_token
     response = client.get(f"/calendario/{token}.ics")
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
@@ -138,7 +141,7 @@ def test_user_calendar_feed_has_the_users_deadlines(client, direzione, clock) ->
 def test_procedure_feed_has_deadlines_and_recorded_milestones(client, direzione, clock) -> None:
     p = planned(direzione, clock, adozione=date(2025, 9, 30))
     run(procedures.get(p.id), ["avvia"], direzione, clock)
-    token = mail.own_settings(direzione.id).calendar_token
+    token = mail_settings.own_settings(direzione.id).calendar_token
     cal = Calendar.from_ical(client.get(f"/calendario/{token}/procedimenti/{p.id}.ics").data)
     summaries = sorted(str(e["summary"]) for e in cal.walk("VEVENT"))
     assert summaries == [
@@ -160,7 +163,7 @@ def test_timed_deadline_is_exported_in_europe_rome(client, direzione, clock) -> 
         actor=direzione,
         clock=clock,
     )
-    token = mail.own_settings(direzione.id).calendar_token
+    token = mail_settings.own_settings(direzione.id).calendar_token
     data = client.get(f"/calendario/{token}.ics").data.decode()
     assert "DTSTART;TZID=Europe/Rome:20251027T103000" in data
     assert "BEGIN:VTIMEZONE" in data

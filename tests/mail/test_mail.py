@@ -18,9 +18,11 @@ from workflow.deadlines import operations as deadlines
 from workflow.deadlines import reminders
 from workflow.extensions import db
 from workflow.mail import outbox as mail
+from workflow.mail import sender as mail_sender
+from workflow.mail import transport as mail_transport
 from workflow.mail.models import OutboxMessage
 
-RETRY = mail.Retry(max_attempts=4, base_seconds=60, cap_seconds=600, lease_seconds=300)
+RETRY = mail_sender.Retry(max_attempts=4, base_seconds=60, cap_seconds=600, lease_seconds=300)
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def rows() -> list[OutboxMessage]:
 def test_reminder_is_delivered_over_smtp_with_text_html_and_the_servers_answer(
     clock, queued, smtp_server
 ) -> None:
-    report = mail.deliver_due(clock=clock, retry=RETRY)
+    report = mail_sender.deliver_due(clock=clock, retry=RETRY)
     assert report.sent == 1
     [message] = smtp_server.messages
     assert message["To"] == "direzione@example.org"
@@ -67,16 +69,16 @@ def test_smtp_down_retries_with_backoff_then_delivers_exactly_once(
     clock, queued, smtp_server
 ) -> None:
     smtp_server.stop()
-    report = mail.deliver_due(clock=clock, retry=RETRY, jitter=lambda: 1.0)
+    report = mail_sender.deliver_due(clock=clock, retry=RETRY, jitter=lambda: 1.0)
     assert (report.sent, report.retried) == (0, 1)
     [row] = rows()
     assert (row.status, row.attempts) == ("pending", 1)
     assert row.next_attempt_at.replace(tzinfo=None) == (
         clock.now() + timedelta(seconds=60)
     ).replace(tzinfo=None)
-    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0  # not due yet: no hammering
+    assert mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 0  # not due yet: no hammering
     clock.instant += timedelta(seconds=60)
-    mail.deliver_due(clock=clock, retry=RETRY, jitter=lambda: 1.0)
+    mail_sender.deliver_due(clock=clock, retry=RETRY, jitter=lambda: 1.0)
     [row] = rows()
     assert row.attempts == 2
     assert row.next_attempt_at.replace(tzinfo=None) == (
@@ -84,9 +86,9 @@ def test_smtp_down_retries_with_backoff_then_delivers_exactly_once(
     ).replace(tzinfo=None)  # doubled
     smtp_server.start()
     clock.instant += timedelta(seconds=120)
-    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    assert mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 1
     clock.instant += timedelta(hours=5)
-    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0
+    assert mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 0
     assert len(smtp_server.messages) == 1
     assert rows()[0].status == "sent"
 
@@ -99,24 +101,26 @@ def test_backoff_is_capped_and_jittered() -> None:
 
 def test_4xx_reply_is_retried_5xx_is_permanent_and_visible(clock, queued, smtp_server) -> None:
     smtp_server.recorder.reply = "451 4.3.0 Temporary local problem"
-    assert mail.deliver_due(clock=clock, retry=RETRY).retried == 1
+    assert mail_sender.deliver_due(clock=clock, retry=RETRY).retried == 1
     assert rows()[0].last_error.startswith("451")
     smtp_server.recorder.reply = "550 5.1.1 Mailbox unavailable"
     clock.instant += timedelta(hours=1)
-    assert mail.deliver_due(clock=clock, retry=RETRY).failed == 1
+    assert mail_sender.deliver_due(clock=clock, retry=RETRY).failed == 1
     [row] = rows()
     assert (row.status, row.attempts) == ("failed", 2)
     assert "550" in row.last_error
-    assert row in mail.recent("failed")
+    assert row in mail_sender.recent("failed")
     clock.instant += timedelta(days=1)
-    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0  # failed is not retried by itself
+    assert (
+        mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 0
+    )  # failed is not retried by itself
     assert smtp_server.messages == []
 
 
 def test_gives_up_after_the_configured_attempts(clock, queued, smtp_server) -> None:
     smtp_server.stop()
     for _ in range(RETRY.max_attempts):
-        mail.deliver_due(clock=clock, retry=RETRY)
+        mail_sender.deliver_due(clock=clock, retry=RETRY)
         clock.instant += timedelta(seconds=RETRY.cap_seconds)
     [row] = rows()
     assert (row.status, row.attempts) == ("failed", RETRY.max_attempts)
@@ -127,19 +131,19 @@ def test_admin_requeues_a_failed_message_and_it_is_delivered(
     clock, queued, smtp_server, make_user
 ) -> None:
     smtp_server.recorder.reply = "554 5.7.1 Relay denied"
-    mail.deliver_due(clock=clock, retry=RETRY)
+    mail_sender.deliver_due(clock=clock, retry=RETRY)
     [row] = rows()
     with pytest.raises(NotAllowed):
-        mail.requeue(row.id, actor=make_user("dirigente"), clock=clock)
-    mail.requeue(row.id, actor=make_user("admin"), clock=clock)
+        mail_sender.requeue(row.id, actor=make_user("dirigente"), clock=clock)
+    mail_sender.requeue(row.id, actor=make_user("admin"), clock=clock)
     smtp_server.recorder.reply = None
-    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    assert mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 1
     assert len(smtp_server.messages) == 1
 
 
 def test_met_deadline_cancels_its_queued_reminder(clock, queued, direzione, smtp_server) -> None:
     deadlines.settle(queued.id, "met", actor=direzione, clock=clock)
-    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0
+    assert mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 0
     assert smtp_server.messages == []
     assert rows()[0].status == "cancelled"
     clock.instant += timedelta(days=10)
@@ -149,10 +153,12 @@ def test_met_deadline_cancels_its_queued_reminder(clock, queued, direzione, smtp
 def test_sender_that_died_mid_send_is_replaced_after_its_lease_with_the_same_message_id(
     clock, queued, smtp_server
 ) -> None:
-    [claimed] = mail.claim(clock=clock, lease_seconds=RETRY.lease_seconds)  # then it "dies"
-    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 0  # still leased to the dead one
+    [claimed] = mail_sender.claim(clock=clock, lease_seconds=RETRY.lease_seconds)  # then it "dies"
+    assert (
+        mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 0
+    )  # still leased to the dead one
     clock.instant += timedelta(seconds=RETRY.lease_seconds)
-    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    assert mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 1
     assert smtp_server.messages[0]["Message-ID"] == rows()[0].message_id
     # The id is derived from the outbox key: a re-send after a lost "250" carries the same one.
     digest_part = mail.message_id_for(rows()[0].key, "x@example.org").split("@")[0]
@@ -174,7 +180,7 @@ def test_two_senders_at_once_deliver_each_message_once(
     clock.instant += timedelta(days=2)
     assert reminders.scan(clock=clock).written == 6
     addresses = sorted(f"{u.username}@example.org" for u in users)
-    errors = at_once(app, lambda: mail.deliver_due(clock=clock, retry=RETRY), 3)
+    errors = at_once(app, lambda: mail_sender.deliver_due(clock=clock, retry=RETRY), 3)
     assert errors == []
     assert sorted(m["To"] for m in smtp_server.messages) == addresses
     assert {r.status for r in rows()} == {"sent"}
@@ -192,7 +198,7 @@ def test_user_without_address_gives_a_visible_failed_row_not_a_lost_one(clock, d
 
 
 def test_console_backend_prints_the_message(clock, queued, capsys) -> None:
-    assert mail.deliver_due(clock=clock, retry=RETRY).sent == 1
+    assert mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 1
     out = capsys.readouterr().out
     assert "A: direzione@example.org" in out and "Relata di pubblicazione" in out
     assert rows()[0].smtp_response == "250 console"
@@ -219,7 +225,7 @@ def test_delivers_over_starttls_or_implicit_tls_with_auth(clock, queued, tls_ca,
     )
     server.start()
     try:
-        transport = mail.SmtpTransport(
+        transport = mail_transport.SmtpTransport(
             host="127.0.0.1",
             port=server.port,
             security=security,
@@ -228,7 +234,7 @@ def test_delivers_over_starttls_or_implicit_tls_with_auth(clock, queued, tls_ca,
             timeout=5,
             tls_context=client_context,
         )
-        assert mail.deliver_due(clock=clock, retry=RETRY, transport=transport).sent == 1
+        assert mail_sender.deliver_due(clock=clock, retry=RETRY, transport=transport).sent == 1
         assert len(server.messages) == 1
     finally:
         server.stop()
@@ -239,7 +245,7 @@ def test_wrong_smtp_password_is_a_permanent_failure(clock, queued, tls_ca) -> No
     server = SmtpServer(tls_context=server_context, credentials=("procedimenti", "segreta"))
     server.start()
     try:
-        transport = mail.SmtpTransport(
+        transport = mail_transport.SmtpTransport(
             host="127.0.0.1",
             port=server.port,
             security="starttls",
@@ -248,7 +254,7 @@ def test_wrong_smtp_password_is_a_permanent_failure(clock, queued, tls_ca) -> No
             timeout=5,
             tls_context=client_context,
         )
-        report = mail.deliver_due(clock=clock, retry=RETRY, transport=transport)
+        report = mail_sender.deliver_due(clock=clock, retry=RETRY, transport=transport)
         assert rows()[0].last_error.startswith("535"), rows()[0].last_error
         assert report.failed == 1
         assert server.messages == []
@@ -262,7 +268,7 @@ def run_hourly(clock, smtp_server, until) -> list[str]:
     while clock.instant <= until:
         reminders.scan(clock=clock)
         before = len(smtp_server.messages)
-        mail.deliver_due(clock=clock, retry=RETRY)
+        mail_sender.deliver_due(clock=clock, retry=RETRY)
         rome_now = clock.instant.astimezone(ROME).strftime("%a %d/%m %H:%M")
         arrivals += [rome_now] * (len(smtp_server.messages) - before)
         clock.instant += timedelta(hours=1)

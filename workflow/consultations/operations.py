@@ -45,6 +45,7 @@ from workflow.core.transaction import operation
 from workflow.deadlines import operations as deadlines
 from workflow.extensions import db
 from workflow.mail import outbox as mail
+from workflow.mail import settings
 from workflow.procedures import operations as procedures
 
 MANAGERS = OPERATIONS["consultation.manage"]
@@ -534,7 +535,7 @@ def remind_missing(*, clock: Clock) -> int:
                     clock=clock,
                 )
         for user in deadlines.holders_of(DIREZIONE_GENERALE):
-            address = mail.address_of(user)
+            address = settings.address_of(user)
             if not address or not figures.missing:
                 continue
             written += mail.enqueue(

@@ -17,7 +17,7 @@ from workflow.core.clock import Clock
 from workflow.core.errors import Conflict, InvalidData, NotFound
 from workflow.core.transaction import operation
 from workflow.extensions import db
-from workflow.mail.outbox import _valid_address
+from workflow.mail.settings import _valid_address
 
 MANAGERS = OPERATIONS["territory.manage"]
 

@@ -13,7 +13,7 @@ from workflow.deadlines import operations as deadlines
 from workflow.deadlines import reminders
 from workflow.deadlines.models import Deadline
 from workflow.engine.stepdata import parse_date
-from workflow.mail import outbox as mail
+from workflow.mail import sender
 from workflow.procedures import api
 from workflow.procedures import operations as procedures
 
@@ -59,7 +59,7 @@ def detail(deadline: Deadline) -> dict[str, Any]:
                 "smtp_response": m.smtp_response or None,
                 "last_error": m.last_error or None,
             }
-            for m in mail.for_deadline(deadline.id)
+            for m in sender.for_deadline(deadline.id)
         ],
     }
 

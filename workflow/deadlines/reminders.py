@@ -34,6 +34,7 @@ from workflow.deadlines.policy import (
 )
 from workflow.extensions import db
 from workflow.mail import outbox as mail
+from workflow.mail import settings as mail_settings
 
 BATCH = 500
 
@@ -95,7 +96,7 @@ class _Recipients:
 
     def address(self, user: User) -> str:
         if user.id not in self._addresses:
-            self._addresses[user.id] = mail.address_of(user)
+            self._addresses[user.id] = mail_settings.address_of(user)
         return self._addresses[user.id]
 
 
@@ -219,7 +220,7 @@ def digest(*, clock: Clock, horizon_days: int | None = None) -> int:
     until = add_working_days(today, horizon_days)
     written = 0
     for user in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)):
-        settings = mail.settings_for(user)
+        settings = mail_settings.settings_for(user)
         if not settings.digest or not settings.email:
             continue
         rows = [d for d in deadlines.responsible_for(user) if d.due_date <= until]

@@ -21,6 +21,8 @@ from workflow.deadlines import ical, reminders
 from workflow.deadlines import operations as deadlines
 from workflow.engine.stepdata import parse_date
 from workflow.mail import outbox as mail
+from workflow.mail import sender
+from workflow.mail import settings as mail_settings
 from workflow.mail.models import FAILED, OUTBOX_STATES
 from workflow.procedures import operations as procedures
 
@@ -84,7 +86,7 @@ def show(deadline_id: int) -> str:
         role=ROLE_LABELS.get(deadline.responsible_role or "", ""),
         assignees=deadlines.responsible_users(deadline),
         reminders=reminders.upcoming_for(deadline, clock=clock()),
-        sent=mail.for_deadline(deadline.id),
+        sent=sender.for_deadline(deadline.id),
         status_labels=mail.STATUS_LABELS,
         may_manage=bool(current_user.role_codes & set(deadlines.MANAGERS)),
     )
@@ -111,7 +113,7 @@ def outbox() -> str:
         raise BadRequest("Stato sconosciuto.")
     return render_template(
         "deadlines/outbox.html",
-        rows=mail.recent(status),
+        rows=sender.recent(status),
         status=status,
         failed=FAILED,
         status_labels=mail.STATUS_LABELS,
@@ -121,7 +123,7 @@ def outbox() -> str:
 @bp.post("/posta/<int:row_id>/riprova")
 @login_required
 def requeue(row_id: int) -> Response:
-    mail.requeue(row_id, actor=current_user, clock=clock())
+    sender.requeue(row_id, actor=current_user, clock=clock())
     flash("Messaggio rimesso in coda.", "info")
     return redirect(url_for("deadlines.outbox", stato=FAILED))
 
@@ -130,7 +132,7 @@ def requeue(row_id: int) -> Response:
 @login_required
 def settings() -> str | Response:
     if request.method == "POST":
-        mail.update_settings(
+        mail_settings.update_settings(
             current_user.id,
             actor=current_user,
             clock=clock(),
@@ -140,7 +142,7 @@ def settings() -> str | Response:
         )
         flash("Impostazioni salvate.", "info")
         return redirect(url_for("deadlines.settings"))
-    current = mail.own_settings(current_user.id)
+    current = mail_settings.own_settings(current_user.id)
     # The address users subscribe with, not the one this request came in on.
     base = current_app.config["PUBLIC_BASE_URL"]
     token = current.calendar_token
@@ -161,7 +163,7 @@ def unsubscribe(token: str) -> str:
         raise NotFound("Collegamento non valido.")
     # GET only asks: mail scanners follow links, and must not unsubscribe anyone.
     if request.method == "POST":
-        mail.unsubscribe_digest(user_id, clock=clock())
+        mail_settings.unsubscribe_digest(user_id, clock=clock())
         return render_template("deadlines/unsubscribed.html", done=True, token=token)
     return render_template("deadlines/unsubscribed.html", done=False, token=token)
 

@@ -34,7 +34,7 @@ from workflow.consultations.themes import THEMES
 from workflow.core.clock import ROME, Clock, as_utc
 from workflow.demo import acts as demo_acts
 from workflow.extensions import db
-from workflow.mail import outbox as mail
+from workflow.mail import settings
 from workflow.procedures import operations as procedures
 from workflow.procedures.models import Procedure
 
@@ -149,9 +149,11 @@ def load(*, clock: Clock) -> Report:
             users.create_user(username, full_name, password, [role], actor=None, clock=clock)
             report.lines.append(f"utente {username} creato")
         user = users.find_user(username)
-        if not mail.address_of(user):
+        if not settings.address_of(user):
             # example.org is reserved (RFC 2606): demo mail can never reach a real mailbox.
-            mail.update_settings(user.id, actor=user, clock=clock, email=f"{username}@example.org")
+            settings.update_settings(
+                user.id, actor=user, clock=clock, email=f"{username}@example.org"
+            )
     direzione = users.find_user("direzione")
     for script in (PSTTM_2022, PSTTM_2025):
         report.lines.append(_replay(script, direzione, clock))

@@ -1,0 +1,121 @@
+"""Each user's mail settings: the address reminders go to, the daily digest, the calendar secret."""
+
+from __future__ import annotations
+
+import secrets
+from email.utils import parseaddr
+from typing import Any
+
+from workflow.access.models import User
+from workflow.access.roles import ADMIN
+from workflow.audit import chain as audit
+from workflow.core.clock import Clock
+from workflow.core.errors import InvalidData, NotAllowed, NotFound
+from workflow.core.transaction import operation
+from workflow.extensions import db
+from workflow.mail.models import (
+    MailSettings,
+)
+
+# --- Settings per user -----------------------------------------------------------------------
+
+
+def settings_for(user: User) -> MailSettings:
+    """The user's mail settings, created on first use (digest on, a fresh calendar secret)."""
+    settings = db.session.get(MailSettings, user.id)
+    if settings is None:
+        settings = MailSettings(
+            user_id=user.id, email="", digest=True, calendar_token=secrets.token_urlsafe(32)
+        )
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def _valid_address(address: str) -> bool:
+    _, parsed = parseaddr(address)
+    local, at, domain = parsed.partition("@")
+    return bool(parsed == address and local and at and "." in domain and " " not in address)
+
+
+@operation
+def own_settings(user_id: int) -> MailSettings:
+    """The user's settings, created with defaults on first visit. Raises NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"Utente {user_id} non trovato.")
+    return settings_for(user)
+
+
+# What the audit trail says of a renewed calendar secret (never the secret itself).
+RENEWED = "rinnovato"
+
+
+@operation
+def update_settings(
+    user_id: int,
+    *,
+    actor: User,
+    clock: Clock,
+    email: str | None = None,
+    digest: bool | None = None,
+    new_calendar_token: bool = False,
+) -> MailSettings:
+    """Change a user's address, digest subscription or calendar secret (themselves, or an admin).
+
+    Raises NotFound, NotAllowed, InvalidData.
+    """
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"Utente {user_id} non trovato.")
+    if actor.id != user.id and ADMIN not in actor.role_codes:
+        raise NotAllowed("Non autorizzato: si modificano solo le proprie impostazioni di posta.")
+    settings = settings_for(user)
+    changes: dict[str, Any] = {}
+    if email is not None:
+        email = email.strip()
+        if email and not _valid_address(email):
+            raise InvalidData(f"Indirizzo e-mail non valido: «{email}».")
+        if email != settings.email:
+            settings.email = changes["email"] = email
+    if digest is not None and digest != settings.digest:
+        settings.digest = changes["digest"] = digest
+    if new_calendar_token:
+        settings.calendar_token = secrets.token_urlsafe(32)
+        changes["calendar_token"] = RENEWED
+    if changes:
+        audit.record(
+            actor=actor,
+            role=ADMIN if actor.id != user.id else "utente",
+            object_type="user",
+            object_id=user.id,
+            action="mail.settings",
+            payload=changes,
+            clock=clock,
+        )
+    return settings
+
+
+@operation
+def unsubscribe_digest(user_id: int, *, clock: Clock) -> None:
+    """Stop the daily digest from the link in an e-mail (the signed link is the authority)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Utente non trovato.")
+    settings = settings_for(user)
+    if settings.digest:
+        settings.digest = False
+        audit.record(
+            actor=user,
+            role="utente",
+            object_type="user",
+            object_id=user.id,
+            action="mail.digest_unsubscribed",
+            payload={},
+            clock=clock,
+        )
+
+
+def address_of(user: User) -> str:
+    settings = db.session.get(MailSettings, user.id)
+    return settings.email if settings else ""
