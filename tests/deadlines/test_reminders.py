@@ -12,6 +12,7 @@ from tests.threads import at_once
 from workflow.core.clock import ROME, as_utc
 from workflow.deadlines import operations as deadlines
 from workflow.deadlines import reminders
+from workflow.deadlines import rules as deadlines_rules
 from workflow.deadlines.models import Deadline
 from workflow.extensions import db
 from workflow.mail.models import OutboxMessage
@@ -182,7 +183,7 @@ def test_scan_after_a_restart_mid_run_does_not_duplicate(clock, direzione, with_
     try:
         ids = list(db.session.scalars(select(Deadline.id).order_by(Deadline.id).limit(2)))
         db.session.rollback()
-        reminders._scan_batch(ids, now=clock.now(), clock=clock, rules=deadlines.policy())
+        reminders._scan_batch(ids, now=clock.now(), clock=clock, rules=deadlines_rules.policy())
         assert len(outbox()) == 2  # "killed" here
         reminders.scan(clock=clock)
     finally:

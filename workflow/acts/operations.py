@@ -28,7 +28,7 @@ from workflow.audit import chain as audit
 from workflow.core.clock import ROME, Clock, as_utc, format_date, rome_today
 from workflow.core.errors import InvalidData, NotFound, StaleVersion
 from workflow.core.transaction import operation
-from workflow.deadlines import operations as deadlines
+from workflow.deadlines import rules
 from workflow.definitions import ACT_DEFINITIONS, ACT_LATEST
 from workflow.definitions import acts as machine
 from workflow.engine import stepdata
@@ -195,7 +195,7 @@ def propose(
         },
         clock=clock,
     )
-    deadlines.sync_act(act, None, clock=clock)  # the technical opinion is now due
+    rules.sync_act(act, None, clock=clock)  # the technical opinion is now due
     return act
 
 
@@ -339,7 +339,7 @@ def fire_event(
         },
         clock=clock,
     )
-    deadlines.sync_act(act, from_state, clock=clock)
+    rules.sync_act(act, from_state, clock=clock)
     db.session.flush()
     db.session.expire(act, ["events"])
     return act

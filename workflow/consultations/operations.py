@@ -43,6 +43,7 @@ from workflow.core.clock import ROME, Clock, as_utc, format_instant, rome_today
 from workflow.core.errors import Conflict, InvalidData, NotFound, StaleVersion, TooLarge
 from workflow.core.transaction import operation
 from workflow.deadlines import operations as deadlines
+from workflow.deadlines import rules
 from workflow.extensions import db
 from workflow.mail import outbox as mail
 from workflow.mail import settings
@@ -455,7 +456,7 @@ def close_consultation(
     consultation.closed_by_id = actor.id
     consultation.outcome = outcome.strip()
     consultation.version += 1
-    deadlines.resolve(f"procedure:{consultation.procedure_id}:contributi", "met", clock=clock)
+    rules.resolve(f"procedure:{consultation.procedure_id}:contributi", "met", clock=clock)
     audit.record(
         actor=actor,
         role=role,

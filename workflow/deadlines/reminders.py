@@ -22,6 +22,7 @@ from workflow.core.calendar import add_working_days, working_days_between
 from workflow.core.clock import ROME, Clock, as_utc, rome_today
 from workflow.core.transaction import operation
 from workflow.deadlines import operations as deadlines
+from workflow.deadlines import rules as deadlines_rules
 from workflow.deadlines.models import MISSED, OPEN, Deadline
 from workflow.deadlines.policy import (
     CLOSE,
@@ -155,14 +156,14 @@ def _scan_batch(ids: list[int], *, now: datetime, clock: Clock, rules: Policy) -
             policy=rules,
         )
         if found and found[0] == CLOSE:
-            deadlines.close(deadline, now)  # the window closed: nothing owed, nothing to send
+            deadlines_rules.close(deadline, now)  # the window closed: nothing owed, nothing to send
             report.closed += 1
             continue
         if found:
             kind, instant = found
             for draft in _reminder_drafts(deadline, kind, instant, rules, recipients):
                 report.written += mail.enqueue(draft, clock=clock)
-        deadlines.arm(deadline, now, rules)
+        deadlines_rules.arm(deadline, now, rules)
     if report.deadlines:
         audit.record(
             actor=None,

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from workflow.access.roles import ADMIN, ROLE_CODES, ROLE_LABELS
 from workflow.core.errors import BadRequest, NotAllowed, NotFound
 from workflow.core.web import clock
-from workflow.deadlines import ical, reminders
+from workflow.deadlines import ical, reminders, rules
 from workflow.deadlines import operations as deadlines
 from workflow.engine.stepdata import parse_date
 from workflow.mail import outbox as mail
@@ -41,7 +41,7 @@ def index() -> str:
         deadlines=rows,
         mine=mine,
         may_manage=bool(current_user.role_codes & set(deadlines.MANAGERS)),
-        kinds=deadlines.KIND_LABELS,
+        kinds=rules.KIND_LABELS,
         roles=ROLE_LABELS,
         procedures=procedures.list_all(),
     )
@@ -82,7 +82,7 @@ def show(deadline_id: int) -> str:
     return render_template(
         "deadlines/show.html",
         deadline=deadline,
-        kind=deadlines.KIND_LABELS.get(deadline.kind, deadline.kind),
+        kind=rules.KIND_LABELS.get(deadline.kind, deadline.kind),
         role=ROLE_LABELS.get(deadline.responsible_role or "", ""),
         assignees=deadlines.responsible_users(deadline),
         reminders=reminders.upcoming_for(deadline, clock=clock()),

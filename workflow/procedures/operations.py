@@ -19,7 +19,7 @@ from workflow.core.clock import Clock, format_date, rome_today
 from workflow.core.database import dialect
 from workflow.core.errors import Conflict, InvalidData, NotFound, StaleVersion
 from workflow.core.transaction import operation
-from workflow.deadlines import operations as deadlines
+from workflow.deadlines import rules
 from workflow.deadlines.models import Deadline
 from workflow.definitions import LATEST, definition_for
 from workflow.engine import stepdata
@@ -162,7 +162,7 @@ def open_procedure(
         },
         clock=clock,
     )
-    deadlines.sync_procedure(procedure, clock=clock)
+    rules.sync_procedure(procedure, clock=clock)
     return procedure
 
 
@@ -240,7 +240,7 @@ def advance(
         clock=clock,
     )
     # The step may meet a deadline: it stops reminding in this same commit.
-    deadlines.sync_procedure(procedure, clock=clock, known=known_deadlines)
+    rules.sync_procedure(procedure, clock=clock, known=known_deadlines)
     return procedure
 
 
@@ -274,8 +274,8 @@ _MOVE_INSERT_STEP_AND_READ_DEADLINES = {
     name: select(_INSERTED.c.id, Deadline)
     .select_from(_INSERTED)
     .outerjoin(Deadline, condition)
-    .options(deadlines.NOT_ASSIGNEES)
-    for name, condition in deadlines.CONDITIONS.items()
+    .options(rules.NOT_ASSIGNEES)
+    for name, condition in rules.CONDITIONS.items()
 }
 
 
@@ -292,7 +292,7 @@ def _record_step(
     the step is not written.
 
     On PostgreSQL it is one round trip, which also reads the deadlines the step may meet:
-    returned by source_key for deadlines.sync_procedure (None elsewhere: the sync reads them).
+    returned by source_key for rules.sync_procedure (None elsewhere: the sync reads them).
     """
     move = {
         "procedure_id": procedure.id,
@@ -304,7 +304,7 @@ def _record_step(
     known: dict[str, Deadline] | None = None
     if dialect() == "postgresql":
         recorded = {s.milestone_code for s in procedure.steps} | {row["milestone_code"]}
-        condition, touched = deadlines.touched_by(procedure, recorded)
+        condition, touched = rules.touched_by(procedure, recorded)
         fields = {name: value for name, value in row.items() if name != "procedure_id"}
         rows = db.session.execute(
             _MOVE_INSERT_STEP_AND_READ_DEADLINES[condition], {**move, **fields, **touched}
@@ -376,7 +376,7 @@ def plan_milestones(
         clock=clock,
     )
     db.session.flush()
-    deadlines.sync_procedure(procedure, clock=clock)
+    rules.sync_procedure(procedure, clock=clock)
     return procedure
 
 

@@ -1,0 +1,391 @@
+"""Deadline rules: the rows that the domain's own terms derive, kept in step with it.
+
+Rules (`sync_procedure`, `sync_act`, `relata_due`, `parere_due`) run inside the operation that
+changed the domain, in its transaction, so a deadline is met in the same commit as the step that
+meets it and its reminders stop at once. They write no audit event of their own: the operation
+that called them already records what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import lazyload
+
+from workflow.access.roles import (
+    DIREZIONE_GENERALE,
+    DIRIGENTE,
+    RAGIONERIA,
+    SEGRETARIO_GENERALE,
+)
+from workflow.core.calendar import add_working_days, publication_end, roll_forward
+from workflow.core.clock import Clock, as_utc, rome_today
+from workflow.deadlines.models import CANCELLED, MET, MISSED, OPEN, Deadline
+from workflow.deadlines.policy import Policy, due_instant, next_after
+from workflow.definitions import acts as act_machine
+from workflow.definitions import definition_for
+from workflow.extensions import db
+from workflow.procedures.models import Procedure, ProcedureStep
+
+KIND_LABELS = {
+    "tappa": "Tappa del procedimento",
+    "contributi": "Contributi di Comuni e Forum",
+    "aggiornamento": "Aggiornamento annuale del Piano",
+    "relata": "Relata di pubblicazione",
+    "parere": "Parere",
+    "manuale": "Scadenza",
+}
+
+
+def policy() -> Policy:
+    return Policy.from_config(current_app.config)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a rule says a deadline should be; `ensure` makes the row match it."""
+
+    source_key: str
+    kind: str
+    title: str
+    object_type: str
+    object_id: str
+    due_date: date
+    due_time: time | None = None
+    procedure_id: int | None = None
+    responsible_role: str | None = DIREZIONE_GENERALE
+    legal_basis: str = ""
+    description: str = ""
+    remind_overdue: bool = True
+
+
+def arm(deadline: Deadline, now: datetime, rules: Policy) -> None:
+    """Point `next_reminder_at` at the next reminder after `now` and settle the state the clock
+    implies: past its instant a deadline is missed, and a window past its end is closed (met)."""
+    if not deadline.live:
+        deadline.next_reminder_at = deadline.next_reminder_kind = None
+        return
+    passed = now >= due_instant(deadline.due_date, deadline.due_time)
+    upcoming = next_after(
+        deadline.due_date, now, remind_overdue=deadline.remind_overdue, policy=rules
+    )
+    if passed and not deadline.remind_overdue:
+        close(deadline, now)
+        return
+    deadline.state = MISSED if passed else OPEN
+    # Stored in UTC: SQLite would keep a Rome wall-clock time and drop its offset.
+    kind, instant = upcoming if upcoming else (None, None)
+    deadline.next_reminder_kind = kind
+    deadline.next_reminder_at = as_utc(instant) if instant else None
+
+
+def close(deadline: Deadline, now: datetime, state: str = MET) -> None:
+    deadline.state = state
+    deadline.met_at = now if state == MET else None
+    deadline.next_reminder_at = deadline.next_reminder_kind = None
+    deadline.updated_at = now
+
+
+def ensure(spec: Spec, *, clock: Clock, known: dict[str, Deadline] | None = None) -> Deadline:
+    """Create the deadline a rule asks for, or bring an existing one in line (same source_key).
+
+    A met deadline stays met unless its due date moved; a cancelled one the rule asks for again
+    is reopened.
+    """
+    now = as_utc(clock.now())
+    deadline = _find(spec.source_key, known)
+    if deadline is None:
+        deadline = Deadline(source_key=spec.source_key, created_at=now, state=OPEN)
+        db.session.add(deadline)
+        if known is not None:
+            known[spec.source_key] = deadline
+    moved = (deadline.due_date, deadline.due_time) != (spec.due_date, spec.due_time)
+    if deadline.state == MET and not moved:
+        return deadline
+    for name in (
+        "kind",
+        "title",
+        "object_type",
+        "object_id",
+        "due_date",
+        "due_time",
+        "procedure_id",
+        "responsible_role",
+        "legal_basis",
+        "description",
+        "remind_overdue",
+    ):
+        setattr(deadline, name, getattr(spec, name))
+    deadline.updated_at = now
+    if not deadline.live:
+        deadline.state, deadline.met_at = OPEN, None
+        moved = True
+    if moved or deadline.next_reminder_at is None:
+        arm(deadline, now, policy())
+    return deadline
+
+
+def _find(source_key: str, known: dict[str, Deadline] | None) -> Deadline | None:
+    """A rule's deadline by key: from `known` (all a sync may touch, read at once) or one query."""
+    if known is not None:
+        return known.get(source_key)
+    return db.session.scalar(select(Deadline).where(Deadline.source_key == source_key))
+
+
+def resolve(
+    source_key: str, state: str, *, clock: Clock, known: dict[str, Deadline] | None = None
+) -> Deadline | None:
+    """Mark a rule's deadline met or cancelled, if it exists and is still live."""
+    deadline = _find(source_key, known)
+    if deadline is not None and deadline.live:
+        close(deadline, as_utc(clock.now()), state)
+    return deadline
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+
+def relata_due(publication_start: date, days: int = 15) -> date:
+    """The relata is due on the first working day after the window closes (TUEL art. 124).
+
+    The window is counted in consecutive days and never moved; the certificate can only follow it.
+    """
+    return add_working_days(publication_end(publication_start, days), 1)
+
+
+def parere_due(requested_on: date, working_days: int) -> date:
+    """An opinion due "entro N giorni lavorativi": start day excluded, end day included."""
+    return add_working_days(requested_on, working_days)
+
+
+# The act's steps that someone must take within a term: (key, what, who, source). An opinion is
+# asked when the act enters the state that waits for it; the relata when the window opens.
+ACT_RULES: dict[str, tuple[str, str, str, str]] = {
+    act_machine.PROPOSTA: (
+        "parere_tecnico",
+        "Parere di regolarità tecnica",
+        DIRIGENTE,
+        "TUEL art. 49",
+    ),
+    act_machine.ATTESA_CONTABILE: (
+        "parere_contabile",
+        "Parere di regolarità contabile",
+        RAGIONERIA,
+        "TUEL art. 49",
+    ),
+    act_machine.ATTESA_SEGRETARIO: (
+        "parere_segretario",
+        "Parere del Segretario Generale",
+        SEGRETARIO_GENERALE,
+        "Regolamento sul sistema dei controlli interni",
+    ),
+    act_machine.PUBBLICATO: (
+        "relata",
+        "Relata di pubblicazione",
+        SEGRETARIO_GENERALE,
+        "TUEL art. 124",
+    ),
+}
+# Leaving a waiting state this way means nobody owes the step any more.
+ACT_ENDINGS = (act_machine.RITIRATO, act_machine.ANNULLATO)
+
+
+def sync_act(act: Any, from_state: str | None, *, clock: Clock) -> None:
+    """Derive an act's deadlines from the transition it just made (in the same transaction).
+
+    Entering a waiting state opens its deadline (opinions within OPINION_WORKING_DAYS working
+    days; the relata on the first working day after the window); leaving it meets it, or
+    cancels it when the act is withdrawn or its publication annulled.
+    """
+    if from_state in ACT_RULES and from_state != act.state:
+        key = ACT_RULES[from_state][0]
+        resolve(f"act:{act.id}:{key}", CANCELLED if act.state in ACT_ENDINGS else MET, clock=clock)
+    if act.state not in ACT_RULES or act.state == from_state:
+        return
+    key, what, role, basis = ACT_RULES[act.state]
+    if key == "relata":
+        days = (act.published_to - act.published_from).days + 1
+        due = relata_due(act.published_from, days)
+    else:
+        due = parere_due(rome_today(clock), current_app.config["OPINION_WORKING_DAYS"])
+    ensure(
+        Spec(
+            source_key=f"act:{act.id}:{key}",
+            kind=key,
+            title=f"{what}: {act.oggetto}"[:300],
+            object_type="act",
+            object_id=str(act.id),
+            due_date=due,
+            procedure_id=act.procedure_id,
+            responsible_role=role,
+            legal_basis=basis,
+        ),
+        clock=clock,
+    )
+
+
+def annual_update_due(approved_on: date) -> date:
+    """The plan is updated every year (L. 56/2014 art. 1 c. 44): one year after approval, moved
+    off a holiday (c.p.c. art. 155)."""
+    try:
+        anniversary = approved_on.replace(year=approved_on.year + 1)
+    except ValueError:  # 29 February
+        anniversary = approved_on.replace(year=approved_on.year + 1, day=28)
+    return roll_forward(anniversary)
+
+
+def sync_procedure(
+    procedure: Procedure, *, clock: Clock, known: dict[str, Deadline] | None = None
+) -> None:
+    """Derive a procedure's deadlines from its planned milestones and recorded steps.
+
+    - each planned milestone not yet recorded is due on its planned date (decreto R.G. 264/2024);
+    - the contributions of Comuni and Forum close on the date the schema decree set ("entro la
+      fine di febbraio"), moved off a holiday (c.p.c. art. 155);
+    - once approved, the annual update is due (L. 56/2014 art. 1 c. 44): met when a later
+      triennio of the same kind is started.
+
+    `known`: the deadlines touched_by() names, by source_key, when the caller has read them
+    already (procedures.advance reads them in the statement that writes the step); else read here.
+    """
+    definition = definition_for(procedure.kind, procedure.definition_version)
+    recorded = {s.milestone_code for s in procedure.steps if s.milestone_code}
+    final = definition.state(procedure.state).final
+    prefix = f"procedure:{procedure.id}"
+    if known is None:
+        known = _deadlines_touched_by(procedure, recorded)
+    for milestone in procedure.milestones:
+        key = f"{prefix}:tappa:{milestone.code}"
+        if milestone.code in recorded:
+            resolve(key, MET, clock=clock, known=known)
+        elif milestone.planned_date is None or final:
+            resolve(key, CANCELLED, clock=clock, known=known)
+        else:
+            label = definition.milestone(milestone.code).label
+            ensure(
+                Spec(
+                    source_key=key,
+                    kind="tappa",
+                    title=f"{label} — {procedure.title}",
+                    object_type="procedure",
+                    object_id=str(procedure.id),
+                    procedure_id=procedure.id,
+                    due_date=milestone.planned_date,
+                    legal_basis="Cronoprogramma del decreto di avvio (R.G. 264/2024)",
+                ),
+                clock=clock,
+                known=known,
+            )
+    schema = next((s for s in procedure.steps if s.data.get("scadenza_contributi")), None)
+    if schema is not None:
+        stated = date.fromisoformat(schema.data["scadenza_contributi"])
+        ensure(
+            Spec(
+                source_key=f"{prefix}:contributi",
+                kind="contributi",
+                title=f"Termine per i contributi di Comuni e Forum — {procedure.title}",
+                object_type="procedure",
+                object_id=str(procedure.id),
+                procedure_id=procedure.id,
+                due_date=roll_forward(stated),
+                legal_basis="Decreto di approvazione dello schema; c.p.c. art. 155",
+                description=f"Termine indicato nel decreto: {stated.strftime('%d/%m/%Y')}.",
+                remind_overdue=False,
+            ),
+            clock=clock,
+            known=known,
+        )
+    _sync_annual_updates(procedure, known, clock=clock)
+
+
+_OWN_DEADLINES = Deadline.procedure_id == bindparam("procedure_id")
+# ... and the live annual updates of the earlier trienni of the same kind.
+_OWN_AND_EARLIER_UPDATES = or_(
+    _OWN_DEADLINES,
+    and_(
+        # Named with their values: the condition is also cloned into procedures' outer join,
+        # where anonymous literals lose their values in the compiled cache.
+        Deadline.kind == bindparam("update_kind", "aggiornamento"),
+        Deadline.state.in_(bindparam("live_states", [OPEN, MISSED], expanding=True)),
+        Deadline.procedure_id.in_(
+            select(Procedure.id).where(
+                # Not "kind" and "period_start": beside procedures' UPDATE in one statement
+                # (procedures.advance), a parameter named as a column would be SET on it.
+                Procedure.kind == bindparam("procedure_kind"),
+                Procedure.period_start < bindparam("started_before"),
+            )
+        ),
+    ),
+)
+# A sync reads and writes the deadlines' own columns only: their assignees (a selectin load, one
+# more query whenever a procedure has deadlines) are loaded if and when something reads them.
+NOT_ASSIGNEES = lazyload(Deadline.assignees)
+CONDITIONS = {"own": _OWN_DEADLINES, "own_and_earlier_updates": _OWN_AND_EARLIER_UPDATES}
+_TOUCHED = {
+    name: select(Deadline).where(condition).options(NOT_ASSIGNEES)
+    for name, condition in CONDITIONS.items()
+}
+
+
+def touched_by(procedure: Procedure, recorded: Collection[str]) -> tuple[str, dict[str, Any]]:
+    """Which deadlines a sync of `procedure` may change, given the milestones `recorded`: its
+    own, and once its avvio is recorded the live annual updates of earlier trienni of the same
+    kind (which that avvio meets). The name of the condition (a key of CONDITIONS) and its
+    parameters, so that a caller may read them in a statement of its own."""
+    if "avvio" in recorded:
+        params = {
+            "procedure_id": procedure.id,
+            "procedure_kind": procedure.kind,
+            "started_before": procedure.period_start,
+        }
+        return "own_and_earlier_updates", params
+    return "own", {"procedure_id": procedure.id}
+
+
+def _deadlines_touched_by(procedure: Procedure, recorded: set[str]) -> dict[str, Deadline]:
+    """Every deadline a sync of `procedure` may change, by key, in one query."""
+    condition, params = touched_by(procedure, recorded)
+    return {d.source_key: d for d in db.session.scalars(_TOUCHED[condition], params)}
+
+
+def _sync_annual_updates(procedure: Procedure, known: dict[str, Deadline], *, clock: Clock) -> None:
+    """The yearly update (L. 56/2014 art. 1 c. 44): due a year after this plan's approval, met
+    once a later triennio records its avvio. Touches this procedure and the live update
+    deadlines of earlier ones only: its cost does not grow with the number of procedures."""
+    approval = next((s for s in procedure.steps if s.milestone_code == "approvazione"), None)
+    if approval is not None:
+        key = f"procedure:{procedure.id}:aggiornamento"
+        ensure(
+            Spec(
+                source_key=key,
+                kind="aggiornamento",
+                title=f"Avvio dell'aggiornamento annuale — {procedure.title}",
+                object_type="procedure",
+                object_id=str(procedure.id),
+                procedure_id=procedure.id,
+                due_date=annual_update_due(approval.occurred_on),
+                legal_basis="L. 56/2014 art. 1 c. 44 (aggiornamento annuale)",
+            ),
+            clock=clock,
+            known=known,
+        )
+        later_started = db.session.scalar(
+            select(ProcedureStep.id)
+            .join(Procedure, Procedure.id == ProcedureStep.procedure_id)
+            .where(
+                Procedure.kind == procedure.kind,
+                Procedure.period_start > procedure.period_start,
+                ProcedureStep.milestone_code == "avvio",
+            )
+            .limit(1)
+        )
+        if later_started is not None:
+            resolve(key, MET, clock=clock, known=known)
+    for deadline in list(known.values()):
+        if deadline.kind == "aggiornamento" and deadline.procedure_id != procedure.id:
+            resolve(deadline.source_key, MET, clock=clock, known=known)
