@@ -17,7 +17,7 @@ from workflow.acts.register_models import REGISTERS
 from workflow.audit import chain as audit
 from workflow.audit import history
 from workflow.audit import verify as integrity
-from workflow.consultations import operations as contributions
+from workflow.consultations import reminders as consultations_reminders
 from workflow.consultations import territory
 from workflow.core.errors import DomainError
 from workflow.deadlines import reminders
@@ -211,7 +211,9 @@ def reminders_scan() -> None:
 @reminders_cli.command("contributi")
 def reminders_contributions() -> None:
     """Queue the reminders to invited bodies still missing, and the digest of who is missing."""
-    click.echo(f"Promemoria contributi in coda: {contributions.remind_missing(clock=_clock())}.")
+    click.echo(
+        f"Promemoria contributi in coda: {consultations_reminders.remind_missing(clock=_clock())}."
+    )
 
 
 @reminders_cli.command("digest")

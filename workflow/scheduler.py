@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from workflow.audit import chain as audit
-from workflow.consultations import operations as contributions
+from workflow.consultations import reminders as consultations_reminders
 from workflow.core.clock import ROME
 from workflow.deadlines import reminders
 from workflow.deadlines.policy import clock_time
@@ -45,7 +45,7 @@ def scan_job() -> None:
         if report.deadlines:
             log.info("promemoria: %s scadenze, %s e-mail in coda", report.deadlines, report.written)
         # Contributions: reminders only to the invited bodies still missing (outbox keys UNIQUE).
-        written = contributions.remind_missing(clock=_app.config["CLOCK"])
+        written = consultations_reminders.remind_missing(clock=_app.config["CLOCK"])
         if written:
             log.info("contributi: %s promemoria in coda", written)
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from workflow.access import operations as users
 from workflow.access.models import User
 from workflow.audit.models import AuditEvent
-from workflow.consultations import operations as contributions
+from workflow.consultations import queries
 from workflow.consultations.models import Body, Contribution
 from workflow.extensions import db
 from workflow.mail.models import OutboxMessage
@@ -80,9 +80,9 @@ def test_demo_loads_the_seed_and_runs_twice_without_duplicates(app) -> None:
     assert schema_step.data["scadenza_contributi"] == "2025-02-28"
     # The 2025 consultation: a spread drawn from a fixed seed — some zones complete, some late,
     # some far behind — and the same on every run.
-    consultation = contributions.for_procedure(current.id)
+    consultation = queries.for_procedure(current.id)
     assert consultation.deadline.isoformat() == "2025-02-28"
-    status = contributions.status(consultation)
+    status = queries.status(consultation)
     groups = {g.code: g for g in status.groups}
     assert groups["nord_milano"].complete and groups["milano"].complete
     assert not groups["sud_ovest"].complete and groups["sud_ovest"].missing

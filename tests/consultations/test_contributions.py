@@ -18,7 +18,8 @@ from workflow.acts import registers
 from workflow.acts.register_models import PROTOCOLLO
 from workflow.audit.models import AuditEvent
 from workflow.consultations import operations as contributions
-from workflow.consultations import territory
+from workflow.consultations import queries, territory
+from workflow.consultations import reminders as consultations_reminders
 from workflow.consultations.models import Body, Contribution
 from workflow.core.clock import ROME
 from workflow.core.errors import Conflict, InvalidData, NotAllowed, TooLarge
@@ -68,7 +69,7 @@ def register(consultation, name, received_at, actor, clock, **overrides):
 
 
 def test_invited_bodies_are_the_zones_comuni_and_the_forum(consultation) -> None:
-    names = sorted(i.body.name for i in contributions.get(consultation.id).invitations)
+    names = sorted(i.body.name for i in queries.get(consultation.id).invitations)
     assert len(names) == 8 and "Sesto San Giovanni" in names and "Assolombarda" in names
 
 
@@ -83,7 +84,7 @@ def test_on_time_until_2359_rome_on_the_deadline_day_late_from_midnight(
         consultation, "Cusano Milanino", datetime(2025, 2, 28, 23, 30, tzinfo=UTC), direzione, clock
     )
     assert utc_late.late is True
-    assert contributions.status(contributions.get(consultation.id)).total.answered == 3
+    assert queries.status(queries.get(consultation.id)).total.answered == 3
 
 
 def test_a_deadline_on_a_holiday_moves_to_the_next_working_day(app, clock, direzione) -> None:
@@ -92,8 +93,8 @@ def test_a_deadline_on_a_holiday_moves_to_the_next_working_day(app, clock, direz
     found = contributions.open_consultation(
         procedure.id, deadline=datetime(2025, 3, 1).date(), actor=direzione, clock=clock
     )  # a Saturday
-    assert contributions.effective_deadline(found) == datetime(2025, 3, 3).date()
-    assert not contributions.is_late(found, rome(2025, 3, 3, 18, 0))
+    assert queries.effective_deadline(found) == datetime(2025, 3, 3).date()
+    assert not queries.is_late(found, rome(2025, 3, 3, 18, 0))
 
 
 def test_protocol_numbers_have_no_gaps_a_refusal_costs_no_number(
@@ -159,7 +160,7 @@ def test_completeness_overall_per_zone_missing_and_by_theme(consultation, direzi
     )
     register(consultation, "Cormano", rome(2025, 2, 22, 9, 0), direzione, clock)  # a second one
     register(consultation, "Assolombarda", rome(2025, 3, 2, 9, 0), direzione, clock)  # late
-    status = contributions.status(contributions.get(consultation.id))
+    status = queries.status(queries.get(consultation.id))
     assert (status.total.invited, status.total.answered, status.total.late) == (8, 3, 1)
     groups = {g.code: (g.answered, g.invited, g.percent) for g in status.groups}
     assert groups == {"nord_milano": (2, 6, 33), "forum": (1, 2, 50)}
@@ -237,7 +238,7 @@ def test_closing_records_the_outcome_and_the_adoption_cites_it(
         clock=clock,
     )
     assert closed.summary["answered"] == 1 and closed.summary["invited"] == 8
-    expected = hashlib.sha256(contributions.csv_export(closed).encode()).hexdigest()
+    expected = hashlib.sha256(queries.csv_export(closed).encode()).hexdigest()
     assert closed.summary_sha256 == expected
     with pytest.raises(Conflict, match="chiusa"):
         register(consultation, "Cormano", rome(2025, 2, 21, 9, 0), direzione, clock)
@@ -278,7 +279,7 @@ def test_each_operation_writes_exactly_one_audit_event(consultation, direzione, 
 def addressed(consultation, direzione, clock, with_address):
     """Every invited body has one address; the Direzione Generale has one too."""
     with_address(direzione)
-    for invitation in contributions.get(consultation.id).invitations:
+    for invitation in queries.get(consultation.id).invitations:
         territory.set_addresses(
             invitation.body_id, [f"b{invitation.body_id}@example.org"], actor=direzione, clock=clock
         )
@@ -294,9 +295,9 @@ def test_reminders_go_only_to_the_invited_bodies_still_missing(addressed, direzi
     register(addressed, "Assolombarda", rome(2025, 2, 20, 10, 0), direzione, clock)
     # 5 working days before Friday 28/02/2025 is Friday 21/02, at 08:00 in Rome.
     clock.instant = datetime(2025, 2, 21, 6, 59, tzinfo=UTC)
-    assert contributions.remind_missing(clock=clock) == 0
+    assert consultations_reminders.remind_missing(clock=clock) == 0
     clock.instant = datetime(2025, 2, 21, 7, 0, tzinfo=UTC)
-    written = contributions.remind_missing(clock=clock)
+    written = consultations_reminders.remind_missing(clock=clock)
     rows = outbox()
     to_bodies = sorted(m.recipient for m in rows if m.user_id is None)
     expected = sorted(
@@ -319,9 +320,9 @@ def test_reminders_go_only_to_the_invited_bodies_still_missing(addressed, direzi
 
 def test_reminders_are_never_written_twice(addressed, clock) -> None:
     clock.instant = datetime(2025, 2, 24, 9, 0, tzinfo=UTC)
-    first = contributions.remind_missing(clock=clock)
+    first = consultations_reminders.remind_missing(clock=clock)
     assert first == 9  # 8 bodies and the digest
-    assert contributions.remind_missing(clock=clock) == 0
+    assert consultations_reminders.remind_missing(clock=clock) == 0
     assert len(outbox()) == 9
 
 
@@ -329,15 +330,15 @@ def test_a_body_that_answers_after_the_reminder_gets_nothing_more(
     addressed, direzione, clock
 ) -> None:
     clock.instant = datetime(2025, 2, 24, 9, 0, tzinfo=UTC)
-    contributions.remind_missing(clock=clock)
+    consultations_reminders.remind_missing(clock=clock)
     register(addressed, "Bresso", rome(2025, 2, 24, 9, 30), direzione, clock)
     clock.instant = datetime(2025, 2, 25, 9, 0, tzinfo=UTC)
-    assert contributions.remind_missing(clock=clock) == 0
+    assert consultations_reminders.remind_missing(clock=clock) == 0
 
 
 def test_no_reminders_after_the_deadline_or_once_closed(addressed, direzione, clock) -> None:
     clock.instant = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-    assert contributions.remind_missing(clock=clock) == 0
+    assert consultations_reminders.remind_missing(clock=clock) == 0
     clock.instant = datetime(2025, 2, 24, 9, 0, tzinfo=UTC)
     contributions.close_consultation(
         addressed.id,
@@ -346,4 +347,4 @@ def test_no_reminders_after_the_deadline_or_once_closed(addressed, direzione, cl
         actor=direzione,
         clock=clock,
     )
-    assert contributions.remind_missing(clock=clock) == 0
+    assert consultations_reminders.remind_missing(clock=clock) == 0

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_from, login
 from tests.factories import TO_CONSULTATION, open_psttm, run
-from workflow.consultations import operations as contributions
-from workflow.consultations import territory
+from workflow.consultations import queries, territory
 from workflow.consultations.models import Body
 from workflow.extensions import db
 
@@ -67,7 +66,7 @@ def test_the_consultation_page_shows_completeness_per_zone_missing_and_themes(
 ) -> None:
     login(client, "direzione")
     assert open_via_form(client, procedure.id).status_code == 302
-    found = contributions.for_procedure(procedure.id)
+    found = queries.for_procedure(procedure.id)
     assert post_contribution(client, found.id, procedure.id, "Bresso").status_code == 302
     late = post_contribution(
         client, found.id, procedure.id, "Paullo", received_at="2025-03-01T00:00"
@@ -85,7 +84,7 @@ def test_the_consultation_page_shows_completeness_per_zone_missing_and_themes(
 def test_csv_export_and_printable_summary(client, procedure, direzione) -> None:
     login(client, "direzione")
     open_via_form(client, procedure.id)
-    found = contributions.for_procedure(procedure.id)
+    found = queries.for_procedure(procedure.id)
     post_contribution(client, found.id, procedure.id, "Bresso")
     response = client.get(f"/consultazioni/{found.id}/contributi.csv")
     assert response.mimetype == "text/csv"
@@ -100,7 +99,7 @@ def test_csv_export_and_printable_summary(client, procedure, direzione) -> None:
 def test_upload_refusals_are_italian_422_and_413(app, client, procedure, direzione) -> None:
     login(client, "direzione")
     open_via_form(client, procedure.id)
-    found = contributions.for_procedure(procedure.id)
+    found = queries.for_procedure(procedure.id)
     not_pdf = post_contribution(client, found.id, procedure.id, "Bresso", content=b"MZ\x90")
     assert not_pdf.status_code == 422 and "non è un PDF" in not_pdf.get_data(as_text=True)
     hidden = post_contribution(client, found.id, procedure.id, "Bresso", filename=".x.pdf")
@@ -113,7 +112,7 @@ def test_upload_refusals_are_italian_422_and_413(app, client, procedure, direzio
 def test_closing_from_the_page(client, procedure, direzione) -> None:
     login(client, "direzione")
     open_via_form(client, procedure.id)
-    found = contributions.for_procedure(procedure.id)
+    found = queries.for_procedure(procedure.id)
     page = client.get(f"/procedimenti/{procedure.id}/consultazione").get_data(as_text=True)
     response = client.post(
         f"/consultazioni/{found.id}/chiudi",

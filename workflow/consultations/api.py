@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from workflow.consultations import operations as contributions
-from workflow.consultations import territory
+from workflow.consultations import queries, territory
 from workflow.consultations.models import Body, Consultation, Contribution
 from workflow.consultations.views import parse_received
 from workflow.core.clock import as_utc
@@ -51,12 +51,12 @@ def contribution_json(c: Contribution) -> dict[str, Any]:
 
 
 def consultation_json(found: Consultation) -> dict[str, Any]:
-    status = contributions.status(found)
+    status = queries.status(found)
     return {
         "id": found.id,
         "procedure_id": found.procedure_id,
         "deadline": found.deadline.isoformat(),
-        "effective_deadline": contributions.effective_deadline(found).isoformat(),
+        "effective_deadline": queries.effective_deadline(found).isoformat(),
         "version": found.version,
         "closed_at": as_utc(found.closed_at).isoformat() if found.closed_at else None,
         "outcome": found.outcome or None,
@@ -92,7 +92,7 @@ def set_addresses(body_id: int) -> dict[str, Any]:
 @bp.get("/procedures/<int:procedure_id>/consultation")
 def show(procedure_id: int) -> dict[str, Any]:
     procedure = procedures.get(procedure_id)
-    found = contributions.for_procedure(procedure.id)
+    found = queries.for_procedure(procedure.id)
     if found is None:
         raise NotFound("Nessuna consultazione aperta per questo procedimento.")
     return consultation_json(found)

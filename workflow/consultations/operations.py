@@ -1,5 +1,5 @@
-"""Consultations on a draft plan: open the window, register the contributions received, read how
-complete it is, close it (the adoption cites the outcome), and remind only those still missing.
+"""Consultations on a draft plan: open the window, register the contributions received, close it
+(the adoption cites the outcome). Reading is in queries.py, reminders to the missing in reminders.py.
 
 A contribution received after the deadline is registered all the same and marked late: the office
 decides what weight to give it, the register never refuses a document it received.
@@ -7,22 +7,18 @@ decides what weight to give it, the register never refuses a document it receive
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select
 
 from workflow.access.authorize import acting_role
 from workflow.access.models import User
 from workflow.access.rights import OPERATIONS
-from workflow.access.roles import DIREZIONE_GENERALE
 from workflow.acts import registers
 from workflow.acts.register_models import PROTOCOLLO
 from workflow.audit import chain as audit
@@ -37,187 +33,20 @@ from workflow.consultations.models import (
     Contribution,
     Invitation,
 )
+from workflow.consultations.queries import csv_export, for_procedure, get, is_late, status
 from workflow.consultations.themes import THEMES
-from workflow.core.calendar import add_working_days, local_instant, roll_forward
-from workflow.core.clock import ROME, Clock, as_utc, format_instant, rome_today
+from workflow.core.clock import Clock, as_utc
 from workflow.core.errors import Conflict, InvalidData, NotFound, StaleVersion, TooLarge
 from workflow.core.transaction import operation
-from workflow.deadlines import operations as deadlines
 from workflow.deadlines import rules
 from workflow.extensions import db
-from workflow.mail import outbox as mail
-from workflow.mail import settings
 from workflow.procedures import operations as procedures
 
 MANAGERS = OPERATIONS["consultation.manage"]
 REGISTRARS = OPERATIONS["contribution.register"]
-FORUM_GROUP = "forum"
-UNION_GROUP = "unioni"
 # A stored name: letters, digits, spaces and a few marks, ending in .pdf; nothing that a file
 # system or a shell could read as a path, a device or an option.
 _SAFE_NAME = re.compile(r"^[\w][\w .,'()\-]{0,195}\.pdf$", re.IGNORECASE)
-
-
-# --- Reading ---------------------------------------------------------------------------------
-
-
-def _fresh(query) -> Consultation | None:
-    # The session keeps objects across commits (expire_on_commit=False): read the row and its
-    # contributions afresh, or a caller would count from a list loaded before the last commit.
-    consultation = db.session.scalar(query.execution_options(populate_existing=True))
-    if consultation is not None:
-        db.session.expire(consultation, ["contributions", "invitations"])
-    return consultation
-
-
-def get(consultation_id: int, *, lock: bool = False) -> Consultation:
-    """The consultation; `lock` holds its row until commit, so a registration and the closing of
-    the window never interleave (on SQLite the write lock already serialises them)."""
-    query = select(Consultation).where(Consultation.id == consultation_id)
-    consultation = _fresh(query.with_for_update() if lock else query)
-    if consultation is None:
-        raise NotFound(f"Consultazione {consultation_id} non trovata.")
-    return consultation
-
-
-def for_procedure(procedure_id: int) -> Consultation | None:
-    return _fresh(select(Consultation).where(Consultation.procedure_id == procedure_id))
-
-
-def effective_deadline(consultation: Consultation) -> date:
-    """The last day on time: the stated deadline, moved off a holiday (c.p.c. art. 155)."""
-    return roll_forward(consultation.deadline)
-
-
-def is_late(consultation: Consultation, received_at: datetime) -> bool:
-    """Late when received after the end of the deadline day in Europe/Rome (23:59:59 is on time,
-    00:00 of the next day is late), whatever the server's zone or the DST offset."""
-    return as_utc(received_at).astimezone(ROME).date() > effective_deadline(consultation)
-
-
-@dataclass
-class Group:
-    """Completeness of one group of invited bodies (a Zona omogenea, Milano, the Forum…)."""
-
-    code: str
-    label: str
-    invited: int = 0
-    answered: int = 0
-    late: int = 0
-    missing: list[Body] = field(default_factory=list)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.answered / self.invited) if self.invited else 0
-
-    @property
-    def complete(self) -> bool:
-        return self.invited > 0 and self.answered == self.invited
-
-
-@dataclass
-class Status:
-    consultation: Consultation
-    total: Group
-    groups: list[Group]
-    by_theme: list[tuple[str, str, list[Contribution]]]
-    missing: list[Body]
-
-
-def _group_of(body: Body) -> tuple[str, str]:
-    if body.kind == COMUNE:
-        return body.zone or "", territory.ZONE_LABELS.get(body.zone or "", body.zone or "")
-    if body.kind == FORUM:
-        return FORUM_GROUP, "Forum metropolitano"
-    return UNION_GROUP, "Unioni di Comuni"
-
-
-def status(consultation: Consultation) -> Status:
-    """Completeness overall and per group (zones in the plan's order, Milano, Unioni, Forum),
-    who is missing, and the contributions by theme."""
-    order = [*territory.ZONES, territory.MILANO_ZONE, UNION_GROUP, FORUM_GROUP]
-    answered: dict[int, bool] = {}  # body → on time (True) or only late (False)
-    for c in consultation.contributions:
-        answered[c.body_id] = answered.get(c.body_id, False) or not c.late
-    groups: dict[str, Group] = {}
-    total = Group("totale", "Totale")
-    missing = []
-    for invitation in sorted(consultation.invitations, key=lambda i: i.body.name):
-        body = invitation.body
-        code, label = _group_of(body)
-        group = groups.setdefault(code, Group(code, label))
-        for g in (group, total):
-            g.invited += 1
-            if body.id in answered:
-                g.answered += 1
-                g.late += 0 if answered[body.id] else 1
-            else:
-                g.missing.append(body)
-        if body.id not in answered:
-            missing.append(body)
-    by_theme = [
-        (code, label, [c for c in consultation.contributions if code in c.themes])
-        for code, label in THEMES.items()
-    ]
-    return Status(
-        consultation=consultation,
-        total=total,
-        groups=sorted(groups.values(), key=lambda g: order.index(g.code)),
-        by_theme=by_theme,
-        missing=missing,
-    )
-
-
-CSV_HEADER = [
-    "protocollo",
-    "ente",
-    "tipo",
-    "zona",
-    "ricevuto_il",
-    "canale",
-    "in_ritardo",
-    "temi",
-    "sintesi",
-    "file",
-    "sha256",
-]
-
-
-def csv_export(consultation: Consultation) -> str:
-    """One row per contribution, then one per invited body that has not answered."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for c in consultation.contributions:
-        writer.writerow(
-            [
-                c.protocol,
-                c.body.name,
-                c.body.kind,
-                territory.ZONE_LABELS.get(c.body.zone or "", ""),
-                format_instant(c.received_at),
-                CHANNELS.get(c.channel, c.channel),
-                "sì" if c.late else "no",
-                " ".join(c.themes),
-                c.summary,
-                c.file_name,
-                c.file_sha256,
-            ]
-        )
-    for body in status(consultation).missing:
-        zone = territory.ZONE_LABELS.get(body.zone or "", "")
-        writer.writerow(["", body.name, body.kind, zone, "", "", "", "", "non pervenuto", "", ""])
-    return out.getvalue()
-
-
-def citation(consultation: Consultation) -> str:
-    """How the adoption cites the closed consultation."""
-    figures = consultation.summary or {}
-    return (
-        f"Consultazione chiusa il {format_instant(consultation.closed_at)}: "
-        f"{figures.get('answered', 0)} contributi su {figures.get('invited', 0)} enti invitati "
-        f"({figures.get('late', 0)} in ritardo); sintesi SHA-256 {consultation.summary_sha256}"
-    )
 
 
 # --- Operations ------------------------------------------------------------------------------
@@ -471,105 +300,3 @@ def close_consultation(
         clock=clock,
     )
     return consultation
-
-
-# --- Reminders to the missing ----------------------------------------------------------------
-
-
-def reminder_instant(consultation: Consultation) -> datetime:
-    """N working days before the deadline, at the reminders' hour (Europe/Rome)."""
-    days = current_app.config["CONTRIBUTION_REMINDER_DAYS"]
-    hour, minute = (int(p) for p in current_app.config["REMINDER_SEND_AT"].split(":"))
-    day = add_working_days(effective_deadline(consultation), -days)
-    return local_instant(day, time(hour, minute))
-
-
-def _fingerprint(address: str) -> str:
-    # Keys stay short whatever the address length; lower-cased, as mailboxes are matched.
-    return hashlib.sha256(address.lower().encode()).hexdigest()[:24]
-
-
-@operation
-def remind_missing(*, clock: Clock) -> int:
-    """Write, for each open consultation whose reminder day has come and whose deadline has not
-    passed, one e-mail per address of every invited body that has not contributed, and a digest
-    of who is missing to the Direzione Generale. Returns rows written.
-
-    Idempotent: the outbox key (consultation, body, address) is UNIQUE, so a second run or a
-    second scheduler writes nothing twice; a body that answers in the meantime is left out.
-    """
-    now = as_utc(clock.now())
-    today = rome_today(clock)
-    written = 0
-    base = current_app.config["PUBLIC_BASE_URL"]
-    open_ids = db.session.scalars(
-        select(Consultation.id).where(Consultation.closed_at.is_(None)).order_by(Consultation.id)
-    )
-    for consultation in [get(i) for i in open_ids]:
-        instant = reminder_instant(consultation)
-        if now < instant or today > effective_deadline(consultation):
-            continue
-        procedure = procedures.get(consultation.procedure_id)
-        figures = status(consultation)
-        context = dict(
-            consultation=consultation,
-            procedure=procedure,
-            deadline=effective_deadline(consultation),
-        )
-        for body in figures.missing:
-            for address in body.addresses:
-                written += mail.enqueue(
-                    mail.Draft(
-                        key=f"contributi:{consultation.id}:{body.id}:{_fingerprint(address.address)}",
-                        kind="contributi",
-                        recipient=address.address,
-                        subject=f"[Promemoria] Contributo al {procedure.title} — entro il "
-                        f"{context['deadline']:%d/%m/%Y}",
-                        body_text=render_template(
-                            "mail/contribution_reminder.txt", body=body, **context
-                        ),
-                        body_html=render_template(
-                            "mail/contribution_reminder.html", body=body, **context
-                        ),
-                        due_at=as_utc(instant),
-                    ),
-                    clock=clock,
-                )
-        for user in deadlines.holders_of(DIREZIONE_GENERALE):
-            address = settings.address_of(user)
-            if not address or not figures.missing:
-                continue
-            written += mail.enqueue(
-                mail.Draft(
-                    key=f"contributi-mancanti:{consultation.id}:{user.id}",
-                    kind="contributi",
-                    recipient=address,
-                    subject=f"Contributi mancanti: {len(figures.missing)} enti — {procedure.title}",
-                    body_text=render_template(
-                        "mail/contribution_missing.txt",
-                        status=figures,
-                        url=f"{base}/procedimenti/{procedure.id}/consultazione",
-                        **context,
-                    ),
-                    body_html=render_template(
-                        "mail/contribution_missing.html",
-                        status=figures,
-                        url=f"{base}/procedimenti/{procedure.id}/consultazione",
-                        **context,
-                    ),
-                    due_at=as_utc(instant),
-                    user_id=user.id,
-                ),
-                clock=clock,
-            )
-    if written:
-        audit.record(
-            actor=None,
-            role="sistema",
-            object_type="consultation",
-            object_id="promemoria",
-            action="consultation.reminded",
-            payload={"messages": written},
-            clock=clock,
-        )
-    return written

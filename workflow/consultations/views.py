@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from workflow.access.rights import OPERATIONS
 from workflow.consultations import operations as contributions
-from workflow.consultations import territory, territory_data
+from workflow.consultations import queries, territory, territory_data
 from workflow.consultations.models import CHANNELS
 from workflow.consultations.themes import THEMES
 from workflow.core.clock import ROME
@@ -67,13 +67,13 @@ def set_forum_member_active(body_id: int) -> Response:
 @bp.get("/procedimenti/<int:procedure_id>/consultazione")
 def consultation(procedure_id: int) -> str:
     procedure = procedures.get(procedure_id)
-    found = contributions.for_procedure(procedure.id)
+    found = queries.for_procedure(procedure.id)
     return render_template(
         "contributions/consultation.html",
         procedure=procedure,
         consultation=found,
-        status=contributions.status(found) if found else None,
-        deadline=contributions.effective_deadline(found) if found else None,
+        status=queries.status(found) if found else None,
+        deadline=queries.effective_deadline(found) if found else None,
         zones=territory_data.ZONE_LABELS,
         themes=THEMES,
         channels=CHANNELS,
@@ -119,7 +119,7 @@ def register(consultation_id: int) -> Response:
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest("Manca il file del contributo (PDF).")
-    found = contributions.get(consultation_id)
+    found = queries.get(consultation_id)
     contribution = contributions.register_contribution(
         consultation_id,
         body_id=_body_id(form.get("body_id")),
@@ -139,9 +139,9 @@ def register(consultation_id: int) -> Response:
 
 @bp.get("/consultazioni/<int:consultation_id>/contributi.csv")
 def export_csv(consultation_id: int) -> Response:
-    found = contributions.get(consultation_id)
+    found = queries.get(consultation_id)
     return Response(
-        contributions.csv_export(found),
+        queries.csv_export(found),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="contributi-{consultation_id}.csv"'},
     )
@@ -149,13 +149,13 @@ def export_csv(consultation_id: int) -> Response:
 
 @bp.get("/consultazioni/<int:consultation_id>/sintesi")
 def summary(consultation_id: int) -> str:
-    found = contributions.get(consultation_id)
+    found = queries.get(consultation_id)
     return render_template(
         "contributions/summary.html",
         consultation=found,
         procedure=procedures.get(found.procedure_id),
-        status=contributions.status(found),
-        deadline=contributions.effective_deadline(found),
+        status=queries.status(found),
+        deadline=queries.effective_deadline(found),
         zones=territory_data.ZONE_LABELS,
         themes=THEMES,
         channels=CHANNELS,

@@ -28,7 +28,7 @@ from workflow.access.roles import (
     SINDACO,
 )
 from workflow.consultations import operations as contributions
-from workflow.consultations import territory, territory_data
+from workflow.consultations import queries, territory, territory_data
 from workflow.consultations.models import FORUM, Body
 from workflow.consultations.themes import THEMES
 from workflow.core.clock import ROME, Clock, as_utc
@@ -233,7 +233,7 @@ def _consultation_2025(actor: User, clock: Clock) -> str:
     procedure = db.session.scalars(
         select(Procedure).where(Procedure.kind == "psttm", Procedure.period_start == 2025)
     ).one()  # replayed just before
-    consultation = contributions.for_procedure(procedure.id)
+    consultation = queries.for_procedure(procedure.id)
     if consultation is None:
         consultation = contributions.open_consultation(
             procedure.id, deadline=date(2025, 2, 28), forum=True, actor=actor, clock=clock

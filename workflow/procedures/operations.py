@@ -330,12 +330,12 @@ def _record_step(
 def _consultation_citation(procedure: Procedure) -> dict[str, str]:
     """The adoption's record cites the closed consultation of Comuni and Forum (its figures and
     the SHA-256 of its summary), so the Consiglio's dossier names what it was based on."""
-    from workflow.consultations import operations as contributions
+    from workflow.consultations import queries as consultations_queries
 
-    consultation = contributions.for_procedure(procedure.id)
+    consultation = consultations_queries.for_procedure(procedure.id)
     if consultation is None or not consultation.closed:
         return {}
-    return {"consultazione": contributions.citation(consultation)}
+    return {"consultazione": consultations_queries.citation(consultation)}
 
 
 @operation

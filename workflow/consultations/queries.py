@@ -1,0 +1,188 @@
+"""Reading a consultation: its window, who was invited and who answered, by zone, and the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from workflow.consultations import territory_data as territory
+from workflow.consultations.models import (
+    CHANNELS,
+    COMUNE,
+    FORUM,
+    Body,
+    Consultation,
+    Contribution,
+)
+from workflow.consultations.themes import THEMES
+from workflow.core.calendar import roll_forward
+from workflow.core.clock import ROME, as_utc, format_instant
+from workflow.core.errors import NotFound
+from workflow.extensions import db
+
+FORUM_GROUP = "forum"
+UNION_GROUP = "unioni"
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def _fresh(query) -> Consultation | None:
+    # The session keeps objects across commits (expire_on_commit=False): read the row and its
+    # contributions afresh, or a caller would count from a list loaded before the last commit.
+    consultation = db.session.scalar(query.execution_options(populate_existing=True))
+    if consultation is not None:
+        db.session.expire(consultation, ["contributions", "invitations"])
+    return consultation
+
+
+def get(consultation_id: int, *, lock: bool = False) -> Consultation:
+    """The consultation; `lock` holds its row until commit, so a registration and the closing of
+    the window never interleave (on SQLite the write lock already serialises them)."""
+    query = select(Consultation).where(Consultation.id == consultation_id)
+    consultation = _fresh(query.with_for_update() if lock else query)
+    if consultation is None:
+        raise NotFound(f"Consultazione {consultation_id} non trovata.")
+    return consultation
+
+
+def for_procedure(procedure_id: int) -> Consultation | None:
+    return _fresh(select(Consultation).where(Consultation.procedure_id == procedure_id))
+
+
+def effective_deadline(consultation: Consultation) -> date:
+    """The last day on time: the stated deadline, moved off a holiday (c.p.c. art. 155)."""
+    return roll_forward(consultation.deadline)
+
+
+def is_late(consultation: Consultation, received_at: datetime) -> bool:
+    """Late when received after the end of the deadline day in Europe/Rome (23:59:59 is on time,
+    00:00 of the next day is late), whatever the server's zone or the DST offset."""
+    return as_utc(received_at).astimezone(ROME).date() > effective_deadline(consultation)
+
+
+@dataclass
+class Group:
+    """Completeness of one group of invited bodies (a Zona omogenea, Milano, the Forum…)."""
+
+    code: str
+    label: str
+    invited: int = 0
+    answered: int = 0
+    late: int = 0
+    missing: list[Body] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.invited) if self.invited else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.invited > 0 and self.answered == self.invited
+
+
+@dataclass
+class Status:
+    consultation: Consultation
+    total: Group
+    groups: list[Group]
+    by_theme: list[tuple[str, str, list[Contribution]]]
+    missing: list[Body]
+
+
+def _group_of(body: Body) -> tuple[str, str]:
+    if body.kind == COMUNE:
+        return body.zone or "", territory.ZONE_LABELS.get(body.zone or "", body.zone or "")
+    if body.kind == FORUM:
+        return FORUM_GROUP, "Forum metropolitano"
+    return UNION_GROUP, "Unioni di Comuni"
+
+
+def status(consultation: Consultation) -> Status:
+    """Completeness overall and per group (zones in the plan's order, Milano, Unioni, Forum),
+    who is missing, and the contributions by theme."""
+    order = [*territory.ZONES, territory.MILANO_ZONE, UNION_GROUP, FORUM_GROUP]
+    answered: dict[int, bool] = {}  # body → on time (True) or only late (False)
+    for c in consultation.contributions:
+        answered[c.body_id] = answered.get(c.body_id, False) or not c.late
+    groups: dict[str, Group] = {}
+    total = Group("totale", "Totale")
+    missing = []
+    for invitation in sorted(consultation.invitations, key=lambda i: i.body.name):
+        body = invitation.body
+        code, label = _group_of(body)
+        group = groups.setdefault(code, Group(code, label))
+        for g in (group, total):
+            g.invited += 1
+            if body.id in answered:
+                g.answered += 1
+                g.late += 0 if answered[body.id] else 1
+            else:
+                g.missing.append(body)
+        if body.id not in answered:
+            missing.append(body)
+    by_theme = [
+        (code, label, [c for c in consultation.contributions if code in c.themes])
+        for code, label in THEMES.items()
+    ]
+    return Status(
+        consultation=consultation,
+        total=total,
+        groups=sorted(groups.values(), key=lambda g: order.index(g.code)),
+        by_theme=by_theme,
+        missing=missing,
+    )
+
+
+CSV_HEADER = [
+    "protocollo",
+    "ente",
+    "tipo",
+    "zona",
+    "ricevuto_il",
+    "canale",
+    "in_ritardo",
+    "temi",
+    "sintesi",
+    "file",
+    "sha256",
+]
+
+
+def csv_export(consultation: Consultation) -> str:
+    """One row per contribution, then one per invited body that has not answered."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for c in consultation.contributions:
+        writer.writerow(
+            [
+                c.protocol,
+                c.body.name,
+                c.body.kind,
+                territory.ZONE_LABELS.get(c.body.zone or "", ""),
+                format_instant(c.received_at),
+                CHANNELS.get(c.channel, c.channel),
+                "sì" if c.late else "no",
+                " ".join(c.themes),
+                c.summary,
+                c.file_name,
+                c.file_sha256,
+            ]
+        )
+    for body in status(consultation).missing:
+        zone = territory.ZONE_LABELS.get(body.zone or "", "")
+        writer.writerow(["", body.name, body.kind, zone, "", "", "", "", "non pervenuto", "", ""])
+    return out.getvalue()
+
+
+def citation(consultation: Consultation) -> str:
+    """How the adoption cites the closed consultation."""
+    figures = consultation.summary or {}
+    return (
+        f"Consultazione chiusa il {format_instant(consultation.closed_at)}: "
+        f"{figures.get('answered', 0)} contributi su {figures.get('invited', 0)} enti invitati "
+        f"({figures.get('late', 0)} in ritardo); sintesi SHA-256 {consultation.summary_sha256}"
+    )
