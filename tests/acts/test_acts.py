@@ -17,7 +17,7 @@ from tests.act_factories import (
     to_published,
     to_signature,
 )
-from workflow.acts import documents
+from workflow.acts import documents, queries
 from workflow.acts import operations as acts
 from workflow.acts.models import Act, ActEvent
 from workflow.acts.register_models import RegisterEntry
@@ -189,7 +189,7 @@ def test_numbering_gives_repertorio_and_protocollo_in_one_step(people, clock):
     assert (act.repertorio_number, act.repertorio_year) == (1, 2025)
     assert (act.protocollo_number, act.protocollo_year) == (1, 2025)
     assert act.repertorio_date == act.approval_date == date(2025, 7, 1)
-    assert acts.record(act, date(2025, 7, 1)).protocollo == "0000001/2025"
+    assert queries.record(act, date(2025, 7, 1)).protocollo == "0000001/2025"
 
 
 def test_stale_version_is_refused(people, clock):
@@ -280,10 +280,10 @@ def test_window_length_configurable_per_act_type():
 
 def test_albo_state_changes_by_itself_when_the_window_ends(people, clock):
     act = to_published(propose(people, clock), people, clock, dal="2025-07-02")
-    assert acts.albo_status(act, date(2025, 7, 1)) == acts.IN_ATTESA
-    assert acts.albo_status(act, date(2025, 7, 2)) == acts.ATTIVO
-    assert acts.albo_status(act, date(2025, 7, 16)) == acts.ATTIVO
-    assert acts.albo_status(act, date(2025, 7, 17)) == acts.TERMINATO
+    assert queries.albo_status(act, date(2025, 7, 1)) == queries.IN_ATTESA
+    assert queries.albo_status(act, date(2025, 7, 2)) == queries.ATTIVO
+    assert queries.albo_status(act, date(2025, 7, 16)) == queries.ATTIVO
+    assert queries.albo_status(act, date(2025, 7, 17)) == queries.TERMINATO
     assert act.state == machine.PUBBLICATO  # nothing was written: the clock decides
 
 
@@ -301,9 +301,9 @@ def test_publication_annulled_with_reason_never_deleted(people, clock):
     act = to_published(propose(people, clock), people, clock)
     act = fire(act, "annulla_pubblicazione", people.albo, clock, motivazione="Errore materiale")
     assert act.state == machine.ANNULLATO
-    assert acts.albo_status(act, date(2025, 7, 2)) == acts.ANNULLATO
-    assert acts.annulment(act).data["motivazione"] == "Errore materiale"
-    assert acts.public_list(date(2025, 7, 2)) == []
+    assert queries.albo_status(act, date(2025, 7, 2)) == queries.ANNULLATO
+    assert queries.annulment(act).data["motivazione"] == "Errore materiale"
+    assert queries.public_list(date(2025, 7, 2)) == []
 
 
 def test_every_act_change_writes_one_audit_event(people, clock):
@@ -318,9 +318,9 @@ def test_every_act_change_writes_one_audit_event(people, clock):
 def test_staff_search_by_oggetto_and_numbers(people, clock):
     act = to_adopted(propose(people, clock), people, clock)
     propose(people, clock, oggetto="ALTRO ATTO", materia="VIABILITÀ")
-    assert [a.id for a in acts.search("schema di piano")] == [act.id]
-    assert [a.id for a in acts.search("1/2025")] == [act.id]
-    assert len(acts.search("")) == 2
+    assert [a.id for a in queries.search("schema di piano")] == [act.id]
+    assert [a.id for a in queries.search("1/2025")] == [act.id]
+    assert len(queries.search("")) == 2
 
 
 def test_act_created_without_fascicolo_takes_the_procedure_one(people, clock):

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tests.conftest import login
-from workflow.acts import operations as acts
+from workflow.acts import queries
 from workflow.acts.models import Act, ActDocument
 from workflow.acts.register_models import RegisterEntry
 from workflow.audit.models import AuditEvent
@@ -47,7 +47,7 @@ def seed_decree() -> Act:
 def test_demo_decree_has_the_seed_numbers_dates_and_classification(app, clock):
     demo.load(clock=clock)
     act = seed_decree()
-    record = acts.record(act, date(2025, 2, 19))
+    record = queries.record(act, date(2025, 2, 19))
     assert record.stato == "PUBBLICATO ATTIVO"
     assert record.pubblicazione == "1084/2025"
     assert (record.dal, record.al) == ("19/02/2025", "05/03/2025")
@@ -70,7 +70,7 @@ def test_demo_staff_page_shows_every_field_of_the_seed(app, client, clock):
 
 def test_demo_has_acts_open_on_the_day_it_is_loaded(app, client, clock):
     demo.load(clock=clock)
-    assert len(acts.public_list(date(2025, 7, 1))) == 3
+    assert len(queries.public_list(date(2025, 7, 1))) == 3
     assert "Atti in pubblicazione (3)" in client.get("/albo").get_data(as_text=True)
 
 

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from workflow.acts import documents
+from workflow.acts import documents, queries
 from workflow.acts import operations as acts
 from workflow.acts.api import send_document
 from workflow.audit import chain as audit
@@ -53,10 +53,10 @@ def public_list() -> str:
     today = rome_today(clock())
     args = {k: request.args.get(k, "").strip() for k in ("q", "numero", "materia", "data")}
     day: date | None = parse_date(args["data"], "Data") if args["data"] else None
-    rows = acts.public_list(today, args["q"], args["numero"], args["materia"], day)
+    rows = queries.public_list(today, args["q"], args["numero"], args["materia"], day)
     return render_template(
         "albo/list.html",
-        rows=[(a, acts.record(a, today)) for a in rows],
+        rows=[(a, queries.record(a, today)) for a in rows],
         args=args,
         today=today,
     )
@@ -65,26 +65,26 @@ def public_list() -> str:
 @bp.get("/albo/<int:anno>/<int:numero>")
 def show(anno: int, numero: int) -> str:
     today = rome_today(clock())
-    act = acts.by_albo_number(anno, numero)
-    status = acts.albo_status(act, today)
-    if status is None or status == acts.IN_ATTESA:
+    act = queries.by_albo_number(anno, numero)
+    status = queries.albo_status(act, today)
+    if status is None or status == queries.IN_ATTESA:
         raise NotFound(f"Pubblicazione {numero}/{anno} non trovata all'Albo.")
     return render_template(
         "albo/show.html",
         act=act,
-        record=acts.record(act, today),
+        record=queries.record(act, today),
         status=status,
-        active=status == acts.ATTIVO,
-        annulment=acts.annulment(act),
+        active=status == queries.ATTIVO,
+        annulment=queries.annulment(act),
         kind=acts.act_type(act),
     )
 
 
 @bp.get("/albo/<int:anno>/<int:numero>/documenti/<int:document_id>")
 def document(anno: int, numero: int, document_id: int) -> Response:
-    act = acts.by_albo_number(anno, numero)
-    status = acts.albo_status(act, rome_today(clock()))
-    if status != acts.ATTIVO:
+    act = queries.by_albo_number(anno, numero)
+    status = queries.albo_status(act, rome_today(clock()))
+    if status != queries.ATTIVO:
         raise Gone(
             f"La pubblicazione {numero}/{anno} non è in corso: "
             "i documenti non sono più consultabili."
@@ -109,14 +109,14 @@ def rfc822(instant: datetime) -> str:
 def feed() -> Response:
     """RSS 2.0 after the AlboPOP specification (albopop.it/specs): one item per publication."""
     today = rome_today(clock())
-    rows = acts.public_list(today)
+    rows = queries.public_list(today)
     body = render_template(
         "albo/feed.xml",
         now=clock().now(),
-        published_at=acts.publication_instant,
+        published_at=queries.publication_instant,
         start_of=start_of_day,
         end_of=end_of_day,
-        rows=[(a, acts.record(a, today), acts.act_type(a)) for a in rows],
+        rows=[(a, queries.record(a, today), acts.act_type(a)) for a in rows],
         self_url=url_for("albo.feed", _external=True),
         list_url=url_for("albo.public_list", _external=True),
     )

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from workflow.access.models import User
-from workflow.acts import documents, registers
+from workflow.acts import documents, queries, registers
 from workflow.acts import operations as acts
 from workflow.acts.models import Act, ActDocument
 from workflow.core.clock import as_utc, rome_today
@@ -55,24 +55,24 @@ def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
 
 
 def summary(act: Act) -> dict[str, Any]:
-    rec = acts.record(act, rome_today(clock()))
+    rec = queries.record(act, rome_today(clock()))
     return {
         "id": act.id,
         "act_type": act.act_type,
         "act_type_label": acts.act_type(act).label,
         "state": act.state,
-        "state_label": acts.state_label(act),
+        "state_label": queries.state_label(act),
         "version": act.version,
         "oggetto": act.oggetto,
         "repertorio_generale": rec.repertorio or None,
         "pubblicazione_nr": rec.pubblicazione or None,
-        "stato": acts.albo_status(act, rome_today(clock())),
+        "stato": queries.albo_status(act, rome_today(clock())),
     }
 
 
 def detail(act: Act, user: User) -> dict[str, Any]:
     today = rome_today(clock())
-    rec = acts.record(act, today)
+    rec = queries.record(act, today)
     return {
         **summary(act),
         # The seed's record, field by field (Albo pretorio, decree R.G. 43/2025).
@@ -149,7 +149,7 @@ def detail(act: Act, user: User) -> dict[str, Any]:
 
 @bp.get("/acts")
 def list_acts() -> dict[str, Any]:
-    return {"acts": [summary(a) for a in acts.search(request.args.get("q", ""))]}
+    return {"acts": [summary(a) for a in queries.search(request.args.get("q", ""))]}
 
 
 @bp.post("/acts")

@@ -10,11 +10,10 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,7 +24,7 @@ from workflow.acts import registers
 from workflow.acts.models import Act, ActDocument, ActEvent
 from workflow.acts.register_models import ALBO, PROTOCOLLO, REPERTORIO
 from workflow.audit import chain as audit
-from workflow.core.clock import ROME, Clock, as_utc, format_date, rome_today
+from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.core.errors import InvalidData, NotFound, StaleVersion
 from workflow.core.transaction import operation
 from workflow.deadlines import rules
@@ -412,169 +411,3 @@ def allowed_events(act: Act, user: User, clock: Clock) -> list[Step]:
     """The steps this user may fire now: what the UI offers and the API lists."""
     definition = definition_of(act)
     return available_steps(definition, act.state, user.role_codes, facts_of(act, user, clock))
-
-
-def search(q: str = "") -> list[Act]:
-    """Staff search: oggetto, proponente, materia, struttura, fascicolo or any of the numbers."""
-    query = select(Act).order_by(Act.id.desc())
-    q = (q or "").strip()
-    if q:
-        terms = [
-            Act.oggetto.icontains(q, autoescape=True),
-            Act.proponente.icontains(q, autoescape=True),
-            Act.materia.icontains(q, autoescape=True),
-            Act.struttura.icontains(q, autoescape=True),
-        ]
-        match = _NUMBER.match(q)
-        if match:
-            n, year = int(match.group(1)), match.group(2)
-            for num_col, year_col in (
-                (Act.repertorio_number, Act.repertorio_year),
-                (Act.protocollo_number, Act.protocollo_year),
-                (Act.albo_number, Act.albo_year),
-            ):
-                terms.append(and_(num_col == n, year_col == int(year)) if year else num_col == n)
-        query = query.where(or_(*terms))
-    return list(db.session.scalars(query))
-
-
-# The Albo's own words for the state of a publication (as the seed shows it).
-ATTIVO = "PUBBLICATO ATTIVO"
-TERMINATO = "PUBBLICAZIONE TERMINATA"
-ANNULLATO = "PUBBLICAZIONE ANNULLATA"
-IN_ATTESA = "IN ATTESA DI PUBBLICAZIONE"
-
-
-def albo_status(act: Act, today: date) -> str | None:
-    """Computed from the clock, never stored: the window closes by itself at midnight."""
-    if act.published_from is None or act.published_to is None:
-        return None
-    if today > act.published_to:
-        return TERMINATO
-    if act.state == machine.ANNULLATO:
-        return ANNULLATO
-    if today < act.published_from:
-        return IN_ATTESA
-    return ATTIVO
-
-
-def publication_instant(act: Act) -> datetime:
-    """When the act went on the Albo: the publishing event, or the window's first midnight."""
-    event = next((e for e in act.events if e.event == "pubblica"), None)
-    start = datetime.combine(act.published_from or date.min, time(0), ROME)
-    if event is None:
-        return start
-    return max(as_utc(event.recorded_at), start)
-
-
-def annulment(act: Act) -> ActEvent | None:
-    return next((e for e in act.events if e.event == "annulla_pubblicazione"), None)
-
-
-def public_list(
-    today: date, q: str = "", numero: str = "", materia: str = "", data: date | None = None
-) -> list[Act]:
-    """Acts on the Albo today (window open, not annulled), with the public search filters."""
-    query = (
-        select(Act)
-        .where(
-            Act.state.in_((machine.PUBBLICATO, machine.CERTIFICATO)),
-            Act.published_from <= today,
-            Act.published_to >= today,
-        )
-        .order_by(Act.albo_year.desc(), Act.albo_number.desc())
-    )
-    if q.strip():
-        query = query.where(Act.oggetto.icontains(q.strip(), autoescape=True))
-    if materia.strip():
-        query = query.where(Act.materia.icontains(materia.strip(), autoescape=True))
-    if numero.strip():
-        match = _NUMBER.match(numero)
-        if not match:
-            raise InvalidData("Numero non valido: indicare ad esempio 1084 o 1084/2025.")
-        n, year = int(match.group(1)), match.group(2)
-        by_number = or_(Act.albo_number == n, Act.repertorio_number == n)
-        if year:
-            by_number = or_(
-                and_(Act.albo_number == n, Act.albo_year == int(year)),
-                and_(Act.repertorio_number == n, Act.repertorio_year == int(year)),
-            )
-        query = query.where(by_number)
-    if data is not None:
-        query = query.where(or_(Act.published_from == data, Act.approval_date == data))
-    return list(db.session.scalars(query))
-
-
-def by_albo_number(year: int, number: int) -> Act:
-    act = db.session.scalar(select(Act).where(Act.albo_year == year, Act.albo_number == number))
-    if act is None:
-        raise NotFound(f"Pubblicazione {number}/{year} non trovata all'Albo.")
-    return act
-
-
-@dataclass(frozen=True)
-class Record:
-    """The fields of the Albo record, in the seed's order and words."""
-
-    heading: str
-    tipo: str
-    stato: str
-    pubblicazione: str
-    dal: str
-    al: str
-    repertorio: str
-    approvazione: str
-    protocollo: str
-    fascicolo: str
-    proponente: str
-    materia: str
-    struttura: str
-    oggetto: str
-
-
-def record(act: Act, today: date) -> Record:
-    kind = act_type(act)
-    return Record(
-        heading=kind.label.upper(),
-        tipo=kind.label,
-        stato=albo_status(act, today) or definition_of(act).state(act.state).label,
-        pubblicazione=f"{act.albo_number}/{act.albo_year}" if act.albo_number else "",
-        dal=format_date(act.published_from),
-        al=format_date(act.published_to),
-        repertorio=(
-            f"{act.repertorio_number}/{act.repertorio_year} del {format_date(act.repertorio_date)}"
-            if act.repertorio_number
-            else ""
-        ),
-        approvazione=format_date(act.approval_date),
-        protocollo=(
-            registers.label(PROTOCOLLO, act.protocollo_year, act.protocollo_number)
-            if act.protocollo_number and act.protocollo_year
-            else ""
-        ),
-        fascicolo=act.fascicolo,
-        proponente=act.proponente,
-        materia=act.materia,
-        struttura=act.struttura,
-        oggetto=act.oggetto,
-    )
-
-
-def citation(act: Act) -> str:
-    """How a procedure step cites the act ("Decreto R.G. 43/2025 del 19/02/2025"), once numbered."""
-    if act.repertorio_number is None or act.repertorio_date is None:
-        return ""
-    kind = act_type(act)
-    number = f"{act.repertorio_number}/{act.repertorio_year}"
-    return f"{kind.citation} {number} del {format_date(act.repertorio_date)}"
-
-
-def of_procedure(procedure_id: int) -> list[Act]:
-    """The acts filed in a procedure, oldest first."""
-    return list(
-        db.session.scalars(select(Act).where(Act.procedure_id == procedure_id).order_by(Act.id))
-    )
-
-
-def state_label(act: Act) -> str:
-    return definition_of(act).state(act.state).label

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from workflow.acts import documents
+from workflow.acts import documents, queries
 from workflow.acts import operations as acts
 from workflow.acts.api import send_document
 from workflow.core.clock import rome_today
@@ -33,7 +33,7 @@ def list_acts() -> str:
     today = rome_today(clock())
     return render_template(
         "acts/list.html",
-        rows=[(a, acts.record(a, today)) for a in acts.search(q)],
+        rows=[(a, queries.record(a, today)) for a in queries.search(q)],
         q=q,
         types=machine.ACT_TYPES,
         may_propose=bool(current_user.role_codes & set(machine.PROPOSERS)),
@@ -59,7 +59,7 @@ def propose() -> Response | tuple[str, int]:
         today = rome_today(clock())
         page = render_template(
             "acts/list.html",
-            rows=[(a, acts.record(a, today)) for a in acts.search("")],
+            rows=[(a, queries.record(a, today)) for a in queries.search("")],
             q="",
             types=machine.ACT_TYPES,
             may_propose=True,
@@ -79,8 +79,8 @@ def show(act_id: int) -> str:
         "acts/show.html",
         act=act,
         kind=acts.act_type(act),
-        record=acts.record(act, today),
-        state_label=acts.state_label(act),
+        record=queries.record(act, today),
+        state_label=queries.state_label(act),
         steps=acts.allowed_events(act, current_user, clock()),
         missing=acts.missing_opinions(act),
         signatures=acts.signatures(act),
@@ -104,7 +104,7 @@ def relata(act_id: int) -> str:
         "acts/relata.html",
         act=act,
         event=event,
-        record=acts.record(act, rome_today(clock())),
+        record=queries.record(act, rome_today(clock())),
         kind=acts.act_type(act),
     )
 

@@ -1,5 +1,5 @@
 """Consultations on a draft plan: open the window, register the contributions received, close it
-(the adoption cites the outcome). Reading is in queries.py, reminders to the missing in reminders.py.
+(the adoption cites the outcome). Reading: queries.py; reminders to the missing: reminders.py.
 
 A contribution received after the deadline is registered all the same and marked late: the office
 decides what weight to give it, the register never refuses a document it received.

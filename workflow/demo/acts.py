@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from workflow.access import operations as users
 from workflow.access.models import User
-from workflow.acts import documents, registers
+from workflow.acts import documents, queries, registers
 from workflow.acts import operations as acts
 from workflow.acts.models import Act
 from workflow.acts.register_models import ALBO, PROTOCOLLO, REPERTORIO, RegisterCounter
@@ -148,7 +148,7 @@ def _seed_decree(people: dict[str, User]) -> str:
             clock=at("2025-02-12", 9),
         )
     act = _play(act, SEED_MOVES, people, None)
-    return f"Decreto R.G. {act.repertorio_number}/{act.repertorio_year}: {acts.state_label(act)}"
+    return f"Decreto R.G. {act.repertorio_number}/{act.repertorio_year}: {queries.state_label(act)}"
 
 
 def _open_act(oggetto: str, materia: str, people: dict[str, User], clock: Clock) -> str:
@@ -166,7 +166,7 @@ def _open_act(oggetto: str, materia: str, people: dict[str, User], clock: Clock)
             clock=clock,
         )
     act = _play(act, OPEN_MOVES, people, clock)
-    return f"Atto «{oggetto[:40]}…»: {acts.state_label(act)}"
+    return f"Atto «{oggetto[:40]}…»: {queries.state_label(act)}"
 
 
 def _play(act: Act, moves: tuple[Move, ...], people: dict[str, User], clock: Clock | None) -> Act:

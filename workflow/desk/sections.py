@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from workflow.access.models import User
 from workflow.access.roles import ROLE_LABELS
 from workflow.acts import operations as acts
+from workflow.acts import queries as acts_queries
 from workflow.acts.models import Act
 from workflow.core.clock import Clock, rome_today
 from workflow.deadlines import operations as deadlines
@@ -355,7 +356,7 @@ def acts_waiting(ctx: DeskContext) -> Section | None:
 
 def albo_ending_this_week(ctx: DeskContext) -> Section | None:
     """Publications on the Albo whose window ends within seven days (the relata follows)."""
-    ending = [a for a in acts.public_list(ctx.today) if a.published_to <= ctx.today + SOON]
+    ending = [a for a in acts_queries.public_list(ctx.today) if a.published_to <= ctx.today + SOON]
     ending.sort(key=lambda a: a.published_to)
     return Section(
         "albo",

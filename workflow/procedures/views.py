@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from workflow.acts import operations as acts
+from workflow.acts import queries as act_queries
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, GuardFailed
 from workflow.core.web import clock
@@ -94,7 +94,10 @@ def show(procedure_id: int) -> str:
         history=[(s, procedures.describe(definition, s)) for s in reversed(procedure.steps)],
         may_plan=bool(current_user.role_codes & set(procedures.PLANNERS)),
         deadlines=deadlines.for_object("procedure", procedure.id),
-        acts=[(a, acts.citation(a), acts.state_label(a)) for a in acts.of_procedure(procedure.id)],
+        acts=[
+            (a, act_queries.citation(a), act_queries.state_label(a))
+            for a in act_queries.of_procedure(procedure.id)
+        ],
     )
 
 
