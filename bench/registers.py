@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/registers.py [--writers 8] [--per-writer 200] [--r
 
 Both modes run the same transaction through the same app code: number an entry, insert it,
 commit. The baseline takes the number from `nextval` (may leave gaps, never blocks); the gapless
-mode uses services/registers.allocate (a locked counter row, so writers queue on it). The two modes
+mode uses acts/registers.allocate (a locked counter row, so writers queue on it). The two modes
 alternate over several rounds and the medians are compared, so a busy machine skews both alike.
 Prints the rates, the gaps and duplicates found in the gapless numbers, and `ratio=` last.
 """

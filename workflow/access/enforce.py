@@ -1,4 +1,4 @@
-"""Route rights, enforced before any view runs, from the one table in workflow/rights.py."""
+"""Route rights, enforced before any view runs, from the one table in workflow/access/rights.py."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Who may do what, in one table: operations, pages and API routes by role; machine events by the
 `roles` of each step of their definition (the same data the machines run with).
 
-Services enforce operations and events; web/access.py enforces routes before any view runs; the
-admin page /admin/diritti shows this table; tests/test_rights.py walks it whole.
+Services enforce operations and events; access/enforce.py enforces routes before any view runs; the
+admin page /admin/diritti shows this table; tests/access/test_rights.py walks it whole.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Acts: propose one, carry it through opinions, signatures, numbers and publication, read it.
 
-Every change is one `@operation` with one audit event; numbers come from services/registers.py
+Every change is one `@operation` with one audit event; numbers come from acts/registers.py
 in the same transaction, so a refused or failed step consumes none.
 """
 

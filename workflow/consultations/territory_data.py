@@ -5,10 +5,10 @@ the plan PSTTM 2025-2027 (annex to decree R.G. 43/2025, chapter 1). The seed's t
 PDF and misspells six names; the official spellings are used here: Turbigo (seed: Turbigio),
 Vanzaghello (Vanzaghella), Colturano (Culturano), Cisliano (Cislino), Noviglio (Naviglio, in the
 Unioni list) and Unione dei Fontanili (Fontanilli).
-tests/test_territory.py checks the counts and the spellings.
+tests/consultations/test_territory.py checks the counts and the spellings.
 
 The Forum metropolitano has no member list in the seed: its members are an editable list in the
-database (services/territory.py), and the demo adds a few illustrative ones.
+database (consultations/territory.py), and the demo adds a few illustrative ones.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Domain errors raised by services; web/errors.py maps each to one HTTP status."""
+"""Domain errors raised by services; core/error_pages.py maps each to one HTTP status."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ DEFAULT_PUBLICATION_DAYS = 15
 class ActType:
     """A kind of act: how it is named and cited, who signs it, how long it stays on the Albo."""
 
-    code: str  # the same codes the procedure steps cite (machines/psttm.py ActKind)
+    code: str  # the same codes the procedure steps cite (definitions/psttm.py ActKind)
     label: str
     heading: str  # the heading the Albo shows above the record
     citation: str
