@@ -1,0 +1,2 @@
+"""Consultations: the territory (Comuni, Unioni, Forum), the consultation windows of a plan and the
+contributions received."""

@@ -1,0 +1,1 @@
+"""Mail: the outbox (rows first), each user's mail settings, the transports and the sender."""

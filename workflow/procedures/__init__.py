@@ -1,0 +1,1 @@
+"""Procedures: open one, advance it by a step, plan its milestones, list and compare them."""
