@@ -124,31 +124,8 @@ def create_deadline(
     role = acting_role(actor, MANAGERS, "registrare una scadenza", clock=clock)
     if not title.strip():
         raise InvalidData("Manca la descrizione della scadenza.")
-    if working_days is not None:
-        if due_date is not None or counted_from is None or not 1 <= working_days <= 365:
-            raise InvalidData(
-                "Indicare la data, oppure i giorni lavorativi (da 1 a 365) e il giorno da cui "
-                "contarli."
-            )
-        due_date = parere_due(counted_from, working_days)
-        legal_basis = legal_basis.strip() or (
-            f"{working_days} giorni lavorativi dal {counted_from:%d/%m/%Y} (c.p.c. art. 155)"
-        )
-    if due_date is None:
-        raise InvalidData("Manca la data della scadenza.")
-    if kind not in KIND_LABELS:
-        raise InvalidData(f"Tipo di scadenza «{kind}» sconosciuto.")
-    if responsible_role is not None and responsible_role not in ROLE_CODES:
-        raise InvalidData(f"Ruolo «{responsible_role}» sconosciuto.")
-    assignees = []
-    for user_id in sorted(set(assignee_ids)):
-        if db.session.get(User, user_id) is None:
-            raise NotFound(f"Utente {user_id} non trovato.")
-        assignees.append(user_id)
-    if responsible_role is None and not assignees:
-        raise InvalidData("Indicare un ruolo responsabile o almeno un utente.")
-    if procedure_id is not None and db.session.get(Procedure, procedure_id) is None:
-        raise NotFound(f"Procedimento {procedure_id} non trovato.")
+    due_date, legal_basis = _due_date(due_date, working_days, counted_from, legal_basis)
+    assignees = _checked_recipients(kind, responsible_role, assignee_ids, procedure_id)
     deadline = ensure(
         Spec(
             source_key=f"manual:{uuid.uuid4().hex}",
@@ -187,6 +164,47 @@ def create_deadline(
         clock=clock,
     )
     return deadline
+
+
+def _due_date(
+    due_date: date | None, working_days: int | None, counted_from: date | None, legal_basis: str
+) -> tuple[date, str]:
+    """The due date and its legal basis: the date given, or N working days from a date (an
+    opinion's term, counted as c.p.c. art. 155). Raises InvalidData."""
+    if working_days is not None:
+        if due_date is not None or counted_from is None or not 1 <= working_days <= 365:
+            raise InvalidData(
+                "Indicare la data, oppure i giorni lavorativi (da 1 a 365) e il giorno da cui "
+                "contarli."
+            )
+        due_date = parere_due(counted_from, working_days)
+        legal_basis = legal_basis.strip() or (
+            f"{working_days} giorni lavorativi dal {counted_from:%d/%m/%Y} (c.p.c. art. 155)"
+        )
+    if due_date is None:
+        raise InvalidData("Manca la data della scadenza.")
+    return due_date, legal_basis
+
+
+def _checked_recipients(
+    kind: str, responsible_role: str | None, assignee_ids: Iterable[int], procedure_id: int | None
+) -> list[int]:
+    """The assignees' ids, sorted, once each, after checking the kind, the role, the users and the
+    procedure exist. Raises InvalidData, NotFound."""
+    if kind not in KIND_LABELS:
+        raise InvalidData(f"Tipo di scadenza «{kind}» sconosciuto.")
+    if responsible_role is not None and responsible_role not in ROLE_CODES:
+        raise InvalidData(f"Ruolo «{responsible_role}» sconosciuto.")
+    assignees = []
+    for user_id in sorted(set(assignee_ids)):
+        if db.session.get(User, user_id) is None:
+            raise NotFound(f"Utente {user_id} non trovato.")
+        assignees.append(user_id)
+    if responsible_role is None and not assignees:
+        raise InvalidData("Indicare un ruolo responsabile o almeno un utente.")
+    if procedure_id is not None and db.session.get(Procedure, procedure_id) is None:
+        raise NotFound(f"Procedimento {procedure_id} non trovato.")
+    return assignees
 
 
 @operation

@@ -253,14 +253,23 @@ def sync_procedure(
     `known`: the deadlines touched_by() names, by source_key, when the caller has read them
     already (procedures.advance reads them in the statement that writes the step); else read here.
     """
-    definition = definition_for(procedure.kind, procedure.definition_version)
     recorded = {s.milestone_code for s in procedure.steps if s.milestone_code}
-    final = definition.state(procedure.state).final
-    prefix = f"procedure:{procedure.id}"
     if known is None:
         known = _deadlines_touched_by(procedure, recorded)
+    _sync_milestones(procedure, recorded, known, clock=clock)
+    _sync_contributions(procedure, known, clock=clock)
+    _sync_annual_updates(procedure, known, clock=clock)
+
+
+def _sync_milestones(
+    procedure: Procedure, recorded: set[str], known: dict[str, Deadline], *, clock: Clock
+) -> None:
+    """Each planned milestone not yet recorded is due on its planned date (decreto R.G. 264/2024);
+    recorded, it is met; unplanned, or the procedure ended, it is cancelled."""
+    definition = definition_for(procedure.kind, procedure.definition_version)
+    final = definition.state(procedure.state).final
     for milestone in procedure.milestones:
-        key = f"{prefix}:tappa:{milestone.code}"
+        key = f"procedure:{procedure.id}:tappa:{milestone.code}"
         if milestone.code in recorded:
             resolve(key, MET, clock=clock, known=known)
         elif milestone.planned_date is None or final:
@@ -281,26 +290,31 @@ def sync_procedure(
                 clock=clock,
                 known=known,
             )
+
+
+def _sync_contributions(procedure: Procedure, known: dict[str, Deadline], *, clock: Clock) -> None:
+    """The contributions of Comuni and Forum close on the date the schema decree set, moved off a
+    holiday (c.p.c. art. 155)."""
     schema = next((s for s in procedure.steps if s.data.get("scadenza_contributi")), None)
-    if schema is not None:
-        stated = date.fromisoformat(schema.data["scadenza_contributi"])
-        ensure(
-            Spec(
-                source_key=f"{prefix}:contributi",
-                kind="contributi",
-                title=f"Termine per i contributi di Comuni e Forum — {procedure.title}",
-                object_type="procedure",
-                object_id=str(procedure.id),
-                procedure_id=procedure.id,
-                due_date=roll_forward(stated),
-                legal_basis="Decreto di approvazione dello schema; c.p.c. art. 155",
-                description=f"Termine indicato nel decreto: {stated.strftime('%d/%m/%Y')}.",
-                remind_overdue=False,
-            ),
-            clock=clock,
-            known=known,
-        )
-    _sync_annual_updates(procedure, known, clock=clock)
+    if schema is None:
+        return
+    stated = date.fromisoformat(schema.data["scadenza_contributi"])
+    ensure(
+        Spec(
+            source_key=f"procedure:{procedure.id}:contributi",
+            kind="contributi",
+            title=f"Termine per i contributi di Comuni e Forum — {procedure.title}",
+            object_type="procedure",
+            object_id=str(procedure.id),
+            procedure_id=procedure.id,
+            due_date=roll_forward(stated),
+            legal_basis="Decreto di approvazione dello schema; c.p.c. art. 155",
+            description=f"Termine indicato nel decreto: {stated.strftime('%d/%m/%Y')}.",
+            remind_overdue=False,
+        ),
+        clock=clock,
+        known=known,
+    )
 
 
 _OWN_DEADLINES = Deadline.procedure_id == bindparam("procedure_id")

@@ -86,6 +86,23 @@ def _ticks(lo: date, hi: date, x: Callable[[date], float]) -> list[Tick]:
             ticks.append(Tick(x(first), f"{MONTHS[month - 1]} {year}"))
 
 
+def _tooltip(r: MilestoneRow, overdue: bool) -> str:
+    """What a milestone's row says on hover: planned and actual date, its status, its act."""
+    if r.late:
+        status = "in ritardo"
+    elif overdue:
+        status = "scaduta, non registrata"
+    elif r.actual_date:
+        status = "registrata"
+    else:
+        status = "da registrare"
+    return (
+        f"{r.label}: prevista {format_date(r.planned_date) or 'non fissata'}, "
+        f"effettiva {format_date(r.actual_date) or '—'} ({status})"
+        + (f"; {r.act}" if r.act else "")
+    )
+
+
 def timeline(
     rows: list[MilestoneRow], today: date, href: Callable[[MilestoneRow], str], title: str
 ) -> Timeline:
@@ -122,20 +139,7 @@ def timeline(
             actual = None
         late_n += r.late
         overdue_n += overdue
-        status = (
-            "in ritardo"
-            if r.late
-            else "scaduta, non registrata"
-            if overdue
-            else "registrata"
-            if r.actual_date
-            else "da registrare"
-        )
-        tooltip = (
-            f"{r.label}: prevista {format_date(r.planned_date) or 'non fissata'}, "
-            f"effettiva {format_date(r.actual_date) or '—'} ({status})"
-            + (f"; {r.act}" if r.act else "")
-        )
+        tooltip = _tooltip(r, overdue)
         out.append(
             Row(r.code, wrap(r.label, 38), y, planned, actual, r.late, overdue, href(r), tooltip)
         )
