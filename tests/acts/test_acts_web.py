@@ -107,3 +107,14 @@ def test_relata_printable_after_it_is_issued(client, people, clock):
     page = client.get(f"/atti/{act.id}/relata").get_data(as_text=True)
     assert "1/2025" in page and "dal 01/07/2025 al 15/07/2025" in page
     assert "Antonio Sebastiano Purcaro" in page
+
+
+def test_opinion_form_presets_no_outcome(client, people, clock):
+    act = propose(people, clock)
+    login(client, people.dirigente.username, PASSWORD)
+    page = client.get(f"/atti/{act.id}").get_data(as_text=True)
+    select = page[page.index('id="parere_tecnico-favorevole"') :]
+    select = select[: select.index("</select>")]
+    assert "required" in select
+    assert "selected" not in select  # a Favorevole preselected would be a legal risk
+    assert '<option value="">— scegli —</option>' in select
