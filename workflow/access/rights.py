@@ -23,7 +23,7 @@ from workflow.definitions import acts as acts_machine
 PUBLIC: tuple[str, ...] = ()  # no role needed, no login: the Albo, the public checkpoint
 STAFF: tuple[str, ...] = ROLE_CODES  # any signed-in user, whatever the role
 # Blueprints whose routes take a bearer token (Authorization: Bearer …) instead of the session.
-API_BLUEPRINTS = ("api", "api_deadlines", "acts_api", "api_contributions", "bench")
+API_BLUEPRINTS = ("api", "api_deadlines", "acts_api", "api_contributions")
 
 # Operations of the services that are not events of a machine.
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -87,8 +87,6 @@ ROUTES: dict[str, Route] = {
     "api.open_procedure": Route(OPERATIONS["procedure.open"], "aprire un procedimento"),
     "api.fire_event": Route(STAFF, "un passaggio del procedimento"),
     "api.plan": Route(OPERATIONS["procedure.plan"], "pianificare le scadenze"),
-    "bench.bare": Route(STAFF, "l'endpoint di misura"),
-    "bench_pages.minimal_page": Route(STAFF, "la pagina minima di misura"),
     "deadlines.index": Route(STAFF, "l'elenco delle scadenze"),
     "deadlines.show": Route(STAFF, "la scheda della scadenza"),
     "deadlines.create": Route(OPERATIONS["deadlines.manage"], "registrare una scadenza"),
