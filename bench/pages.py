@@ -8,7 +8,7 @@ which one in ten still open, every milestone planned, ~33,000 recorded steps, an
 events hash-chained with the app's own canonical bytes); the app is served by a werkzeug server on
 a free local port (single-threaded, keep-alive) and a logged-in Direzione Generale asks, in
 interleaved rounds, for each page of TARGETS and for the minimal page (GET /bench/pagina: session,
-user row, base.html, no domain read). See bench/README.md.
+user row, base.html, no domain read; mounted by bench/baseline.py). See bench/README.md.
 
 Prints p50/p95 per page, and last `ratio=<worst p95 page / p95 minimal>` (target: <= 5).
 """
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import baseline
 from advance import KeepAliveHandler, database, postgres_answers
 from flask import Flask
 from flask_migrate import upgrade
@@ -277,12 +278,13 @@ def _append_chain(
 @contextmanager
 def served(kind: str, procedures: int, audit_events: int) -> Iterator[tuple[Client, int, str]]:
     with database(kind) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BENCH_ENDPOINTS": True})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
         clock = SystemClock()
         with app.app_context():
             logging.disable(logging.INFO)  # alembic's INFO lines
             upgrade()
             logging.disable(logging.NOTSET)
+            baseline.install(app)  # the minimal page: the product does not have it
             users.create_user(
                 "bench", "Utente Bench", PASSWORD, [DIREZIONE_GENERALE], actor=None, clock=clock
             )

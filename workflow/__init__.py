@@ -27,7 +27,6 @@ MODELS = [
     "workflow.mail.models",
     "workflow.consultations.models",
     "workflow.audit.models",
-    "workflow.benchmarks.models",
 ]
 # Every area's blueprints, "module:attribute"; those under /api/ take a bearer token,
 # not a cookie, so they are exempt from CSRF.
@@ -91,12 +90,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for module in HOOKS:
         importlib.import_module(module).register(app)
     cli.register(app)
-    if app.config["BENCH_ENDPOINTS"]:
-        from workflow.benchmarks import views as bench
-
-        app.register_blueprint(bench.bp)
-        app.register_blueprint(bench.pages_bp)
-        csrf.exempt(bench.bp)
 
     app.jinja_env.filters["data"] = format_date
     app.jinja_env.filters["istante"] = format_instant

@@ -40,8 +40,6 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Working days an opinion on an act's proposal may take before it is overdue.
         "OPINION_WORKING_DAYS": int(os.environ.get("OPINION_WORKING_DAYS", "5")),
         "CONTRIBUTION_REMINDER_DAYS": int(os.environ.get("CONTRIBUTION_REMINDER_DAYS", "5")),
-        # The bare endpoint used by bench/advance.py as its baseline: off unless asked for.
-        "BENCH_ENDPOINTS": os.environ.get("WORKFLOW_BENCH_ENDPOINTS", "0") == "1",
         **mail_and_reminders(),
     }
 

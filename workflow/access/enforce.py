@@ -1,4 +1,5 @@
-"""Route rights, enforced before any view runs, from the one table in workflow/access/rights.py."""
+"""Route rights, enforced before any view runs, from the one table in workflow/access/rights.py
+(with what `rights.extend` granted on the app, if anything)."""
 
 from __future__ import annotations
 
@@ -30,12 +31,12 @@ def register(app: Flask) -> None:
     def enforce_route_rights() -> Response | None:
         if request.endpoint is None:
             return None  # no such route: Flask answers 404
-        rule = rights.route(request.endpoint)
+        rule = rights.route(request.endpoint, app)
         if rule is None:
             raise NotAllowed("Pagina non prevista dalla tabella dei diritti.")
         if rule.public:
             return None
-        if request.blueprint in rights.API_BLUEPRINTS:
+        if rights.is_api(request.blueprint, app):
             g.api_user = user = bearer_user()
         elif not current_user.is_authenticated:
             return login_manager.unauthorized()

@@ -3,12 +3,18 @@
 
 Services enforce operations and events; access/enforce.py enforces routes before any view runs; the
 admin page /admin/diritti shows this table; tests/access/test_rights.py walks it whole.
+
+The table is the product's and is never widened at run time. A tool that mounts blueprints of its
+own on an app it builds (the benchmarks in bench/) grants their endpoints on that app only, through
+`extend(app, ...)`; the app's table is then `routes(app)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from flask import Flask
 
 from workflow.access.roles import ADMIN, ALBO, DIREZIONE_GENERALE, ROLE_CODES, SEGRETARIO_GENERALE
 from workflow.definitions import ACT_DEFINITIONS, DEFINITIONS
@@ -16,7 +22,8 @@ from workflow.definitions import acts as acts_machine
 
 PUBLIC: tuple[str, ...] = ()  # no role needed, no login: the Albo, the public checkpoint
 STAFF: tuple[str, ...] = ROLE_CODES  # any signed-in user, whatever the role
-API_BLUEPRINTS = ("api", "api_deadlines", "acts_api", "api_contributions", "bench")
+# Blueprints whose routes take a bearer token (Authorization: Bearer …) instead of the session.
+API_BLUEPRINTS = ("api", "api_deadlines", "acts_api", "api_contributions")
 
 # Operations of the services that are not events of a machine.
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -80,8 +87,6 @@ ROUTES: dict[str, Route] = {
     "api.open_procedure": Route(OPERATIONS["procedure.open"], "aprire un procedimento"),
     "api.fire_event": Route(STAFF, "un passaggio del procedimento"),
     "api.plan": Route(OPERATIONS["procedure.plan"], "pianificare le scadenze"),
-    "bench.bare": Route(STAFF, "l'endpoint di misura"),
-    "bench_pages.minimal_page": Route(STAFF, "la pagina minima di misura"),
     "deadlines.index": Route(STAFF, "l'elenco delle scadenze"),
     "deadlines.show": Route(STAFF, "la scheda della scadenza"),
     "deadlines.create": Route(OPERATIONS["deadlines.manage"], "registrare una scadenza"),
@@ -177,5 +182,50 @@ def event_rights() -> Iterator[EventRight]:
             yield EventRight(kind, version, step.event, step.source, step.label, step.roles)
 
 
-def route(endpoint: str | None) -> Route | None:
-    return ROUTES.get(endpoint or "")
+@dataclass
+class Extension:
+    """What `extend` granted on one app, kept in `app.extensions[EXTENSION]`."""
+
+    routes: dict[str, Route] = field(default_factory=dict)
+    api_blueprints: set[str] = field(default_factory=set)
+
+
+EXTENSION = "workflow.rights"
+
+
+def extend(app: Flask, routes: Mapping[str, Route], api_blueprints: Iterable[str] = ()) -> None:
+    """Grant rights on `app` to endpoints that a tool adds to it (e.g. bench/baseline.py).
+
+    `routes` maps endpoint names ("blueprint.view") to the roles that may call them;
+    `api_blueprints` names blueprints whose routes take a bearer token instead of the session.
+    The grant holds on this app only, so the product's table and every other app are unchanged.
+    Raises ValueError for an endpoint that already has a right (the product's, or granted
+    before): an extension adds routes, it never redefines who may use an existing one.
+    """
+    extension = app.extensions.setdefault(EXTENSION, Extension())
+    taken = set(routes) & (set(ROUTES) | set(extension.routes))
+    if taken:
+        raise ValueError(f"Diritti già definiti per: {', '.join(sorted(taken))}")
+    extension.routes.update(routes)
+    extension.api_blueprints.update(api_blueprints)
+
+
+def _extension(app: Flask) -> Extension:
+    return app.extensions.get(EXTENSION) or Extension()
+
+
+def routes(app: Flask) -> dict[str, Route]:
+    """The rights in force on `app`: the product's table plus what `extend` granted on it."""
+    return {**ROUTES, **_extension(app).routes}
+
+
+def route(endpoint: str | None, app: Flask) -> Route | None:
+    """The right of `endpoint` on `app`; None when nobody may call it (deny by default)."""
+    if not endpoint:
+        return None
+    return ROUTES.get(endpoint) or _extension(app).routes.get(endpoint)
+
+
+def is_api(blueprint: str | None, app: Flask) -> bool:
+    """True when the routes of `blueprint` on `app` take a bearer token, not the session."""
+    return blueprint in API_BLUEPRINTS or blueprint in _extension(app).api_blueprints

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -18,7 +18,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def rights_table() -> str:
     return render_template(
         "admin/rights.html",
-        routes=sorted(rights.ROUTES.items()),
+        routes=sorted(rights.routes(current_app).items()),
         events=list(rights.event_rights()),
         operations=sorted(rights.OPERATIONS.items()),
         roles=ROLE_CODES,
