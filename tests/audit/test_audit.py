@@ -16,6 +16,7 @@ from sqlalchemy.exc import DatabaseError
 
 from tests.conftest import is_postgres, login
 from tests.factories import open_psttm
+from workflow.access.roles import SYSTEM
 from workflow.audit import chain as audit
 from workflow.audit import history
 from workflow.audit import verify as integrity
@@ -70,7 +71,7 @@ def test_several_events_appended_under_one_lock_chain_and_move_the_head(chain, c
     """audit.append with many entries (one INSERT for them all) and with one: each links to the
     one before, the head to the last."""
     entries = [("procedure", n, "bench.history", {"n": n}) for n in range(3)]
-    system = {"actor": None, "role": audit.SYSTEM_ROLE, "clock": clock}
+    system = {"actor": None, "role": SYSTEM, "clock": clock}
     events = audit.append(entries=entries, **system)
     events += audit.append(entries=entries[:1], **system)
     db.session.commit()
@@ -143,7 +144,7 @@ def test_swapped_rows_are_named(chain) -> None:
 
 
 def _checkpoint_then_more(clock, direzione_id: int) -> int:
-    checkpoint = audit.checkpoint_now(actor=None, role=audit.SYSTEM_ROLE, clock=clock)
+    checkpoint = audit.checkpoint_now(actor=None, role=SYSTEM, clock=clock)
     actor = db.session.get(procedures.User, direzione_id)
     procedure = procedures.list_all()[0]
     procedures.plan_milestones(
@@ -195,7 +196,7 @@ def test_truncation_with_checkpoints_erased_is_caught_by_a_noted_head(app, chain
     ],
 )
 def test_triggers_refuse_update_and_delete(chain, clock, statement) -> None:
-    audit.checkpoint_now(actor=None, role=audit.SYSTEM_ROLE, clock=clock)
+    audit.checkpoint_now(actor=None, role=SYSTEM, clock=clock)
     db.session.commit()
     with pytest.raises(DatabaseError, match="sola aggiunta"), db.engine.begin() as conn:
         conn.execute(text(statement))
@@ -303,7 +304,7 @@ def test_verify_page_and_exports_for_the_segretario(client, chain) -> None:
 
 def test_public_checkpoint_needs_no_login(client, chain, clock) -> None:
     assert client.get("/registro/checkpoint").get_json() == {"checkpoint": None}
-    audit.checkpoint_now(actor=None, role=audit.SYSTEM_ROLE, clock=clock)
+    audit.checkpoint_now(actor=None, role=SYSTEM, clock=clock)
     body = client.get("/registro/checkpoint").get_json()["checkpoint"]
     assert body["seq"] == chain and len(body["hash"]) == 64
 

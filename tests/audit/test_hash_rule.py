@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from workflow.access.roles import DIREZIONE_GENERALE
+from workflow.access.roles import DIREZIONE_GENERALE, SYSTEM
 from workflow.audit import chain as audit
 from workflow.audit import history
 from workflow.audit import verify as integrity
@@ -193,9 +193,7 @@ def test_awkward_events_appended_together_export_and_verify_offline(
     accepts the export and the head noted from the database."""
     singles = [_record_awkward(make_user, precise_clock, case) for case in AWKWARD_TEXT]
     entries = [("procedure", n, "procedure.nota", _payload(t)) for n, t in enumerate(AWKWARD_TEXT)]
-    together = audit.append(
-        actor=None, role=audit.SYSTEM_ROLE, entries=entries, clock=precise_clock
-    )
+    together = audit.append(actor=None, role=SYSTEM, entries=entries, clock=precise_clock)
     db.session.commit()
     last = together[-1]
     assert integrity.verify_chain().ok

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from workflow.access.models import User
+from workflow.access.roles import SYSTEM
 from workflow.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from workflow.core.clock import ROME, Clock, as_utc, rome_today
 from workflow.core.transaction import operation
@@ -27,8 +28,7 @@ from workflow.extensions import db
 # json.dumps(..., ensure_ascii=False) escapes strings with exactly this function.
 _string = json.encoder.encode_basestring
 
-SYSTEM_ACTOR = "sistema"
-SYSTEM_ROLE = "sistema"
+SYSTEM_ACTOR = "sistema"  # actor_name of the events nobody in particular caused
 
 
 def canonical_json(value: Any) -> str:
@@ -129,6 +129,7 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain inside the current transaction (no commit here).
 
+    `role` is a code of workflow/access/roles.py (ROLE_CODES, or SYSTEM / USER / ANONYMOUS).
     Concurrent writers queue on the head lock, so the chain stays linear; `prev_hash` is UNIQUE as
     a backstop against a fork. A rolled-back transaction leaves no event and no gap.
     """
@@ -229,7 +230,7 @@ checkpoint_now = operation(publish_checkpoint)
 
 @operation
 def publish_daily_checkpoint(*, clock: Clock) -> AuditCheckpoint | None:
-    """The scheduler's daily checkpoint: at most one a day (Europe/Rome).
+    """The scheduler's daily checkpoint, by the system: at most one a day (Europe/Rome).
 
     None when one exists for today. Idempotent, so a restart, a catch-up run or a second scheduler
     publishes nothing twice.
@@ -239,7 +240,7 @@ def publish_daily_checkpoint(*, clock: Clock) -> AuditCheckpoint | None:
         clock
     ):
         return None
-    return publish_checkpoint(actor=None, role=SYSTEM_ROLE, clock=clock)
+    return publish_checkpoint(actor=None, role=SYSTEM, clock=clock)
 
 
 def latest_checkpoint() -> AuditCheckpoint | None:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from workflow.access.authorize import acting_role
 from workflow.access.models import User
 from workflow.access.rights import OPERATIONS
-from workflow.access.roles import DIREZIONE_GENERALE
+from workflow.access.roles import DIREZIONE_GENERALE, SYSTEM
 from workflow.acts import registers
 from workflow.acts.register_models import PROTOCOLLO
 from workflow.audit import chain as audit
@@ -563,7 +563,7 @@ def remind_missing(*, clock: Clock) -> int:
     if written:
         audit.record(
             actor=None,
-            role="sistema",
+            role=SYSTEM,
             object_type="consultation",
             object_id="promemoria",
             action="consultation.reminded",

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workflow.access.models import User
-from workflow.access.roles import ADMIN
+from workflow.access.roles import ADMIN, USER
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, as_utc
 from workflow.core.database import dialect
@@ -132,7 +132,7 @@ def update_settings(
     if changes:
         audit.record(
             actor=actor,
-            role=ADMIN if actor.id != user.id else "utente",
+            role=ADMIN if actor.id != user.id else USER,
             object_type="user",
             object_id=user.id,
             action="mail.settings",
@@ -153,7 +153,7 @@ def unsubscribe_digest(user_id: int, *, clock: Clock) -> None:
         settings.digest = False
         audit.record(
             actor=user,
-            role="utente",
+            role=USER,
             object_type="user",
             object_id=user.id,
             action="mail.digest_unsubscribed",
