@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from workflow.access import operations as users
-from workflow.access.roles import ROLE_CODES, SYSTEM
+from workflow.access.roles import ROLE_CODES
 from workflow.acts import registers
 from workflow.acts.register_models import REGISTERS
 from workflow.audit import chain as audit
@@ -182,7 +182,7 @@ def audit_verify(expected: tuple[str, ...]) -> None:
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
     """Publish the current chain head as a checkpoint (the scheduler does it daily)."""
-    checkpoint = audit.checkpoint_now(actor=None, role=SYSTEM, clock=_clock())
+    checkpoint = audit.checkpoint_now(actor=None, clock=_clock())
     click.echo(f"Checkpoint: evento {checkpoint.seq} {checkpoint.hash}")
 
 

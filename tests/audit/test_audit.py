@@ -144,7 +144,7 @@ def test_swapped_rows_are_named(chain) -> None:
 
 
 def _checkpoint_then_more(clock, direzione_id: int) -> int:
-    checkpoint = audit.checkpoint_now(actor=None, role=SYSTEM, clock=clock)
+    checkpoint = audit.checkpoint_now(actor=None, clock=clock)
     actor = db.session.get(procedures.User, direzione_id)
     procedure = procedures.list_all()[0]
     procedures.plan_milestones(
@@ -196,7 +196,7 @@ def test_truncation_with_checkpoints_erased_is_caught_by_a_noted_head(app, chain
     ],
 )
 def test_triggers_refuse_update_and_delete(chain, clock, statement) -> None:
-    audit.checkpoint_now(actor=None, role=SYSTEM, clock=clock)
+    audit.checkpoint_now(actor=None, clock=clock)
     db.session.commit()
     with pytest.raises(DatabaseError, match="sola aggiunta"), db.engine.begin() as conn:
         conn.execute(text(statement))
@@ -304,7 +304,7 @@ def test_verify_page_and_exports_for_the_segretario(client, chain) -> None:
 
 def test_public_checkpoint_needs_no_login(client, chain, clock) -> None:
     assert client.get("/registro/checkpoint").get_json() == {"checkpoint": None}
-    audit.checkpoint_now(actor=None, role=SYSTEM, clock=clock)
+    audit.checkpoint_now(actor=None, clock=clock)
     body = client.get("/registro/checkpoint").get_json()["checkpoint"]
     assert body["seq"] == chain and len(body["hash"]) == 64
 

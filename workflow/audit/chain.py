@@ -18,7 +18,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
+from workflow.access.authorize import acting_role
 from workflow.access.models import User
+from workflow.access.rights import OPERATIONS
 from workflow.access.roles import SYSTEM
 from workflow.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from workflow.core.clock import ROME, Clock, as_utc, rome_today
@@ -29,6 +31,7 @@ from workflow.extensions import db
 _string = json.encoder.encode_basestring
 
 SYSTEM_ACTOR = "sistema"  # actor_name of the events nobody in particular caused
+PUBLISHERS = OPERATIONS["audit.checkpoint"]
 
 
 def canonical_json(value: Any) -> str:
@@ -203,13 +206,21 @@ def _record_of(row: dict[str, Any], seq: int, occurred: str) -> bytes:
     )
 
 
-def publish_checkpoint(*, actor: User | None, role: str, clock: Clock) -> AuditCheckpoint:
+def publish_checkpoint(*, actor: User | None, clock: Clock) -> AuditCheckpoint:
     """Record the current chain head as a checkpoint, itself an event of the chain.
 
     A chain alone cannot reveal a truncated tail or a chain recomputed from scratch; a head that was
-    published (on the public Albo pages) and noted by anyone can. Called daily by the scheduler and
-    on demand by the Segretario Generale. Not decorated: callers own the transaction.
+    published (on the public Albo pages) and noted by anyone can. `actor` None is the system (the
+    scheduler's daily job, `flask audit checkpoint` run on the server), recorded with role SYSTEM;
+    a person must hold a role of the rights table's "audit.checkpoint" (the Segretario Generale),
+    or be delegated it by a delegation valid on the clock's day (Europe/Rome): NotAllowed
+    otherwise. Not decorated: callers own the transaction (checkpoint_now is the decorated one).
     """
+    role = (
+        SYSTEM
+        if actor is None
+        else acting_role(actor, PUBLISHERS, "pubblicare un checkpoint", clock=clock)
+    )
     seq, hash_ = _lock_head()
     checkpoint = AuditCheckpoint(seq=seq, hash=hash_, created_at=as_utc(clock.now()))
     db.session.add(checkpoint)
@@ -240,7 +251,7 @@ def publish_daily_checkpoint(*, clock: Clock) -> AuditCheckpoint | None:
         clock
     ):
         return None
-    return publish_checkpoint(actor=None, role=SYSTEM, clock=clock)
+    return publish_checkpoint(actor=None, clock=clock)
 
 
 def latest_checkpoint() -> AuditCheckpoint | None:
