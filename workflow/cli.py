@@ -182,7 +182,7 @@ def audit_verify(expected: tuple[str, ...]) -> None:
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
     """Publish the current chain head as a checkpoint (the scheduler does it daily)."""
-    checkpoint = audit.checkpoint_now(actor=None, role=audit.SYSTEM_ROLE, clock=_clock())
+    checkpoint = audit.checkpoint_now(actor=None, clock=_clock())
     click.echo(f"Checkpoint: evento {checkpoint.seq} {checkpoint.hash}")
 
 

@@ -168,6 +168,6 @@ def test_public_albo_shows_the_latest_audit_checkpoint(app, client, clock):
     from workflow.audit import chain as audit
 
     assert "nessun checkpoint ancora pubblicato" in client.get("/albo").get_data(as_text=True)
-    checkpoint = audit.checkpoint_now(actor=None, role=audit.SYSTEM_ROLE, clock=clock)
+    checkpoint = audit.checkpoint_now(actor=None, clock=clock)
     page = client.get("/albo").get_data(as_text=True)
     assert checkpoint.hash in page and f"evento {checkpoint.seq}" in page

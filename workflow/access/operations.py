@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.access.models import ApiToken, Delegation, LoginAttempt, User, UserRole
-from workflow.access.roles import ADMIN, ROLE_CODES
+from workflow.access.roles import ADMIN, ANONYMOUS, ROLE_CODES, USER
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, rome_today
 from workflow.core.errors import Conflict, InvalidData, NotFound, TooManyAttempts
@@ -94,7 +94,6 @@ def find_user(username: str) -> User:
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
-ANONYMOUS = "anonimo"
 
 
 def _failures(column: Any, value: str, since: datetime) -> int:
@@ -133,7 +132,7 @@ def login(username: str, password: str, *, address: str, clock: Clock) -> User |
     )
     audit.record(
         actor=user,
-        role=ANONYMOUS if user is None else "utente",
+        role=ANONYMOUS if user is None else USER,
         object_type="user",
         object_id=user.id if user else username,
         action="login.succeeded" if user else "login.failed",
@@ -191,7 +190,7 @@ def use_token(token: str, *, clock: Clock) -> User | None:
         row.last_used_on = today
         audit.record(
             actor=user,
-            role="utente",
+            role=USER,
             object_type="token",
             object_id=row.id,
             action="token.used",
@@ -304,7 +303,7 @@ def logout_everywhere(user_id: int, *, actor: User, clock: Clock) -> None:
     user.session_epoch += 1
     audit.record(
         actor=actor,
-        role="utente",
+        role=USER,
         object_type="user",
         object_id=user.id,
         action="user.logged_out_everywhere",

@@ -21,3 +21,12 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 ROLE_CODES: tuple[str, ...] = tuple(ROLE_LABELS)
+
+# The audit trail's `role` when nobody acts under one of ROLE_CODES. Never given to a user, so
+# never in the rights table. The strings are stored in hashed events: they stay as they are, or a
+# history would read one way before a date and another after it.
+SYSTEM = "sistema"  # no person: the scheduler, a loader, a command run on the server
+USER = "utente"  # a signed-in user acting on their own account (login, token, own settings)
+ANONYMOUS = "anonimo"  # nobody signed in: a failed login
+
+AUDIT_ONLY_ROLES: tuple[str, ...] = (SYSTEM, USER, ANONYMOUS)

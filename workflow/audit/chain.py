@@ -3,41 +3,49 @@
 Each event's hash is SHA-256 over the previous event's hash (64 hex characters, ASCII) followed by
 the canonical JSON of the event's own fields (sorted keys, UTF-8, no insignificant whitespace):
 `seq`, `occurred_at` (ISO-8601 UTC with microseconds and "Z"), `actor_id`, `actor_name`, `role`,
-`object_type`, `object_id`, `action`, `payload`. The same bytes come out of SQLite and PostgreSQL,
-and scripts/verify_audit_export.py recomputes them with the standard library alone.
+`object_type`, `object_id`, `action`, `payload`. Python alone computes it, after locking the head,
+on every database: the bytes have one definition (canonical_record, which is canonical_json of the
+whole record), and scripts/verify_audit_export.py recomputes them with the standard library alone.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import LargeBinary, Text, bindparam, cast, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
+from workflow.access.authorize import acting_role
 from workflow.access.models import User
+from workflow.access.rights import OPERATIONS
+from workflow.access.roles import SYSTEM
 from workflow.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from workflow.core.clock import ROME, Clock, as_utc, rome_today
-from workflow.core.database import dialect
 from workflow.core.transaction import operation
 from workflow.extensions import db
 
 # json.dumps(..., ensure_ascii=False) escapes strings with exactly this function.
 _string = json.encoder.encode_basestring
 
-SYSTEM_ACTOR = "sistema"
-SYSTEM_ROLE = "sistema"
+SYSTEM_ACTOR = "sistema"  # actor_name of the events nobody in particular caused
+PUBLISHERS = OPERATIONS["audit.checkpoint"]
 
 
 def canonical_json(value: Any) -> str:
-    """Sorted keys, UTF-8, no insignificant whitespace: the same text on every database."""
+    """Sorted keys, UTF-8, no insignificant whitespace: the same text on every database.
+
+    Strings are escaped by the json module (quotes, backslashes and control characters; the rest,
+    U+2028 and emoji included, kept as they are); numbers are written as Python writes them
+    (`1.5`, `1e-07`, `10000000000000000000000`).
+    """
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def iso_utc(instant: datetime) -> str:
+    """An instant as the chain records it: ISO-8601 in UTC, microseconds, "Z"."""
     return as_utc(instant).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
@@ -52,11 +60,12 @@ def canonical_record(
     action: str,
     payload_json: str,
 ) -> bytes:
-    """The canonical bytes of an event, with the stored (already canonical) payload text embedded.
+    """The canonical bytes of an event (UTF-8), with the stored, already canonical, payload text.
 
-    Byte for byte what canonical_json() gives for the whole record (keys in sorted order, strings
-    escaped by the json module's own encoder); written out by hand because verifying a million
-    events should not pay for a dict and a full serialisation per event.
+    Byte for byte canonical_json() of the whole record as a dict (tests/audit prove it on awkward
+    text and numbers), which is what the offline verifier computes; written out by hand because
+    verifying a million events should not pay for a dict and a full serialisation per event.
+    `occurred_at` is iso_utc() of the event's time.
     """
     actor = "null" if actor_id is None else str(int(actor_id))
     return (
@@ -67,19 +76,15 @@ def canonical_record(
     ).encode()
 
 
-def _split_at_seq(record: bytes) -> bytes:
-    """The canonical bytes up to and including `"seq":`: `seq` is the last key (sorted order), so
-    what follows is only its digits and the closing brace, which PostgreSQL appends itself."""
-    return record[: record.rindex(b'"seq":') + len(b'"seq":')]
-
-
 def chain_hash(prev_hash: str, record_bytes: bytes) -> str:
+    """SHA-256 over the previous hash (64 hex characters, ASCII) then the record's bytes; hex."""
     digest = hashlib.sha256(prev_hash.encode("ascii"))
     digest.update(record_bytes)
     return digest.hexdigest()
 
 
 def record_bytes_of(event: AuditEvent) -> bytes:
+    """The canonical bytes of a stored event, as verification recomputes them."""
     return canonical_record(
         event.seq,
         iso_utc(event.occurred_at),
@@ -102,47 +107,6 @@ _MOVE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-)
-
-# PostgreSQL, one event (what nearly every operation appends): lock the head, hash, insert the
-# event and move the head in one statement, one round trip instead of two. The hash is the same
-# SHA-256 as chain_hash(), over the same bytes: the previous hash and the record's digits of `seq`
-# are ASCII, the rest of the record comes from Python as it is hashed there (`record_head`).
-_HEAD_NOW = _LOCK_HEAD.cte("head")
-_NEW_SEQ = _HEAD_NOW.c.seq + 1
-_ASCII = functools.partial(func.convert_to, type_=LargeBinary)
-_HASH_IN_SQL = func.encode(
-    func.sha256(
-        _ASCII(_HEAD_NOW.c.hash, "UTF8")
-        .op("||", return_type=LargeBinary)(bindparam("record_head", type_=LargeBinary))
-        .op("||", return_type=LargeBinary)(_ASCII(cast(_NEW_SEQ, Text).concat("}"), "UTF8")),
-        type_=LargeBinary,
-    ),
-    "hex",
-    type_=Text,
-)
-_OWN_FIELDS = [c for c in _EVENTS.c if c.name not in ("id", "seq", "prev_hash", "hash")]
-_APPENDED = (
-    insert(_EVENTS)
-    .from_select(
-        [_EVENTS.c.seq, _EVENTS.c.prev_hash, _EVENTS.c.hash, *_OWN_FIELDS],
-        select(
-            _NEW_SEQ,
-            _HEAD_NOW.c.hash,
-            _HASH_IN_SQL,
-            *(bindparam(c.name, type_=c.type) for c in _OWN_FIELDS),
-        ),
-    )
-    .returning(_EVENTS.c.seq, _EVENTS.c.prev_hash, _EVENTS.c.hash)
-    .cte("appended")
-)
-_APPEND_ONE_AND_MOVE_HEAD = (
-    update(_HEAD)
-    # seq < the new seq links the two (and holds for the row as read and as locked): a condition
-    # on the hash would drop the row when a writer that committed meanwhile moved the head.
-    .where(_HEAD.c.id == 1, _HEAD.c.seq < _APPENDED.c.seq)
-    .values(seq=_APPENDED.c.seq, hash=_APPENDED.c.hash)
-    .returning(_APPENDED.c.seq, _APPENDED.c.prev_hash, _APPENDED.c.hash)
 )
 
 
@@ -168,6 +132,7 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain inside the current transaction (no commit here).
 
+    `role` is a code of workflow/access/roles.py (ROLE_CODES, or SYSTEM / USER / ANONYMOUS).
     Concurrent writers queue on the head lock, so the chain stays linear; `prev_hash` is UNIQUE as
     a backstop against a fork. A rolled-back transaction leaves no event and no gap.
     """
@@ -185,24 +150,16 @@ def append(
 ) -> list[AuditEvent]:
     """Append events (object_type, object_id, action, payload) in order, under one head lock.
 
-    Written with Core statements, outside the session's unit of work: the rows are in the
-    database when this returns, and the events returned are detached copies of them.
+    Lock the head, hash in Python (the seq is known once the head is locked), insert the events,
+    move the head: three statements on any database, the database hashing nothing. Written with
+    Core statements, outside the session's unit of work: the rows are in the database when this
+    returns, and the events returned are detached copies of them.
     """
     occurred_at = as_utc(clock.now())
     occurred = iso_utc(occurred_at)
     rows = [_own_fields(actor, role, occurred_at, entry) for entry in entries]
     if not rows:
         return []
-    if len(rows) == 1 and dialect() == "postgresql":
-        # One statement locks the head, hashes, inserts and moves the head; Python supplies the
-        # record's bytes without `seq` (0 here, cut off), which the statement reads and appends.
-        (row,) = rows
-        record_head = _split_at_seq(_record_of(row, 0, occurred))
-        seq, prev, own = db.session.execute(
-            _APPEND_ONE_AND_MOVE_HEAD, {**row, "record_head": record_head}
-        ).one()
-        row.update(seq=seq, prev_hash=prev, hash=own)
-        return [AuditEvent(**row)]
     seq, prev = _lock_head()
     for row in rows:
         seq += 1
@@ -249,13 +206,21 @@ def _record_of(row: dict[str, Any], seq: int, occurred: str) -> bytes:
     )
 
 
-def publish_checkpoint(*, actor: User | None, role: str, clock: Clock) -> AuditCheckpoint:
+def publish_checkpoint(*, actor: User | None, clock: Clock) -> AuditCheckpoint:
     """Record the current chain head as a checkpoint, itself an event of the chain.
 
     A chain alone cannot reveal a truncated tail or a chain recomputed from scratch; a head that was
-    published (on the public Albo pages) and noted by anyone can. Called daily by the scheduler and
-    on demand by the Segretario Generale. Not decorated: callers own the transaction.
+    published (on the public Albo pages) and noted by anyone can. `actor` None is the system (the
+    scheduler's daily job, `flask audit checkpoint` run on the server), recorded with role SYSTEM;
+    a person must hold a role of the rights table's "audit.checkpoint" (the Segretario Generale),
+    or be delegated it by a delegation valid on the clock's day (Europe/Rome): NotAllowed
+    otherwise. Not decorated: callers own the transaction (checkpoint_now is the decorated one).
     """
+    role = (
+        SYSTEM
+        if actor is None
+        else acting_role(actor, PUBLISHERS, "pubblicare un checkpoint", clock=clock)
+    )
     seq, hash_ = _lock_head()
     checkpoint = AuditCheckpoint(seq=seq, hash=hash_, created_at=as_utc(clock.now()))
     db.session.add(checkpoint)
@@ -276,17 +241,19 @@ checkpoint_now = operation(publish_checkpoint)
 
 @operation
 def publish_daily_checkpoint(*, clock: Clock) -> AuditCheckpoint | None:
-    """The scheduler's daily checkpoint: at most one a day (Europe/Rome), none if one exists.
+    """The scheduler's daily checkpoint, by the system: at most one a day (Europe/Rome).
 
-    Idempotent, so a restart, a catch-up run or a second scheduler publishes nothing twice.
+    None when one exists for today. Idempotent, so a restart, a catch-up run or a second scheduler
+    publishes nothing twice.
     """
     latest = latest_checkpoint()
     if latest is not None and as_utc(latest.created_at).astimezone(ROME).date() == rome_today(
         clock
     ):
         return None
-    return publish_checkpoint(actor=None, role=SYSTEM_ROLE, clock=clock)
+    return publish_checkpoint(actor=None, clock=clock)
 
 
 def latest_checkpoint() -> AuditCheckpoint | None:
+    """The newest published checkpoint (highest seq), None before the first."""
     return db.session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))

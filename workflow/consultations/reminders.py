@@ -10,7 +10,7 @@ from datetime import datetime, time
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from workflow.access.roles import DIREZIONE_GENERALE
+from workflow.access.roles import DIREZIONE_GENERALE, SYSTEM
 from workflow.audit import chain as audit
 from workflow.consultations.models import (
     Consultation,
@@ -117,7 +117,7 @@ def remind_missing(*, clock: Clock) -> int:
     if written:
         audit.record(
             actor=None,
-            role="sistema",
+            role=SYSTEM,
             object_type="consultation",
             object_id="promemoria",
             action="consultation.reminded",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from workflow.access.authorize import acting_role
 from workflow.access.models import User
 from workflow.access.rights import OPERATIONS
+from workflow.access.roles import SYSTEM
 from workflow.audit import chain as audit
 from workflow.consultations import territory_data as territory
 from workflow.consultations.models import COMUNE, FORUM, UNIONE, Body, BodyAddress, UnionMember
@@ -47,7 +48,7 @@ def load(*, clock: Clock) -> int:
     if created:
         audit.record(
             actor=None,
-            role="sistema",
+            role=SYSTEM,
             object_type="territory",
             object_id="load",
             action="territory.loaded",

@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from workflow.access.models import User
-from workflow.access.roles import DIREZIONE_GENERALE
+from workflow.access.roles import DIREZIONE_GENERALE, SYSTEM
 from workflow.audit import chain as audit
 from workflow.core.calendar import add_working_days, working_days_between
 from workflow.core.clock import ROME, Clock, as_utc, rome_today
@@ -167,7 +167,7 @@ def _scan_batch(ids: list[int], *, now: datetime, clock: Clock, rules: Policy) -
     if report.deadlines:
         audit.record(
             actor=None,
-            role="sistema",
+            role=SYSTEM,
             object_type="reminders",
             object_id="scan",
             action="reminders.scanned",

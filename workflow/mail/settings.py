@@ -7,7 +7,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from workflow.access.models import User
-from workflow.access.roles import ADMIN
+from workflow.access.roles import ADMIN, USER
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock
 from workflow.core.errors import InvalidData, NotAllowed, NotFound
@@ -86,7 +86,7 @@ def update_settings(
     if changes:
         audit.record(
             actor=actor,
-            role=ADMIN if actor.id != user.id else "utente",
+            role=ADMIN if actor.id != user.id else USER,
             object_type="user",
             object_id=user.id,
             action="mail.settings",
@@ -107,7 +107,7 @@ def unsubscribe_digest(user_id: int, *, clock: Clock) -> None:
         settings.digest = False
         audit.record(
             actor=user,
-            role="utente",
+            role=USER,
             object_type="user",
             object_id=user.id,
             action="mail.digest_unsubscribed",
