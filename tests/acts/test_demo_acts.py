@@ -44,8 +44,7 @@ def seed_decree() -> Act:
     return db.session.scalars(select(Act).where(Act.repertorio_number == 43)).one()
 
 
-def test_demo_decree_has_the_seed_numbers_dates_and_classification(app, clock):
-    demo.load(clock=clock)
+def test_demo_decree_has_the_seed_numbers_dates_and_classification(demo_app):
     act = seed_decree()
     record = queries.record(act, date(2025, 2, 19))
     assert record.stato == "PUBBLICATO ATTIVO"
@@ -60,22 +59,19 @@ def test_demo_decree_has_the_seed_numbers_dates_and_classification(app, clock):
     assert act.procedure_id is not None
 
 
-def test_demo_staff_page_shows_every_field_of_the_seed(app, client, clock):
-    demo.load(clock=clock)
+def test_demo_staff_page_shows_every_field_of_the_seed(demo_app, client):
     login(client, "direzione", "demo-direzione")
     page = client.get(f"/atti/{seed_decree().id}").get_data(as_text=True)
     for text in SEED_FIELDS:
         assert text in page, text
 
 
-def test_demo_has_acts_open_on_the_day_it_is_loaded(app, client, clock):
-    demo.load(clock=clock)
+def test_demo_has_acts_open_on_the_day_it_is_loaded(demo_app, client):
     assert len(queries.public_list(date(2025, 7, 1))) == 3
     assert "Atti in pubblicazione (3)" in client.get("/albo").get_data(as_text=True)
 
 
-def test_demo_reload_adds_nothing(app, clock):
-    demo.load(clock=clock)
+def test_demo_reload_adds_nothing(demo_app, clock):
     counts = [
         db.session.scalar(select(func.count()).select_from(model))
         for model in (Act, ActDocument, RegisterEntry, AuditEvent)
@@ -88,8 +84,7 @@ def test_demo_reload_adds_nothing(app, clock):
     assert again == counts
 
 
-def test_procedure_page_links_the_step_to_the_decree(app, client, clock):
-    demo.load(clock=clock)
+def test_procedure_page_links_the_step_to_the_decree(demo_app, client):
     act = seed_decree()
     login(client, "direzione", "demo-direzione")
     page = client.get(f"/procedimenti/{act.procedure_id}").get_data(as_text=True)

@@ -21,7 +21,6 @@ from workflow.audit import chain as audit
 from workflow.audit import history
 from workflow.audit import verify as integrity
 from workflow.audit.models import AuditEvent, AuditHead
-from workflow.demo import load as demo
 from workflow.extensions import db
 from workflow.procedures import operations as procedures
 
@@ -30,8 +29,8 @@ TABLES = ("audit_events", "audit_checkpoints")
 
 
 @pytest.fixture
-def chain(app, clock):
-    demo.load(clock=clock)
+def chain(demo_app):
+    """The demo's audit trail, intact; its number of events."""
     assert integrity.verify_chain().ok
     return integrity.count_events()
 

@@ -8,7 +8,6 @@ from sqlalchemy import event
 
 from tests.conftest import login
 from tests.factories import PRESENTATIONS, TO_ADOPTED, TO_CONSULTATION, open_psttm, run
-from workflow.demo import load as demo
 from workflow.desk import sections as desk
 from workflow.extensions import db
 from workflow.procedures import browse
@@ -174,8 +173,7 @@ def test_list_filters_by_title_status_and_year_and_paginates(client, direzione, 
     assert "(0 trovati)" in literal  # "%" is a character to look for, not a wildcard
 
 
-def test_comparison_measures_each_phase_on_the_demo(client, app, clock) -> None:
-    demo.load(clock=clock)
+def test_comparison_measures_each_phase_on_the_demo(demo_app, client) -> None:
     definition, page = browse.comparison_page("psttm", 1, TODAY)
     by_title = {row.procedure.period_start: row for row in page.items}
     old, new = by_title[2022], by_title[2025]
