@@ -75,21 +75,21 @@ def test_todo_holds_only_the_steps_this_user_may_record_now(make_user, direzione
     in_consultation = run(open_psttm(direzione, clock), TO_CONSULTATION, direzione, clock)
     fresh = open_psttm(direzione, clock, start=2026)
 
-    assert [(i.procedure.id, i.step.event) for i in desk.todo(sindaco, TODAY)[0]] == [
+    assert [(i.procedure.id, i.step.event) for i in desk.todo(sindaco, clock)[0]] == [
         (fresh.id, "avvia")
     ]
-    assert desk.todo(segretario, TODAY)[0] == []  # adoption refused until the presentations
+    assert desk.todo(segretario, clock)[0] == []  # adoption refused until the presentations
     run(in_consultation, PRESENTATIONS, direzione, clock)
-    assert [i.step.event for i in desk.todo(segretario, TODAY)[0]] == ["adotta"]
-    assert {i.step.event for i in desk.todo(direzione, TODAY)[0]} == {"adotta", "avvia"}
+    assert [i.step.event for i in desk.todo(segretario, clock)[0]] == ["adotta"]
+    assert {i.step.event for i in desk.todo(direzione, clock)[0]} == {"adotta", "avvia"}
 
 
 def test_todo_is_capped_and_says_there_is_more(direzione, clock) -> None:
     for start in range(2030, 2034):
         open_psttm(direzione, clock, start=start)
-    items, more = desk.todo(direzione, TODAY, limit=3)
+    items, more = desk.todo(direzione, clock, limit=3)
     assert len(items) == 3 and more
-    items, more = desk.todo(direzione, TODAY, limit=4)
+    items, more = desk.todo(direzione, clock, limit=4)
     assert len(items) == 4 and not more
 
 
@@ -97,7 +97,7 @@ def test_closed_procedures_are_not_on_the_desk(direzione, clock) -> None:
     procedure = run(open_psttm(direzione, clock), TO_ADOPTED, direzione, clock)
     run(procedure, ["parere_conferenza", "approva"], direzione, clock)
     assert desk.open_page(1, TODAY).total == 0
-    assert desk.todo(direzione, TODAY)[0] == []
+    assert desk.todo(direzione, clock)[0] == []
 
 
 def test_desk_paginates_the_open_procedures(client, direzione, clock) -> None:

@@ -1,8 +1,13 @@
-"""Who may do what: the role check every service operation and staff page asks."""
+"""Who may do what: the role check every service operation and staff page asks.
+
+A role is held in one's own right (user_roles) or by delegation (a decreto di delega, with its
+dates). Every check is given the clock, so a delegation counts on the days it covers, on every
+operation alike, and on no other day.
+"""
 
 from __future__ import annotations
 
-from workflow.access.models import User
+from workflow.access.models import Delegation, User
 from workflow.access.roles import ROLE_LABELS
 from workflow.core.clock import Clock, rome_today
 from workflow.core.errors import NotAllowed
@@ -14,28 +19,46 @@ def delegated_roles(user: User, clock: Clock) -> set[str]:
     return {d.role for d in user.delegations if d.honoured_on(today)}
 
 
-def effective_roles(user: User, clock: Clock | None) -> set[str]:
-    """Held roles, plus those delegated for today when the caller knows what day it is."""
-    held = set(user.role_codes)
-    return held | delegated_roles(user, clock) if clock is not None else held
+def effective_roles(user: User, clock: Clock) -> set[str]:
+    """Held roles plus the roles delegated to `user` for today (Europe/Rome day of `clock`)."""
+    return set(user.role_codes) | delegated_roles(user, clock)
 
 
-def acting_role(
-    user: User, allowed: tuple[str, ...], what: str, *, clock: Clock | None = None
-) -> str:
-    """The role under which `user` acts (the first of `allowed` held); raises NotAllowed.
+def role_for(user: User, allowed: tuple[str, ...], *, clock: Clock) -> str | None:
+    """The role under which `user` may act among `allowed` today, or None.
 
-    With a clock, a delegation (decreto di delega, with its dates) counts only on the days it
-    covers: the day before or after, the same request is refused.
+    A role held in one's own right comes first (the first of `allowed` held); only then a
+    delegated one, so the delegations are read only when the held roles do not suffice.
     """
-    held = set(user.role_codes)
+    held = user.role_codes
     for role in allowed:
         if role in held:
             return role
-    if clock is not None:
-        delegated = delegated_roles(user, clock)
-        for role in allowed:
-            if role in delegated:
-                return role
-    names = ", ".join(ROLE_LABELS[r] for r in allowed)
-    raise NotAllowed(f"Non autorizzato: {what} spetta a {names}.")
+    delegated = delegated_roles(user, clock)
+    for role in allowed:
+        if role in delegated:
+            return role
+    return None
+
+
+def acting_role(user: User, allowed: tuple[str, ...], what: str, *, clock: Clock) -> str:
+    """The role under which `user` acts (held first, then delegated today); raises NotAllowed.
+
+    A delegation (decreto di delega, with its dates) counts only on the Europe/Rome days it
+    covers: the day before or after, the same request is refused. `what` completes the Italian
+    refusal "Non autorizzato: … spetta a …".
+    """
+    role = role_for(user, allowed, clock=clock)
+    if role is None:
+        names = ", ".join(ROLE_LABELS[r] for r in allowed)
+        raise NotAllowed(f"Non autorizzato: {what} spetta a {names}.")
+    return role
+
+
+def delegation_for(user: User, role: str, clock: Clock) -> Delegation | None:
+    """The delegation under which `user` holds `role` today; None when the role is held in
+    one's own right (it then needs no delegation) or not held at all."""
+    if role in user.role_codes:
+        return None
+    today = rome_today(clock)
+    return next((d for d in user.delegations if d.role == role and d.honoured_on(today)), None)

@@ -1,7 +1,10 @@
 """Route rights, enforced before any view runs, from the one table in workflow/access/rights.py
-(with what `rights.extend` granted on the app, if anything)."""
+(with what `rights.extend` granted on the app, if anything); and `may`, the one question a page
+asks before it offers a button, a form or a link."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Flask, g, request
 from flask_login import current_user
@@ -9,10 +12,24 @@ from werkzeug.wrappers import Response
 
 from workflow.access import operations as users
 from workflow.access import rights
-from workflow.access.authorize import acting_role
+from workflow.access.authorize import acting_role, role_for
 from workflow.core.errors import NotAllowed, Unauthorized
 from workflow.core.web import clock
 from workflow.extensions import login_manager
+
+
+def may(user: Any, operation: str) -> bool:
+    """Whether `user` may perform `operation` (a key of rights.OPERATIONS) today, by a role
+    held or delegated on the app clock's Europe/Rome day: what a page offers.
+
+    It only decides what is shown; the route rights and the service still decide what is done.
+    An anonymous user may nothing. Raises KeyError for an operation missing from the table, so a
+    mistyped name fails loudly instead of hiding a button.
+    """
+    allowed = rights.OPERATIONS[operation]
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return role_for(user, allowed, clock=clock()) is not None
 
 
 def bearer_user():
@@ -27,6 +44,8 @@ def bearer_user():
 
 
 def register(app: Flask) -> None:
+    app.jinja_env.globals["may"] = may  # templates: {% if may(current_user, 'audit.read') %}
+
     @app.before_request
     def enforce_route_rights() -> Response | None:
         if request.endpoint is None:

@@ -1,8 +1,10 @@
 """Who may do what, in one table: operations, pages and API routes by role; machine events by the
 `roles` of each step of their definition (the same data the machines run with).
 
-Services enforce operations and events; access/enforce.py enforces routes before any view runs; the
-admin page /admin/diritti shows this table; tests/access/test_rights.py walks it whole.
+A role counts whether held or delegated for the day (access/authorize.py, always given the clock).
+Services enforce operations and events; access/enforce.py enforces routes before any view runs
+and gives pages `may(user, operation)`; the admin page /admin/diritti shows this table;
+tests/access/test_rights.py walks it whole, with held and with dated delegated roles.
 
 The table is the product's and is never widened at run time. A tool that mounts blueprints of its
 own on an app it builds (the benchmarks in bench/) grants their endpoints on that app only, through
@@ -42,6 +44,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "territory.manage": (DIREZIONE_GENERALE, ADMIN),
     "consultation.manage": (DIREZIONE_GENERALE,),
     "contribution.register": (DIREZIONE_GENERALE,),
+    # Continuing a register from a previous system's last number (acts/registers.py).
+    "register.start": (ADMIN, SEGRETARIO_GENERALE),
+    # Anyone changes their own mail settings; someone else's only these roles.
+    "mail.settings.others": (ADMIN,),
 }
 
 

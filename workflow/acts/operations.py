@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from workflow.access.authorize import acting_role
+from workflow.access.authorize import acting_role, delegation_for, effective_roles
 from workflow.access.models import User
 from workflow.access.roles import ROLE_LABELS
 from workflow.acts import registers
@@ -251,7 +251,7 @@ def document_problem(act: Act) -> str | None:
 def facts_of(act: Act, actor: User | None, clock: Clock) -> Facts:
     required = act_type(act).required_signers
     signed = signatures(act)
-    held = actor.role_codes if actor else set()
+    held = effective_roles(actor, clock) if actor else set()  # a delegate signs for the role
     return Facts(
         recorded=frozenset(),
         last_step_on=None,
@@ -299,7 +299,7 @@ def fire_event(
     stored = stepdata.to_json(values)
     if event == "firma":
         role = facts.details["signer_roles"][0]
-        stored = {"ruolo": role, "firmatario": actor.full_name}
+        stored = _signature(actor, role, clock)
     elif event == "rivedi":
         _revise(act, values)
     elif event == "numera":
@@ -342,6 +342,20 @@ def fire_event(
     db.session.flush()
     db.session.expire(act, ["events"])
     return act
+
+
+def _signature(actor: User, role: str, clock: Clock) -> dict[str, Any]:
+    """Who signed, for which role; by delegation, also on whose behalf and by which act, so the
+    record names both the delegate who signed and the office signed for."""
+    stored: dict[str, Any] = {"ruolo": role, "firmatario": actor.full_name}
+    delegation = delegation_for(actor, role, clock)
+    if delegation is not None:
+        stored["per_delega"] = {
+            "per_conto_di": ROLE_LABELS[role],
+            "atto": delegation.act,
+            "delega_id": delegation.id,  # the audit trail's delegation.created event
+        }
+    return stored
 
 
 def _revise(act: Act, values: Mapping[str, Any]) -> None:
@@ -410,4 +424,5 @@ def _publish(act: Act, start: date, clock: Clock) -> dict[str, Any]:
 def allowed_events(act: Act, user: User, clock: Clock) -> list[Step]:
     """The steps this user may fire now: what the UI offers and the API lists."""
     definition = definition_of(act)
-    return available_steps(definition, act.state, user.role_codes, facts_of(act, user, clock))
+    roles = effective_roles(user, clock)
+    return available_steps(definition, act.state, roles, facts_of(act, user, clock))

@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from workflow.access.authorize import role_for
 from workflow.access.models import User
-from workflow.access.roles import ADMIN, SEGRETARIO_GENERALE
+from workflow.access.rights import OPERATIONS
+from workflow.access.roles import ADMIN
 from workflow.acts.register_models import (
     PROTOCOLLO,
     REGISTER_LABELS,
@@ -32,7 +34,7 @@ from workflow.core.errors import Conflict, InvalidData, NotAllowed
 from workflow.core.transaction import operation
 from workflow.extensions import db
 
-STARTERS = (ADMIN, SEGRETARIO_GENERALE)
+STARTERS = OPERATIONS["register.start"]
 PROTOCOL_DIGITS = 7
 
 
@@ -147,15 +149,14 @@ def start_register(
     Allowed once per register and year, and only before this system has numbered anything in it.
     Raises NotAllowed, InvalidData, Conflict.
     """
-    role = ADMIN
+    role: str | None = ADMIN  # the CLI, run by whoever administers the server
     if actor is not None:
-        held = actor.role_codes & set(STARTERS)
-        if not held:
+        role = role_for(actor, STARTERS, clock=clock)
+        if role is None:
             raise NotAllowed(
                 "Non autorizzato: avviare un registro spetta all'Amministratore "
                 "o al Segretario Generale."
             )
-        role = sorted(held)[0]
     if register not in REGISTERS:
         raise InvalidData(f"Registro «{register}» sconosciuto.")
     if not 2000 <= year <= 2100:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from workflow.access.enforce import may
 from workflow.acts import documents, queries
 from workflow.acts import operations as acts
 from workflow.acts.api import send_document
@@ -36,7 +37,7 @@ def list_acts() -> str:
         rows=[(a, queries.record(a, today)) for a in queries.search(q)],
         q=q,
         types=machine.ACT_TYPES,
-        may_propose=bool(current_user.role_codes & set(machine.PROPOSERS)),
+        may_propose=may(current_user, "act.propose"),
         values={},
     )
 
@@ -62,7 +63,7 @@ def propose() -> Response | tuple[str, int]:
             rows=[(a, queries.record(a, today)) for a in queries.search("")],
             q="",
             types=machine.ACT_TYPES,
-            may_propose=True,
+            may_propose=may(current_user, "act.propose"),
             values=values,
         )
         return page, exc.status
@@ -86,7 +87,7 @@ def show(act_id: int) -> str:
         signatures=acts.signatures(act),
         definition=ACT_LATEST,
         executable_on=acts.executability_date(act),
-        may_upload=bool(current_user.role_codes & set(documents.UPLOADERS))
+        may_upload=may(current_user, "act.upload")
         and act.state in (*machine.BEFORE_ADOPTION, machine.ADOTTATO),
         document_url=lambda d: url_for("acts.document", act_id=act.id, document_id=d.id),
     )

@@ -83,7 +83,7 @@ def open_consultation(
     Raises NotFound, NotAllowed, Conflict (already opened), InvalidData (no one invited, unknown
     zone, deadline in the past of the opening day).
     """
-    role = acting_role(actor, MANAGERS, "aprire la consultazione")
+    role = acting_role(actor, MANAGERS, "aprire la consultazione", clock=clock)
     procedure = procedures.get(procedure_id)
     if for_procedure(procedure.id) is not None:
         raise Conflict("La consultazione di questo procedimento è già aperta.")
@@ -171,7 +171,7 @@ def register_contribution(
     Raises NotFound, NotAllowed, Conflict (window closed), InvalidData (not invited, unknown
     channel or theme, no summary, received in the future, file not accepted), TooLarge.
     """
-    role = acting_role(actor, REGISTRARS, "registrare un contributo")
+    role = acting_role(actor, REGISTRARS, "registrare un contributo", clock=clock)
     consultation = get(consultation_id, lock=True)
     if consultation.closed:
         raise Conflict("La consultazione è chiusa: non si registrano altri contributi.")
@@ -264,7 +264,7 @@ def close_consultation(
 
     Raises NotFound, NotAllowed, StaleVersion, Conflict (already closed), InvalidData.
     """
-    role = acting_role(actor, MANAGERS, "chiudere la consultazione")
+    role = acting_role(actor, MANAGERS, "chiudere la consultazione", clock=clock)
     consultation = get(consultation_id, lock=True)
     if consultation.version != expected_version:
         raise StaleVersion("La consultazione è stata modificata da un altro utente: ricarica.")

@@ -91,7 +91,7 @@ def set_addresses(body_id: int, addresses: Iterable[str], *, actor: User, clock:
 
     Raises NotFound, NotAllowed, InvalidData (an address that is not an address).
     """
-    role = acting_role(actor, MANAGERS, "modificare gli indirizzi degli enti")
+    role = acting_role(actor, MANAGERS, "modificare gli indirizzi degli enti", clock=clock)
     body = get(body_id)
     wanted: list[str] = []
     for raw in addresses:
@@ -129,7 +129,7 @@ def add_forum_member(
 
     Raises NotAllowed, InvalidData (no name or a bad address), Conflict (already a member).
     """
-    role = acting_role(actor, MANAGERS, "modificare il Forum metropolitano")
+    role = acting_role(actor, MANAGERS, "modificare il Forum metropolitano", clock=clock)
     name = " ".join(name.split())
     if not name:
         raise InvalidData("Manca il nome del componente del Forum.")
@@ -159,7 +159,7 @@ def add_forum_member(
 def set_forum_member_active(body_id: int, active: bool, *, actor: User, clock: Clock) -> Body:
     """A member leaves (or rejoins) the Forum; past contributions stay. Raises NotFound,
     NotAllowed, InvalidData (not a Forum member)."""
-    role = acting_role(actor, MANAGERS, "modificare il Forum metropolitano")
+    role = acting_role(actor, MANAGERS, "modificare il Forum metropolitano", clock=clock)
     body = get(body_id)
     if body.kind != FORUM:
         raise InvalidData("Solo i componenti del Forum si aggiungono o si tolgono dall'elenco.")

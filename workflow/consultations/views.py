@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from workflow.access.rights import OPERATIONS
+from workflow.access.enforce import may
 from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory, territory_data
 from workflow.consultations.models import CHANNELS
@@ -22,11 +22,6 @@ from workflow.procedures import operations as procedures
 bp = Blueprint("contributions", __name__)
 
 
-def _may(operation: str) -> bool:
-    """Whether to show a form: the service and the route rights still decide."""
-    return bool(current_user.role_codes & set(OPERATIONS[operation]))
-
-
 @bp.get("/territorio")
 def territory_index() -> str:
     return render_template(
@@ -34,7 +29,7 @@ def territory_index() -> str:
         bodies=territory.bodies(),
         zones=territory_data.ZONE_LABELS,
         members=territory.union_members(),
-        may_manage=_may("territory.manage"),
+        may_manage=may(current_user, "territory.manage"),
     )
 
 
@@ -77,8 +72,8 @@ def consultation(procedure_id: int) -> str:
         zones=territory_data.ZONE_LABELS,
         themes=THEMES,
         channels=CHANNELS,
-        may_manage=_may("consultation.manage"),
-        may_register=_may("contribution.register"),
+        may_manage=may(current_user, "consultation.manage"),
+        may_register=may(current_user, "contribution.register"),
     )
 
 

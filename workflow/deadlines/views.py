@@ -14,8 +14,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from workflow.access.roles import ADMIN, ROLE_CODES, ROLE_LABELS
-from workflow.core.errors import BadRequest, NotAllowed, NotFound
+from workflow.access.authorize import acting_role
+from workflow.access.enforce import may
+from workflow.access.rights import OPERATIONS
+from workflow.access.roles import ROLE_CODES, ROLE_LABELS
+from workflow.core.errors import BadRequest, NotFound
 from workflow.core.web import clock
 from workflow.deadlines import ical, reminders, rules
 from workflow.deadlines import operations as deadlines
@@ -40,7 +43,7 @@ def index() -> str:
         "deadlines/list.html",
         deadlines=rows,
         mine=mine,
-        may_manage=bool(current_user.role_codes & set(deadlines.MANAGERS)),
+        may_manage=may(current_user, "deadlines.manage"),
         kinds=rules.KIND_LABELS,
         roles=ROLE_LABELS,
         procedures=procedures.list_all(),
@@ -88,7 +91,7 @@ def show(deadline_id: int) -> str:
         reminders=reminders.upcoming_for(deadline, clock=clock()),
         sent=sender.for_deadline(deadline.id),
         status_labels=mail.STATUS_LABELS,
-        may_manage=bool(current_user.role_codes & set(deadlines.MANAGERS)),
+        may_manage=may(current_user, "deadlines.manage"),
     )
 
 
@@ -106,8 +109,7 @@ def settle(deadline_id: int) -> Response:
 @bp.get("/posta")
 @login_required
 def outbox() -> str:
-    if ADMIN not in current_user.role_codes:
-        raise NotAllowed("Non autorizzato: la coda di posta spetta all'Amministratore.")
+    acting_role(current_user, OPERATIONS["mail.outbox"], "la coda di posta", clock=clock())
     status = request.args.get("stato") or None
     if status is not None and status not in OUTBOX_STATES:
         raise BadRequest("Stato sconosciuto.")

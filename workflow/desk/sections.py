@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from workflow.access.authorize import effective_roles
 from workflow.access.models import User
 from workflow.access.roles import ROLE_LABELS
 from workflow.acts import operations as acts
@@ -267,22 +268,22 @@ def actionable_states(roles: set[str]) -> dict[str, set[str]]:
 
 def todo(
     user: User,
-    today: date,
+    clock: Clock,
     limit: int = TODO_LIMIT,
     index: list[OpenEntry] | None = None,
     reader: Reader | None = None,
 ) -> tuple[list[TodoItem], bool]:
-    """The steps `user` may record now, most urgent first; True when there are more than `limit`."""
-    states = actionable_states(user.role_codes)
+    """The steps `user` may record now (roles held or delegated for the Europe/Rome day of
+    `clock`), most urgent first; True when there are more than `limit`."""
+    roles = effective_roles(user, clock)
+    states = actionable_states(roles)
     entries = open_index() if index is None else index
     candidates = [e.id for e in entries if e.state in states.get(e.kind, ())]
-    reader = reader or Reader(today)
+    reader = reader or Reader(rome_today(clock))
     items: list[TodoItem] = []
     for start in range(0, len(candidates), _TODO_BATCH):
         for procedure, facts in reader.read(candidates[start : start + _TODO_BATCH]):
-            for step in available_steps(
-                facts.definition, procedure.state, user.role_codes, facts.facts
-            ):
+            for step in available_steps(facts.definition, procedure.state, roles, facts.facts):
                 if len(items) == limit:
                     return items, True
                 items.append(TodoItem(procedure, step, _step_deadline(step, facts)))
@@ -302,7 +303,7 @@ def _step_deadline(step: Step, known: _Known) -> Deadline | None:
 
 def my_todo(ctx: DeskContext) -> Section | None:
     """Steps this user may record now, on any open procedure."""
-    items, more = todo(ctx.user, ctx.today, index=ctx.open, reader=ctx.reader)
+    items, more = todo(ctx.user, ctx.clock, index=ctx.open, reader=ctx.reader)
     return Section(
         "da_fare",
         "Da fare per te",

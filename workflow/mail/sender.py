@@ -22,8 +22,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select
 
+from workflow.access.authorize import role_for
 from workflow.access.models import User
-from workflow.access.roles import ADMIN
+from workflow.access.rights import OPERATIONS
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, as_utc
 from workflow.core.errors import Conflict, InvalidData, NotAllowed, NotFound
@@ -182,7 +183,8 @@ def requeue(row_id: int, *, actor: User, clock: Clock) -> OutboxMessage:
 
     Raises NotFound, NotAllowed, Conflict (not failed).
     """
-    if ADMIN not in actor.role_codes:
+    role = role_for(actor, OPERATIONS["mail.outbox"], clock=clock)
+    if role is None:
         raise NotAllowed("Non autorizzato: la coda di posta spetta all'Amministratore.")
     row = db.session.get(OutboxMessage, row_id)
     if row is None:
@@ -194,7 +196,7 @@ def requeue(row_id: int, *, actor: User, clock: Clock) -> OutboxMessage:
     row.status, row.attempts, row.next_attempt_at = PENDING, 0, as_utc(clock.now())
     audit.record(
         actor=actor,
-        role=ADMIN,
+        role=role,
         object_type="outbox",
         object_id=row.id,
         action="mail.requeued",

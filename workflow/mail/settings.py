@@ -6,7 +6,9 @@ import secrets
 from email.utils import parseaddr
 from typing import Any
 
+from workflow.access.authorize import role_for
 from workflow.access.models import User
+from workflow.access.rights import OPERATIONS
 from workflow.access.roles import ADMIN, USER
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock
@@ -68,7 +70,8 @@ def update_settings(
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(f"Utente {user_id} non trovato.")
-    if actor.id != user.id and ADMIN not in actor.role_codes:
+    others = OPERATIONS["mail.settings.others"]
+    if actor.id != user.id and role_for(actor, others, clock=clock) is None:
         raise NotAllowed("Non autorizzato: si modificano solo le proprie impostazioni di posta.")
     settings = settings_for(user)
     changes: dict[str, Any] = {}

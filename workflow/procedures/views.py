@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from workflow.access.enforce import may
 from workflow.acts import queries as act_queries
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, GuardFailed
@@ -44,7 +45,7 @@ def list_procedures() -> str:
         state_label=procedures.state_label,
         kinds=LATEST,
         next_start={kind: procedures.next_period_start(kind, clock()) for kind in LATEST},
-        may_open=bool(current_user.role_codes & set(procedures.OPENERS)),
+        may_open=may(current_user, "procedure.open"),
     )
 
 
@@ -92,7 +93,7 @@ def show(procedure_id: int) -> str:
             [(s.from_state, s.event, s.to_state) for s in procedure.steps],
         ),
         history=[(s, procedures.describe(definition, s)) for s in reversed(procedure.steps)],
-        may_plan=bool(current_user.role_codes & set(procedures.PLANNERS)),
+        may_plan=may(current_user, "procedure.plan"),
         deadlines=deadlines.for_object("procedure", procedure.id),
         acts=[
             (a, act_queries.citation(a), act_queries.state_label(a))
