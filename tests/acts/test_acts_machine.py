@@ -11,7 +11,6 @@ import pytest
 from workflow.access.roles import ROLE_CODES, SEGRETARIO_GENERALE, SINDACO
 from workflow.definitions import acts as machine
 from workflow.engine.definition import (
-    Facts,
     NotAvailable,
     Refused,
     UnknownEvent,
@@ -74,22 +73,20 @@ DATA: dict[str, Any] = {
 }
 
 
-def facts(**details: Any) -> Facts:
+def facts(**details: Any) -> machine.ActFacts:
     """What the act's service tells the guards, all satisfied unless `details` says otherwise:
     every opinion valid, the Sindaco's signature due, the signed PDF in order, the window over."""
-    return Facts(
-        recorded=frozenset(),
-        last_step_on=None,
-        today=TODAY,
-        details={
-            "missing_opinions": [],
-            "missing_signers": [],
-            "signer_roles": [SINDACO],
+    return machine.ActFacts(
+        **{
+            "today": TODAY,
+            "missing_opinions": (),
+            "missing_signers": (),
+            "signer_roles": (SINDACO,),
             "document_problem": None,
             "published_to": TODAY - timedelta(days=1),
             "deliberation": False,
             **details,
-        },
+        }
     )
 
 
@@ -131,18 +128,18 @@ def test_unknown_event_is_not_an_event() -> None:
 
 REFUSALS = [
     # (state, event, what the service says, step data, the Italian message)
-    ("in_firma", "firma", {"signer_roles": []}, {}, "La tua firma non è richiesta"),
+    ("in_firma", "firma", {"signer_roles": ()}, {}, "La tua firma non è richiesta"),
     (
         "in_firma",
         "numera",
-        {"missing_opinions": ["parere di regolarità contabile"]},
+        {"missing_opinions": ("parere di regolarità contabile",)},
         {},
         "Mancano pareri validi sul testo attuale: parere di regolarità contabile.",
     ),
     (
         "in_firma",
         "numera",
-        {"missing_signers": [SEGRETARIO_GENERALE]},
+        {"missing_signers": (SEGRETARIO_GENERALE,)},
         {},
         "Mancano le firme di: Segretario Generale.",
     ),

@@ -52,10 +52,16 @@ def test_diagram_follows_a_changed_definition() -> None:
     """Drawn from the Definition itself: a new state and step appear without touching a template."""
     changed = dataclasses.replace(
         psttm.DEFINITION,
-        states=(*psttm.DEFINITION.states, State("archiviato", "Archiviato")),
+        states=(*psttm.DEFINITION.states, State(name="archiviato", label="Archiviato")),
         steps=(
             *psttm.DEFINITION.steps,
-            Step("archivia", "Archivia", "approvato", "archiviato", ("admin",), ()),
+            Step(
+                event="archivia",
+                label="Archivia",
+                source="approvato",
+                dest="archiviato",
+                roles=("admin",),
+            ),
         ),
     )
     diagram = state_diagram(changed, "approvato", [])

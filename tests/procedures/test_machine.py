@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from workflow.definitions import psttm
-from workflow.engine.definition import Facts, NotAvailable, Refused, UnknownEvent, fire
+from workflow.engine.definition import NotAvailable, ProcedureFacts, Refused, UnknownEvent, fire
 
 D = psttm.DEFINITION
 ALL_PRESENTED = frozenset({"commissione", "conferenza", "forum"})
@@ -33,8 +33,8 @@ DATA = {
 }
 
 
-def facts(recorded: frozenset[str] = ALL_PRESENTED) -> Facts:
-    return Facts(recorded=recorded, last_step_on=date(2025, 1, 1), today=date(2025, 7, 1))
+def facts(recorded: frozenset[str] = ALL_PRESENTED) -> ProcedureFacts:
+    return ProcedureFacts(recorded=recorded, last_step_on=date(2025, 1, 1), today=date(2025, 7, 1))
 
 
 @pytest.mark.parametrize("state", [s.name for s in D.states])

@@ -31,7 +31,7 @@ from workflow.deadlines import rules
 from workflow.definitions import ACT_DEFINITIONS, ACT_LATEST
 from workflow.definitions import acts as machine
 from workflow.engine import stepdata
-from workflow.engine.definition import Definition, Facts, Step, available_steps
+from workflow.engine.definition import Definition, Step, available_steps
 from workflow.engine.door import fire_checked
 from workflow.extensions import db
 from workflow.procedures.models import Procedure
@@ -248,22 +248,19 @@ def document_problem(act: Act) -> str | None:
     return None
 
 
-def facts_of(act: Act, actor: User | None, clock: Clock) -> Facts:
+def facts_of(act: Act, actor: User | None, clock: Clock) -> machine.ActFacts:
+    """What the act machine's guards look at for `actor` (None: no signature of theirs is due)."""
     required = act_type(act).required_signers
     signed = signatures(act)
     held = effective_roles(actor, clock) if actor else set()  # a delegate signs for the role
-    return Facts(
-        recorded=frozenset(),
-        last_step_on=None,
+    return machine.ActFacts(
         today=rome_today(clock),
-        details={
-            "missing_opinions": missing_opinions(act),
-            "missing_signers": [r for r in required if r not in signed],
-            "signer_roles": [r for r in required if r in held and r not in signed],
-            "document_problem": document_problem(act),
-            "published_to": act.published_to,
-            "deliberation": act_type(act).deliberation,
-        },
+        missing_opinions=tuple(missing_opinions(act)),
+        missing_signers=tuple(r for r in required if r not in signed),
+        signer_roles=tuple(r for r in required if r in held and r not in signed),
+        document_problem=document_problem(act),
+        published_to=act.published_to,
+        deliberation=act_type(act).deliberation,
     )
 
 
@@ -298,7 +295,7 @@ def fire_event(
 
     stored = stepdata.to_json(values)
     if event == "firma":
-        role = facts.details["signer_roles"][0]
+        role = facts.signer_roles[0]
         stored = _signature(actor, role, clock)
     elif event == "rivedi":
         _revise(act, values)

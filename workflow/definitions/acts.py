@@ -31,7 +31,7 @@ from workflow.engine.definition import Definition, Facts, Field, State, Step
 DEFAULT_PUBLICATION_DAYS = 15
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ActType:
     """A kind of act: how it is named and cited, who signs it, how long it stays on the Albo."""
 
@@ -48,27 +48,27 @@ ACT_TYPES: dict[str, ActType] = {
     t.code: t
     for t in (
         ActType(
-            DECRETO.code,
-            DECRETO.label,
-            "Atti del Sindaco Metropolitano",
-            DECRETO.citation,
+            code=DECRETO.code,
+            label=DECRETO.label,
+            heading="Atti del Sindaco Metropolitano",
+            citation=DECRETO.citation,
             # "Il Sindaco metropolitano, assistito dal Segretario Generale": both sign (seed).
-            (SINDACO, SEGRETARIO_GENERALE),
+            required_signers=(SINDACO, SEGRETARIO_GENERALE),
         ),
         ActType(
-            DELIBERA_CONSIGLIO.code,
-            DELIBERA_CONSIGLIO.label,
-            "Deliberazioni del Consiglio metropolitano",
-            DELIBERA_CONSIGLIO.citation,
-            (SINDACO, SEGRETARIO_GENERALE),
+            code=DELIBERA_CONSIGLIO.code,
+            label=DELIBERA_CONSIGLIO.label,
+            heading="Deliberazioni del Consiglio metropolitano",
+            citation=DELIBERA_CONSIGLIO.citation,
+            required_signers=(SINDACO, SEGRETARIO_GENERALE),
             deliberation=True,
         ),
         ActType(
-            DELIBERA_CONFERENZA.code,
-            DELIBERA_CONFERENZA.label,
-            "Deliberazioni della Conferenza metropolitana",
-            DELIBERA_CONFERENZA.citation,
-            (SINDACO, SEGRETARIO_GENERALE),
+            code=DELIBERA_CONFERENZA.code,
+            label=DELIBERA_CONFERENZA.label,
+            heading="Deliberazioni della Conferenza metropolitana",
+            citation=DELIBERA_CONFERENZA.citation,
+            required_signers=(SINDACO, SEGRETARIO_GENERALE),
             deliberation=True,
         ),
     )
@@ -103,51 +103,79 @@ RITIRATO = "ritirato"
 BEFORE_ADOPTION = (PROPOSTA, ATTESA_CONTABILE, ATTESA_SEGRETARIO, IN_FIRMA, SOSPESO)
 
 OPINION_FIELDS = (
-    Field("favorevole", "Esito (favorevole)", "bool", missing="l'esito del parere"),
-    Field("testo", "Testo del parere", "text", missing="il testo del parere"),
+    Field(name="favorevole", label="Esito (favorevole)", type="bool", missing="l'esito del parere"),
+    Field(name="testo", label="Testo del parere", type="text", missing="il testo del parere"),
 )
-REASON = (Field("motivazione", "Motivazione", "text", missing="la motivazione"),)
+REASON = (Field(name="motivazione", label="Motivazione", type="text", missing="la motivazione"),)
 
 
-def opinion(event: str, label: str, source: str, dest: str, roles: tuple[str, ...]) -> list[Step]:
-    """A favourable opinion moves on; a contrary one stops the act (TUEL art. 49)."""
+def opinion(
+    *, event: str, label: str, source: str, dest: str, roles: tuple[str, ...]
+) -> list[Step]:
+    """A favourable opinion moves on to `dest`; a contrary one stops the act (TUEL art. 49)."""
     return [
-        Step(event, label, source, dest, roles, OPINION_FIELDS, when=("favorevole",)),
-        Step(event, label, source, SOSPESO, roles, OPINION_FIELDS, unless=("favorevole",)),
+        Step(
+            event=event,
+            label=label,
+            source=source,
+            dest=dest,
+            roles=roles,
+            fields=OPINION_FIELDS,
+            when=("favorevole",),
+        ),
+        Step(
+            event=event,
+            label=label,
+            source=source,
+            dest=SOSPESO,
+            roles=roles,
+            fields=OPINION_FIELDS,
+            unless=("favorevole",),
+        ),
     ]
 
 
-def signer_due(facts: Facts, data: Mapping[str, Any]) -> str | None:
+@dataclass(frozen=True, kw_only=True)
+class ActFacts(Facts):
+    """What the act's guards look at, read from its events and documents for one actor."""
+
+    missing_opinions: tuple[str, ...]  # names of the opinions not validly given on the text
+    missing_signers: tuple[str, ...]  # role codes of required signers yet to sign the text
+    signer_roles: tuple[str, ...]  # the actor's roles whose signature is still due
+    document_problem: str | None  # why the signed PDF cannot go on the Albo yet, or None
+    published_to: date | None  # last day of publication on the Albo
+    deliberation: bool  # a collegial body's delibera (TUEL art. 134 applies)
+
+
+def signer_due(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
     """Each required signer signs once per proposal version, each with its own event and time."""
-    if not facts.details.get("signer_roles"):
+    if not facts.signer_roles:
         return "La tua firma non è richiesta su questo atto o è già stata apposta."
     return None
 
 
-def opinions_valid(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def opinions_valid(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
     """Numbering needs every opinion on the current text (TUEL art. 49; a changed text needs new
     opinions: Min. Interno 17/09/2002)."""
-    missing = facts.details.get("missing_opinions", ())
-    if missing:
-        return "Mancano pareri validi sul testo attuale: " + ", ".join(missing) + "."
+    if facts.missing_opinions:
+        return "Mancano pareri validi sul testo attuale: " + ", ".join(facts.missing_opinions) + "."
     return None
 
 
-def signatures_complete(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def signatures_complete(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
     """The act is adopted only when every required signer has signed the current text."""
-    missing = facts.details.get("missing_signers", ())
-    if missing:
-        names = ", ".join(ROLE_LABELS[r] for r in missing)
+    if facts.missing_signers:
+        names = ", ".join(ROLE_LABELS[r] for r in facts.missing_signers)
         return f"Mancano le firme di: {names}."
     return None
 
 
-def signed_document(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def signed_document(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
     """Only the digitally signed act goes on the Albo (CAD art. 20-21; L. 69/2009 art. 32)."""
-    return facts.details.get("document_problem")
+    return facts.document_problem
 
 
-def start_not_past(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def start_not_past(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
     """A publication starts today or later: the Albo is the legal record, it is not backdated."""
     start = data.get("dal")
     if start and start < facts.today:
@@ -155,9 +183,9 @@ def start_not_past(facts: Facts, data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def window_over(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def window_over(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
     """The relata certifies a completed period: only after the window's last day (TUEL 124)."""
-    end = facts.details.get("published_to")
+    end = facts.published_to
     if end is None or facts.today <= end:
         return "La relata di pubblicazione si rilascia solo al termine del periodo" + (
             f" (ultimo giorno {format_date(end)})." if end else "."
@@ -165,12 +193,12 @@ def window_over(facts: Facts, data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def immediate_execution_voted(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def immediate_execution_voted(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
     """TUEL art. 134 c. 4: only a delibera may be declared immediately executable, and only by
     the vote of the majority of the members, which is recorded."""
     if data.get("immediatamente_eseguibile") is not True:
         return None
-    if not facts.details.get("deliberation"):
+    if not facts.deliberation:
         return "Solo una deliberazione può essere dichiarata immediatamente eseguibile."
     if not data.get("votazione"):
         return (
@@ -194,117 +222,145 @@ DEFINITION = Definition(
     title="Atto (decreto o delibera)",
     initial=PROPOSTA,
     states=(
-        State(PROPOSTA, "Proposta: parere di regolarità tecnica da esprimere"),
-        State(ATTESA_CONTABILE, "Parere di regolarità contabile da esprimere (o non dovuto)"),
-        State(ATTESA_SEGRETARIO, "Parere del Segretario Generale da esprimere"),
-        State(IN_FIRMA, "In firma"),
-        State(SOSPESO, "Sospeso per parere contrario: da rivedere o ritirare"),
-        State(ADOTTATO, "Adottato e numerato: da pubblicare"),
-        State(PUBBLICATO, "Pubblicato all'Albo"),
-        State(CERTIFICATO, "Pubblicazione conclusa e certificata (relata)", final=True),
-        State(ANNULLATO, "Pubblicazione annullata", final=True),
-        State(RITIRATO, "Ritirato", final=True),
+        State(name=PROPOSTA, label="Proposta: parere di regolarità tecnica da esprimere"),
+        State(
+            name=ATTESA_CONTABILE,
+            label="Parere di regolarità contabile da esprimere (o non dovuto)",
+        ),
+        State(name=ATTESA_SEGRETARIO, label="Parere del Segretario Generale da esprimere"),
+        State(name=IN_FIRMA, label="In firma"),
+        State(name=SOSPESO, label="Sospeso per parere contrario: da rivedere o ritirare"),
+        State(name=ADOTTATO, label="Adottato e numerato: da pubblicare"),
+        State(name=PUBBLICATO, label="Pubblicato all'Albo"),
+        State(
+            name=CERTIFICATO,
+            label="Pubblicazione conclusa e certificata (relata)",
+            final=True,
+        ),
+        State(name=ANNULLATO, label="Pubblicazione annullata", final=True),
+        State(name=RITIRATO, label="Ritirato", final=True),
     ),
     milestones=(),
     steps=(
         *opinion(
-            "parere_tecnico",
-            "Parere di regolarità tecnica",
-            PROPOSTA,
-            ATTESA_CONTABILE,
-            (DIRIGENTE,),
+            event="parere_tecnico",
+            label="Parere di regolarità tecnica",
+            source=PROPOSTA,
+            dest=ATTESA_CONTABILE,
+            roles=(DIRIGENTE,),
         ),
         *opinion(
-            "parere_contabile",
-            "Parere di regolarità contabile",
-            ATTESA_CONTABILE,
-            ATTESA_SEGRETARIO,
-            (RAGIONERIA,),
+            event="parere_contabile",
+            label="Parere di regolarità contabile",
+            source=ATTESA_CONTABILE,
+            dest=ATTESA_SEGRETARIO,
+            roles=(RAGIONERIA,),
         ),
         Step(
-            "contabile_non_dovuto",
-            "Parere contabile non dovuto (motivato)",
-            ATTESA_CONTABILE,
-            ATTESA_SEGRETARIO,
-            (RAGIONERIA, DIRIGENTE),
-            REASON,
+            event="contabile_non_dovuto",
+            label="Parere contabile non dovuto (motivato)",
+            source=ATTESA_CONTABILE,
+            dest=ATTESA_SEGRETARIO,
+            roles=(RAGIONERIA, DIRIGENTE),
+            fields=REASON,
         ),
         *opinion(
-            "parere_segretario",
-            "Parere del Segretario Generale",
-            ATTESA_SEGRETARIO,
-            IN_FIRMA,
-            (SEGRETARIO_GENERALE,),
+            event="parere_segretario",
+            label="Parere del Segretario Generale",
+            source=ATTESA_SEGRETARIO,
+            dest=IN_FIRMA,
+            roles=(SEGRETARIO_GENERALE,),
         ),
         Step(
-            "firma",
-            "Firma",
-            IN_FIRMA,
-            None,
-            (SINDACO, SEGRETARIO_GENERALE),
-            (),
+            event="firma",
+            label="Firma",
+            source=IN_FIRMA,
+            dest=None,
+            roles=(SINDACO, SEGRETARIO_GENERALE),
             guards=("firma_dovuta",),
         ),
         Step(
-            "numera",
-            "Numera e data (Repertorio Generale e Protocollo)",
-            IN_FIRMA,
-            ADOTTATO,
-            NUMBERERS,
-            (
+            event="numera",
+            label="Numera e data (Repertorio Generale e Protocollo)",
+            source=IN_FIRMA,
+            dest=ADOTTATO,
+            roles=NUMBERERS,
+            fields=(
                 Field(
-                    "immediatamente_eseguibile",
-                    "Dichiarata immediatamente eseguibile (art. 134 c. 4 TUEL)",
-                    "bool",
+                    name="immediatamente_eseguibile",
+                    label="Dichiarata immediatamente eseguibile (art. 134 c. 4 TUEL)",
+                    type="bool",
                     required=False,
                 ),
-                Field("votazione", "Votazione sull'immediata eseguibilità", "text", required=False),
+                Field(
+                    name="votazione",
+                    label="Votazione sull'immediata eseguibilità",
+                    type="text",
+                    required=False,
+                ),
             ),
             guards=("pareri_validi", "firme_complete", "eseguibilita_votata"),
         ),
         Step(
-            "pubblica",
-            "Pubblica all'Albo pretorio",
-            ADOTTATO,
-            PUBBLICATO,
-            (ALBO,),
-            (Field("dal", "In pubblicazione dal", "date", required=False),),
+            event="pubblica",
+            label="Pubblica all'Albo pretorio",
+            source=ADOTTATO,
+            dest=PUBBLICATO,
+            roles=(ALBO,),
+            fields=(Field(name="dal", label="In pubblicazione dal", type="date", required=False),),
             guards=("documento_firmato", "inizio_non_passato"),
         ),
         Step(
-            "annulla_pubblicazione",
-            "Annulla la pubblicazione",
-            PUBBLICATO,
-            ANNULLATO,
-            (ALBO, SEGRETARIO_GENERALE),
-            REASON,
+            event="annulla_pubblicazione",
+            label="Annulla la pubblicazione",
+            source=PUBBLICATO,
+            dest=ANNULLATO,
+            roles=(ALBO, SEGRETARIO_GENERALE),
+            fields=REASON,
         ),
         Step(
-            "relata",
-            "Rilascia la relata di pubblicazione",
-            PUBBLICATO,
-            CERTIFICATO,
-            (SEGRETARIO_GENERALE,),
-            (Field("note", "Note", "text", required=False),),
+            event="relata",
+            label="Rilascia la relata di pubblicazione",
+            source=PUBBLICATO,
+            dest=CERTIFICATO,
+            roles=(SEGRETARIO_GENERALE,),
+            fields=(Field(name="note", label="Note", type="text", required=False),),
             guards=("finestra_chiusa",),
         ),
         *(
             Step(
-                "rivedi",
-                "Rivedi la proposta (i pareri dati decadono)",
-                source,
-                PROPOSTA,
-                PROPOSERS,
-                (
-                    Field("testo", "Testo della proposta", "text", missing="il nuovo testo"),
-                    Field("oggetto", "Oggetto", "text", required=False),
-                    Field("motivazione", "Motivazione", "text", missing="la motivazione"),
+                event="rivedi",
+                label="Rivedi la proposta (i pareri dati decadono)",
+                source=source,
+                dest=PROPOSTA,
+                roles=PROPOSERS,
+                fields=(
+                    Field(
+                        name="testo",
+                        label="Testo della proposta",
+                        type="text",
+                        missing="il nuovo testo",
+                    ),
+                    Field(name="oggetto", label="Oggetto", type="text", required=False),
+                    Field(
+                        name="motivazione",
+                        label="Motivazione",
+                        type="text",
+                        missing="la motivazione",
+                    ),
                 ),
             )
             for source in BEFORE_ADOPTION
         ),
         *(
-            Step("ritira", "Ritira l'atto", source, RITIRATO, WITHDRAWERS, REASON)
+            Step(
+                event="ritira",
+                label="Ritira l'atto",
+                source=source,
+                dest=RITIRATO,
+                roles=WITHDRAWERS,
+                fields=REASON,
+            )
             for source in BEFORE_ADOPTION
         ),
     ),

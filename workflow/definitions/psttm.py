@@ -13,14 +13,29 @@ from typing import Any
 
 from workflow.access.roles import DIREZIONE_GENERALE, SEGRETARIO_GENERALE, SINDACO
 from workflow.core.clock import format_date
-from workflow.engine.definition import ActKind, Definition, Facts, Field, MilestoneSpec, State, Step
+from workflow.engine.definition import (
+    ActKind,
+    Definition,
+    Field,
+    Guard,
+    MilestoneSpec,
+    ProcedureFacts,
+    State,
+    Step,
+)
 
-DECRETO = ActKind("decreto_sindaco", "Decreto del Sindaco metropolitano", "Decreto R.G.")
+DECRETO = ActKind(
+    code="decreto_sindaco", label="Decreto del Sindaco metropolitano", citation="Decreto R.G."
+)
 DELIBERA_CONSIGLIO = ActKind(
-    "delibera_consiglio", "Delibera del Consiglio metropolitano", "Delibera n."
+    code="delibera_consiglio",
+    label="Delibera del Consiglio metropolitano",
+    citation="Delibera n.",
 )
 DELIBERA_CONFERENZA = ActKind(
-    "delibera_conferenza", "Delibera della Conferenza metropolitana", "Delibera n."
+    code="delibera_conferenza",
+    label="Delibera della Conferenza metropolitana",
+    citation="Delibera n.",
 )
 
 FASE_1 = "FASE 1 — Orientamenti preliminari"
@@ -38,23 +53,26 @@ DECREE_RECORDERS = (DIREZIONE_GENERALE, SINDACO)
 DELIBERA_RECORDERS = (DIREZIONE_GENERALE, SEGRETARIO_GENERALE)
 
 
+NOTE = Field(name="note", label="Note", type="text", required=False)
+
+
 def act_fields(noun: str) -> tuple[Field, ...]:
     """Number and date of the act that justifies a step ("della delibera di adozione")."""
     return (
-        Field("numero", "Numero dell'atto", "act_number", missing=f"il numero {noun}"),
-        Field("data", "Data dell'atto", "date", missing=f"la data {noun}"),
-        Field("note", "Note", "text", required=False),
+        Field(
+            name="numero", label="Numero dell'atto", type="act_number", missing=f"il numero {noun}"
+        ),
+        Field(name="data", label="Data dell'atto", type="date", missing=f"la data {noun}"),
+        NOTE,
     )
 
 
 def session_fields(noun: str) -> tuple[Field, ...]:
-    return (
-        Field("data", "Data", "date", missing=f"la data {noun}"),
-        Field("note", "Note", "text", required=False),
-    )
+    """Date of the session (Commissione, Conferenza, Forum) or of the work recorded."""
+    return (Field(name="data", label="Data", type="date", missing=f"la data {noun}"), NOTE)
 
 
-def not_in_future(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def not_in_future(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
     """An act or session cannot be recorded before it happened (dates in Europe/Rome)."""
     when = data.get("data")
     if when and when > facts.today:
@@ -62,7 +80,7 @@ def not_in_future(facts: Facts, data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def in_order(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def in_order(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
     """The procedure's steps follow one another in time (decreto R.G. 264/2024: milestones)."""
     when = data.get("data")
     if when and facts.last_step_on and when < facts.last_step_on:
@@ -73,7 +91,7 @@ def in_order(facts: Facts, data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def presentations_complete(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def presentations_complete(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
     """Adoption only after Commissione, Conferenza and Forum (decree R.G. 43/2025, point 1)."""
     missing = [text for code, text in PRESENTATIONS.items() if code not in facts.recorded]
     if len(missing) == 1:
@@ -83,8 +101,8 @@ def presentations_complete(facts: Facts, data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def not_yet(code: str):
-    def guard(facts: Facts, data: Mapping[str, Any]) -> str | None:
+def not_yet(code: str) -> Guard:
+    def guard(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
         if code in facts.recorded:
             return f"È già stato registrato {PRESENTATIONS[code]}."
         return None
@@ -98,6 +116,9 @@ def favourable(data: Mapping[str, Any]) -> bool:
 
 
 CONSULTAZIONE = "consultazione"
+PARERE_FIELDS = act_fields("della delibera della Conferenza") + (
+    Field(name="favorevole", label="Parere favorevole", type="bool", missing="l'esito del parere"),
+)
 
 DEFINITION = Definition(
     kind="psttm",
@@ -105,148 +126,176 @@ DEFINITION = Definition(
     title="Piano strategico triennale del territorio metropolitano (PSTTM)",
     initial="in_preparazione",
     states=(
-        State("in_preparazione", "In preparazione: avvio del procedimento da decretare"),
-        State("avviato", "Avviato: elaborazione delle linee guida e degli indirizzi"),
-        State("linee_guida", "Linee guida elaborate: schema di Piano da approvare"),
-        State(CONSULTAZIONE, "Consultazione: Commissione, Conferenza e Forum"),
-        State("adottato", "Adottato: in attesa del parere della Conferenza metropolitana"),
-        State("parere_contrario", "Parere contrario della Conferenza: riadozione da deliberare"),
-        State("parere_favorevole", "Parere favorevole: approvazione definitiva da deliberare"),
-        State("approvato", "Approvato in via definitiva", final=True),
+        State(
+            name="in_preparazione",
+            label="In preparazione: avvio del procedimento da decretare",
+        ),
+        State(name="avviato", label="Avviato: elaborazione delle linee guida e degli indirizzi"),
+        State(name="linee_guida", label="Linee guida elaborate: schema di Piano da approvare"),
+        State(name=CONSULTAZIONE, label="Consultazione: Commissione, Conferenza e Forum"),
+        State(
+            name="adottato",
+            label="Adottato: in attesa del parere della Conferenza metropolitana",
+        ),
+        State(
+            name="parere_contrario",
+            label="Parere contrario della Conferenza: riadozione da deliberare",
+        ),
+        State(
+            name="parere_favorevole",
+            label="Parere favorevole: approvazione definitiva da deliberare",
+        ),
+        State(name="approvato", label="Approvato in via definitiva", final=True),
     ),
     milestones=(
-        MilestoneSpec("avvio", "Avvio del procedimento", FASE_1),
-        MilestoneSpec("linee_guida", "Elaborazione delle linee guida e degli indirizzi", FASE_1),
-        MilestoneSpec("schema", "Approvazione dello schema di Piano", FASE_2),
-        MilestoneSpec("commissione", "Primo esame in Commissione consiliare", FASE_2),
-        MilestoneSpec("conferenza", "Presentazione alla Conferenza metropolitana", FASE_2),
-        MilestoneSpec("forum", "Presentazione al Forum metropolitano", FASE_2),
-        MilestoneSpec("adozione", "Adozione del Piano (Consiglio metropolitano)", FASE_3),
-        MilestoneSpec("parere_conferenza", "Parere della Conferenza metropolitana", FASE_3),
-        MilestoneSpec("approvazione", "Approvazione definitiva (Consiglio metropolitano)", FASE_3),
+        MilestoneSpec(code="avvio", label="Avvio del procedimento", phase=FASE_1),
+        MilestoneSpec(
+            code="linee_guida",
+            label="Elaborazione delle linee guida e degli indirizzi",
+            phase=FASE_1,
+        ),
+        MilestoneSpec(code="schema", label="Approvazione dello schema di Piano", phase=FASE_2),
+        MilestoneSpec(
+            code="commissione", label="Primo esame in Commissione consiliare", phase=FASE_2
+        ),
+        MilestoneSpec(
+            code="conferenza", label="Presentazione alla Conferenza metropolitana", phase=FASE_2
+        ),
+        MilestoneSpec(code="forum", label="Presentazione al Forum metropolitano", phase=FASE_2),
+        MilestoneSpec(
+            code="adozione", label="Adozione del Piano (Consiglio metropolitano)", phase=FASE_3
+        ),
+        MilestoneSpec(
+            code="parere_conferenza",
+            label="Parere della Conferenza metropolitana",
+            phase=FASE_3,
+        ),
+        MilestoneSpec(
+            code="approvazione",
+            label="Approvazione definitiva (Consiglio metropolitano)",
+            phase=FASE_3,
+        ),
     ),
     steps=(
         Step(
-            "avvia",
-            "Registra il decreto di avvio",
-            "in_preparazione",
-            "avviato",
-            DECREE_RECORDERS,
-            act_fields("del decreto di avvio"),
-            "avvio",
-            DECRETO,
+            event="avvia",
+            label="Registra il decreto di avvio",
+            source="in_preparazione",
+            dest="avviato",
+            roles=DECREE_RECORDERS,
+            fields=act_fields("del decreto di avvio"),
+            milestone="avvio",
+            act=DECRETO,
         ),
         Step(
-            "elabora_linee_guida",
-            "Registra le linee guida e gli indirizzi",
-            "avviato",
-            "linee_guida",
-            RECORDERS,
-            session_fields("delle linee guida"),
-            "linee_guida",
+            event="elabora_linee_guida",
+            label="Registra le linee guida e gli indirizzi",
+            source="avviato",
+            dest="linee_guida",
+            roles=RECORDERS,
+            fields=session_fields("delle linee guida"),
+            milestone="linee_guida",
         ),
         Step(
-            "approva_schema",
-            "Registra il decreto di approvazione dello schema",
-            "linee_guida",
-            CONSULTAZIONE,
-            DECREE_RECORDERS,
-            act_fields("del decreto di approvazione dello schema")
+            event="approva_schema",
+            label="Registra il decreto di approvazione dello schema",
+            source="linee_guida",
+            dest=CONSULTAZIONE,
+            roles=DECREE_RECORDERS,
+            fields=act_fields("del decreto di approvazione dello schema")
             + (
                 Field(
-                    "scadenza_contributi",
-                    "Contributi di Comuni e Forum entro il",
-                    "date",
+                    name="scadenza_contributi",
+                    label="Contributi di Comuni e Forum entro il",
+                    type="date",
                     missing="la scadenza dei contributi di Comuni e Forum",
                 ),
             ),
-            "schema",
-            DECRETO,
+            milestone="schema",
+            act=DECRETO,
         ),
         Step(
-            "esame_commissione",
-            "Registra il primo esame in Commissione",
-            CONSULTAZIONE,
-            None,
-            RECORDERS,
-            session_fields("della seduta della Commissione"),
-            "commissione",
+            event="esame_commissione",
+            label="Registra il primo esame in Commissione",
+            source=CONSULTAZIONE,
+            dest=None,
+            roles=RECORDERS,
+            fields=session_fields("della seduta della Commissione"),
+            milestone="commissione",
             guards=("commissione_non_registrata",),
         ),
         Step(
-            "presenta_conferenza",
-            "Registra la presentazione alla Conferenza",
-            CONSULTAZIONE,
-            None,
-            RECORDERS,
-            session_fields("della seduta della Conferenza"),
-            "conferenza",
+            event="presenta_conferenza",
+            label="Registra la presentazione alla Conferenza",
+            source=CONSULTAZIONE,
+            dest=None,
+            roles=RECORDERS,
+            fields=session_fields("della seduta della Conferenza"),
+            milestone="conferenza",
             guards=("conferenza_non_registrata",),
         ),
         Step(
-            "presenta_forum",
-            "Registra la presentazione al Forum",
-            CONSULTAZIONE,
-            None,
-            RECORDERS,
-            session_fields("della seduta del Forum"),
-            "forum",
+            event="presenta_forum",
+            label="Registra la presentazione al Forum",
+            source=CONSULTAZIONE,
+            dest=None,
+            roles=RECORDERS,
+            fields=session_fields("della seduta del Forum"),
+            milestone="forum",
             guards=("forum_non_registrata",),
         ),
         Step(
-            "adotta",
-            "Registra la delibera di adozione",
-            CONSULTAZIONE,
-            "adottato",
-            DELIBERA_RECORDERS,
-            act_fields("della delibera di adozione"),
-            "adozione",
-            DELIBERA_CONSIGLIO,
+            event="adotta",
+            label="Registra la delibera di adozione",
+            source=CONSULTAZIONE,
+            dest="adottato",
+            roles=DELIBERA_RECORDERS,
+            fields=act_fields("della delibera di adozione"),
+            milestone="adozione",
+            act=DELIBERA_CONSIGLIO,
             guards=("presentazioni_complete",),
         ),
         Step(
-            "parere_conferenza",
-            "Registra il parere della Conferenza",
-            "adottato",
-            "parere_favorevole",
-            DELIBERA_RECORDERS,
-            act_fields("della delibera della Conferenza")
-            + (Field("favorevole", "Parere favorevole", "bool", missing="l'esito del parere"),),
-            "parere_conferenza",
-            DELIBERA_CONFERENZA,
+            event="parere_conferenza",
+            label="Registra il parere della Conferenza",
+            source="adottato",
+            dest="parere_favorevole",
+            roles=DELIBERA_RECORDERS,
+            fields=PARERE_FIELDS,
+            milestone="parere_conferenza",
+            act=DELIBERA_CONFERENZA,
             when=("favorevole",),
         ),
         Step(
-            "parere_conferenza",
-            "Registra il parere della Conferenza",
-            "adottato",
-            "parere_contrario",
-            DELIBERA_RECORDERS,
-            act_fields("della delibera della Conferenza")
-            + (Field("favorevole", "Parere favorevole", "bool", missing="l'esito del parere"),),
-            "parere_conferenza",
-            DELIBERA_CONFERENZA,
+            event="parere_conferenza",
+            label="Registra il parere della Conferenza",
+            source="adottato",
+            dest="parere_contrario",
+            roles=DELIBERA_RECORDERS,
+            fields=PARERE_FIELDS,
+            milestone="parere_conferenza",
+            act=DELIBERA_CONFERENZA,
             unless=("favorevole",),
         ),
         Step(
-            "riadotta",
-            "Registra la delibera di riadozione",
-            "parere_contrario",
-            "adottato",
-            DELIBERA_RECORDERS,
-            act_fields("della delibera di riadozione"),
-            "adozione",
-            DELIBERA_CONSIGLIO,
+            event="riadotta",
+            label="Registra la delibera di riadozione",
+            source="parere_contrario",
+            dest="adottato",
+            roles=DELIBERA_RECORDERS,
+            fields=act_fields("della delibera di riadozione"),
+            milestone="adozione",
+            act=DELIBERA_CONSIGLIO,
         ),
         Step(
-            "approva",
-            "Registra la delibera di approvazione definitiva",
-            "parere_favorevole",
-            "approvato",
-            DELIBERA_RECORDERS,
-            act_fields("della delibera di approvazione"),
-            "approvazione",
-            DELIBERA_CONSIGLIO,
+            event="approva",
+            label="Registra la delibera di approvazione definitiva",
+            source="parere_favorevole",
+            dest="approvato",
+            roles=DELIBERA_RECORDERS,
+            fields=act_fields("della delibera di approvazione"),
+            milestone="approvazione",
+            act=DELIBERA_CONSIGLIO,
         ),
     ),
     guards={

@@ -31,7 +31,7 @@ from workflow.deadlines import operations as deadlines
 from workflow.deadlines.models import MISSED, OPEN
 from workflow.definitions import DEFINITIONS, definition_for
 from workflow.definitions import acts as act_machine
-from workflow.engine.definition import Definition, Facts, Step, available_steps
+from workflow.engine.definition import Definition, ProcedureFacts, Step, available_steps
 from workflow.extensions import db
 from workflow.procedures.browse import Page, is_open, planned_dates, recorded_dates
 from workflow.procedures.models import Milestone, Procedure, ProcedureStep
@@ -179,7 +179,7 @@ def count_overdue(today: date, index: list[OpenEntry] | None = None) -> int:
 @dataclass(frozen=True)
 class _Known:
     definition: Definition
-    facts: Facts
+    facts: ProcedureFacts
     planned: dict[str, date]
 
 
@@ -190,7 +190,7 @@ def _facts_for(procedures: list[Procedure], today: date) -> dict[int, _Known]:
     return {
         p.id: _Known(
             definition_for(p.kind, p.definition_version),
-            Facts(
+            ProcedureFacts(
                 recorded=frozenset(recorded[p.id]),
                 last_step_on=max(recorded[p.id].values(), default=None),
                 today=today,

@@ -1,21 +1,24 @@
 """State machine definitions as data, and the engine that runs them with `transitions`.
 
 Nothing here touches Flask or the database: a definition is a list of states and steps with the
-names of their guards; the engine binds it to a throw-away model for one operation.
+names of their guards and routes. `transitions` decides: each step is one of its transitions, the
+guards and routes its conditions and `unless`, and an event fires (or is offered, `may_trigger`) on
+a model lent for that one decision. Our code only says in Italian why a step was refused.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from transitions import Machine
+from transitions import EventData, Machine
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Field:
     """One datum a step asks for. `missing` completes "Manca …" when a required field is empty."""
 
@@ -26,7 +29,7 @@ class Field:
     missing: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ActKind:
     """The kind of act that justifies a step, as it is cited: "Decreto R.G. 43/2025 del …"."""
 
@@ -35,30 +38,36 @@ class ActKind:
     citation: str  # e.g. "Decreto R.G." / "Delibera n."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class State:
+    """A state of the machine; `label` is what people read ("Avviato: elaborazione …")."""
+
     name: str
     label: str
     final: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MilestoneSpec:
+    """A milestone of a procedure's timetable, in the phase the plan puts it."""
+
     code: str
     label: str
     phase: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Step:
-    """A transition. `guards` refuse with a message; `when` only routes between destinations."""
+    """A transition: `event` fired by one of `roles` moves `source` to `dest` with the data of
+    `fields`. `guards` refuse with a message; `when` / `unless` only route between destinations
+    (the steps of one event from one state differ only there)."""
 
     event: str
     label: str
     source: str
     dest: str | None  # None: an internal transition, the state does not change
     roles: tuple[str, ...]
-    fields: tuple[Field, ...]
+    fields: tuple[Field, ...] = ()
     milestone: str | None = None
     act: ActKind | None = None
     guards: tuple[str, ...] = ()
@@ -66,24 +75,39 @@ class Step:
     unless: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Facts:
-    """What guards may look at: recorded milestones, dates, today's date and per-kind details."""
+    """What every guard may look at; each kind of object adds what its own guards read."""
+
+    today: date  # Europe/Rome
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcedureFacts(Facts):
+    """What a procedure's guards look at: the milestones recorded and the date of the last step."""
 
     recorded: frozenset[str]
     last_step_on: date | None
-    today: date
-    # What a kind of object adds for its own guards (an act: valid opinions, signatures, window).
-    details: Mapping[str, Any] = field(default_factory=dict)
 
 
-# A guard returns None when satisfied, or the Italian sentence that says what is missing.
-Guard = Callable[[Facts, Mapping[str, Any]], str | None]
+# A guard returns None when satisfied, or the Italian sentence that says what is missing. It reads
+# the Facts subclass its definition's objects give (ProcedureFacts, acts' ActFacts).
+Guard = Callable[[Any, Mapping[str, Any]], str | None]
 Route = Callable[[Mapping[str, Any]], bool]
 
+# What the steps of one event from one state must share: the door checks roles and parses fields
+# before the machine chooses among them, and a refusal is explained by their guards.
+_SHARED = ("label", "roles", "fields", "guards")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class Definition:
+    """A machine: its states, milestones and steps, and the guards and routes they name.
+
+    Raises ValueError when built with a guard or route it does not define, or with steps of one
+    event from one state that differ in more than their routes and destination.
+    """
+
     kind: str
     version: int
     title: str
@@ -94,6 +118,17 @@ class Definition:
     guards: Mapping[str, Guard] = field(default_factory=dict)
     routes: Mapping[str, Route] = field(default_factory=dict)
     common_guards: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for step in self.steps:
+            unknown = {*step.guards, *self.common_guards} - set(self.guards)
+            unknown |= {*step.when, *step.unless} - set(self.routes)
+            if unknown:
+                raise ValueError(f"{self.kind}.{step.event}: undefined {sorted(unknown)}")
+            first = self.steps_for(step.event, step.source)[0]
+            differ = [name for name in _SHARED if getattr(step, name) != getattr(first, name)]
+            if differ:
+                raise ValueError(f"{self.kind}.{step.event} from {step.source} differs: {differ}")
 
     def state(self, name: str) -> State:
         return next(s for s in self.states if s.name == name)
@@ -124,93 +159,124 @@ class Refused(Exception):
         self.message = message
 
 
-class _Run:
-    """The model bound to the machine for one operation; it owns nothing else."""
-
-    def __init__(self, state: str) -> None:
-        self.state = state
-
-
-def guard_failures(definition: Definition, step: Step, facts: Facts, data: Mapping) -> list[str]:
-    """The messages of every guard of `step` that refuses, common guards first."""
-    names = (*definition.common_guards, *step.guards)
-    return [msg for name in names if (msg := definition.guards[name](facts, data)) is not None]
-
-
-def available_steps(
-    definition: Definition, state: str, roles: set[str], facts: Facts
-) -> list[Step]:
-    """Steps that may be fired now from `state` by someone holding `roles` (routing aside)."""
-    result: dict[str, Step] = {}
-    for step in definition.steps:
-        if step.source != state or step.event in result or not roles.intersection(step.roles):
-            continue
-        if not [g for g in step.guards if definition.guards[g](facts, {}) is not None]:
-            result[step.event] = step
-    return list(result.values())
+NO_ROUTE = "I dati del passaggio non corrispondono a nessuna delle strade possibili."
 
 
 def fire(
     definition: Definition, state: str, event: str, facts: Facts, data: Mapping[str, Any]
 ) -> tuple[Step, str]:
-    """Fire `event` from `state` with the step's `data`; return the step taken and the new state.
+    """Fire `event` from `state` with the step's parsed `data`; return the step `transitions`
+    took and the new state. Each guard and route runs at most once per step it tries.
 
-    Raises UnknownEvent, NotAvailable or Refused.
+    Raises UnknownEvent, NotAvailable or Refused (the message of the first guard that refused).
     """
     if event not in definition.events():
         raise UnknownEvent(event)
-    candidates = definition.steps_for(event, state)
-    if not candidates:
+    if not definition.steps_for(event, state):
         raise NotAvailable(event)
-    failures = guard_failures(definition, candidates[0], facts, data)
-    if failures:
-        raise Refused(failures[0])
+    with _engine(definition).lend(state) as run:
+        if run.trigger(event, facts=facts, data=dict(data)):
+            return run.taken, run.state
+        refusal = run.refusal
+    raise Refused(refusal or NO_ROUTE)
 
-    taken = next(
-        (
-            step
-            for step in candidates
-            if all(definition.routes[name](data) for name in step.when)
-            and not any(definition.routes[name](data) for name in step.unless)
-        ),
-        None,
-    )
-    run = _Run(state)
-    with _MACHINES_LOCK:  # one machine per definition, shared: its model list is not thread-safe
-        machine = _machine(definition)
-        machine.add_model(run, initial=state)
+
+def available_steps(
+    definition: Definition, state: str, roles: set[str], facts: Facts
+) -> list[Step]:
+    """Steps that may be fired now from `state` by someone holding `roles`: `transitions` is
+    asked `may_trigger` with the facts and no data yet (a routed event is offered when one of
+    its routes takes an empty step, as a `when`/`unless` pair always does). One per event."""
+    offered: dict[str, Step] = {}
+    for step in definition.steps:
+        if step.source == state and step.event not in offered and roles.intersection(step.roles):
+            offered[step.event] = step
+    if not offered:
+        return []
+    with _engine(definition).lend(state) as run:
+        return [s for e, s in offered.items() if run.may_trigger(e, facts=facts, data={})]
+
+
+class _Run:
+    """A model of a definition's machine, lent to one decision at a time. `transitions` binds
+    `trigger`, `may_trigger` and one method per event to it; `taken` and `refusal` are what the
+    decision left: the step fired, or the message of the first guard that refused."""
+
+    state: str
+    taken: Step
+    refusal: str | None = None
+
+
+class _Engine:
+    """One definition's machine, built once, and the models bound to it, lent one per decision.
+
+    Binding a model (`add_model`) costs about a tenth of a millisecond, more than the decision:
+    a model is bound once and lent again, never per firing. There are as many as there were
+    decisions at the same time (threads), not one per procedure or act; the lock guards the
+    machine's model list and the idle ones. Deciding needs no lock: it reads the machine and
+    writes only the lent model.
+    """
+
+    def __init__(self, definition: Definition) -> None:
+        self.machine = build_machine(definition)
+        self._idle: list[_Run] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def lend(self, state: str) -> Iterator[_Run]:
+        with self._lock:
+            run = self._idle.pop() if self._idle else None
+            if run is None:
+                run = _Run()
+                self.machine.add_model(run, initial=state)
+        self.machine.set_state(state, model=run)
+        run.refusal = None
         try:
-            fired = taken is not None and getattr(run, event)(data=dict(data), facts=facts)
+            yield run
         finally:
-            machine.remove_model(run)
-    if not fired:
-        raise Refused("I dati del passaggio non corrispondono a nessuna delle strade possibili.")
-    return taken, run.state
+            with self._lock:
+                self._idle.append(run)
 
 
-_MACHINES: dict[tuple[str, int], Machine] = {}
-_MACHINES_LOCK = threading.Lock()
+# Keyed by the definition object (kept alive here, so its id is never reused): a definition
+# changed in a test gets its own machine, not the one of the definition it was copied from.
+_ENGINES: dict[int, tuple[Definition, _Engine]] = {}
+_ENGINES_LOCK = threading.Lock()
 
 
-def _machine(definition: Definition) -> Machine:
-    """The `transitions` machine of a definition, built on first use and kept (no model of its own:
-    each fire adds a throw-away model and removes it). Guards read the facts from the event."""
-    key = (definition.kind, definition.version)
-    if key not in _MACHINES:
-        _MACHINES[key] = build_machine(definition)
-    return _MACHINES[key]
+def _engine(definition: Definition) -> _Engine:
+    known = _ENGINES.get(id(definition))
+    if known is None:
+        with _ENGINES_LOCK:
+            known = _ENGINES.setdefault(id(definition), (definition, _Engine(definition)))
+    return known[1]
 
 
 def build_machine(definition: Definition) -> Machine:
-    """Build a model-less `transitions` machine from the definition."""
+    """A model-less `transitions` machine: one transition per step, in the definition's order.
 
-    def guard(name: str) -> Callable[..., bool]:
-        return lambda event: (
-            definition.guards[name](event.kwargs["facts"], event.kwargs.get("data", {})) is None
-        )
+    Conditions: the common guards, the step's guards, its `when` routes; `unless`: its `unless`
+    routes. Callables take the EventData (send_event): the facts and data are its kwargs. A
+    refusing guard leaves its message on the model; the step fired is left there by `after`.
+    """
 
-    def route(name: str) -> Callable[..., bool]:
-        return lambda event: definition.routes[name](event.kwargs.get("data", {}))
+    def guard(name: str) -> Callable[[EventData], bool]:
+        check = definition.guards[name]
+
+        def passes(event: EventData) -> bool:
+            refusal = check(event.kwargs["facts"], event.kwargs["data"])
+            if refusal is not None and event.model.refusal is None:
+                event.model.refusal = refusal
+            return refusal is None
+
+        return passes
+
+    def route(name: str) -> Callable[[EventData], bool]:
+        choose = definition.routes[name]
+        return lambda event: choose(event.kwargs["data"])
+
+    def took(step: Step) -> Callable[[EventData], None]:
+        return lambda event: setattr(event.model, "taken", step)
 
     transitions = [
         {
@@ -220,6 +286,7 @@ def build_machine(definition: Definition) -> Machine:
             "conditions": [guard(g) for g in (*definition.common_guards, *step.guards)]
             + [route(r) for r in step.when],
             "unless": [route(r) for r in step.unless],
+            "after": took(step),
         }
         for step in definition.steps
     ]

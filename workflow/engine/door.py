@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from workflow.access.authorize import acting_role
 from workflow.access.models import User
@@ -27,16 +27,18 @@ from workflow.engine.definition import (
     fire,
 )
 
+F = TypeVar("F", bound=Facts)
+
 
 @dataclass(frozen=True)
-class Firing:
+class Firing(Generic[F]):
     """What the machine decided: the step taken, the new state, and what it was decided on."""
 
     step: Step
     new_state: str
     role: str  # the role the actor fired it under (held or delegated)
     values: dict[str, Any]  # the step's data, parsed
-    facts: Facts
+    facts: F  # the kind's own facts (ProcedureFacts, ActFacts), as its guards read them
 
 
 def fire_checked(
@@ -48,9 +50,9 @@ def fire_checked(
     actor: User,
     clock: Clock,
     check_version: Callable[[], None],
-    facts: Callable[[], Facts],
+    facts: Callable[[], F],
     subject: str,
-) -> Firing:
+) -> Firing[F]:
     """Fire `event` from `state`; raise the service error a user must see when it cannot be.
 
     `check_version` raises StaleVersion; `facts` is asked only once the cheap checks passed;

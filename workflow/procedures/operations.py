@@ -23,7 +23,7 @@ from workflow.deadlines import rules
 from workflow.deadlines.models import Deadline
 from workflow.definitions import LATEST, definition_for
 from workflow.engine import stepdata
-from workflow.engine.definition import Definition, Facts, Step, available_steps
+from workflow.engine.definition import Definition, ProcedureFacts, Step, available_steps
 from workflow.engine.door import fire_checked
 from workflow.extensions import db
 from workflow.procedures.models import Milestone, Procedure, ProcedureStep
@@ -84,11 +84,12 @@ def list_all() -> list[Procedure]:
     )
 
 
-def facts_of(procedure: Procedure, clock: Clock) -> Facts:
-    return Facts(
+def facts_of(procedure: Procedure, clock: Clock) -> ProcedureFacts:
+    """What the guards of a procedure's machine look at, from its steps and today (Europe/Rome)."""
+    return ProcedureFacts(
+        today=rome_today(clock),
         recorded=frozenset(s.milestone_code for s in procedure.steps if s.milestone_code),
         last_step_on=max((s.occurred_on for s in procedure.steps), default=None),
-        today=rome_today(clock),
     )
 
 
