@@ -6,10 +6,9 @@ in the same transaction, so a refused or failed step consumes none.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,6 +21,7 @@ from workflow.access.models import User
 from workflow.access.roles import ROLE_LABELS
 from workflow.acts import registers
 from workflow.acts.models import Act, ActDocument, ActEvent
+from workflow.acts.proposal import MAX_FIELD, parse_fascicolo, proposal_fields, proposal_sha256
 from workflow.acts.register_models import ALBO, PROTOCOLLO, REPERTORIO
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, as_utc, rome_today
@@ -32,13 +32,11 @@ from workflow.definitions import ACT_DEFINITIONS, ACT_LATEST
 from workflow.definitions import acts as machine
 from workflow.engine import stepdata
 from workflow.engine.definition import Definition, Step, available_steps
-from workflow.engine.door import fire_checked
+from workflow.engine.door import Firing, fire_checked
 from workflow.extensions import db
 from workflow.procedures.models import Procedure
 
-_FASCICOLO = re.compile(r"^\s*(\d+(?:\.\d+)*)\s*/\s*(\d{4})\s*/\s*(\d+)\s*$")
 _NUMBER = re.compile(r"^\s*0*(\d{1,9})\s*(?:/\s*(\d{4}))?\s*$")
-MAX_FIELD = 1000
 
 
 def definition_of(act: Act) -> Definition:
@@ -82,39 +80,6 @@ def get(act_id: int) -> Act:
     return act
 
 
-def proposal_sha256(oggetto: str, testo: str, fascicolo: str) -> str:
-    """The fingerprint of one version of the proposal: what each opinion and signature covers."""
-    canonical = json.dumps(
-        {"fascicolo": fascicolo, "oggetto": oggetto, "testo": testo},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def parse_fascicolo(value: str) -> tuple[str, int, int]:
-    """Titolario class / year / file number, as "2.16/2024/1" (DPR 445/2000 artt. 56, 64)."""
-    match = _FASCICOLO.match(value or "")
-    if not match:
-        raise InvalidData(
-            "Manca la classificazione: indicare Titolario/Anno/Fascicolo (es. 2.16/2024/1)."
-        )
-    return match.group(1), int(match.group(2)), int(match.group(3))
-
-
-def _text(value: Any, label: str, required: bool = True) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidData(f"Manca {label}.")
-        return ""
-    if not isinstance(value, str):
-        raise InvalidData(f"«{label}»: è atteso un testo.")
-    if len(value) > MAX_FIELD and label != "il testo della proposta":
-        raise InvalidData(f"«{label}»: al massimo {MAX_FIELD} caratteri.")
-    return value.strip()
-
-
 def check_version(act: Act, expected_version: int) -> None:
     if act.version != expected_version:
         raise StaleVersion(
@@ -145,21 +110,13 @@ def propose(
     kind = machine.ACT_TYPES.get(act_type_code)
     if kind is None:
         raise InvalidData(f"Tipo di atto «{act_type_code}» sconosciuto.")
-    procedure = None
-    if procedure_id is not None:
-        procedure = db.session.get(Procedure, procedure_id)
-        if procedure is None:
-            raise NotFound(f"Procedimento {procedure_id} non trovato.")
+    procedure = _procedure(procedure_id)
     # An act of a procedure belongs to the procedure's fascicolo unless one is given.
     raw_fascicolo = (fascicolo or "").strip() or (procedure.fascicolo if procedure else "")
     titolario, anno, numero = parse_fascicolo(raw_fascicolo)
-    values = {
-        "oggetto": _text(oggetto, "l'oggetto"),
-        "proponente": _text(proponente, "il proponente"),
-        "materia": _text(materia, "la materia"),
-        "struttura": _text(struttura, "la struttura organizzativa"),
-        "testo": _text(testo, "il testo della proposta"),
-    }
+    values = proposal_fields(
+        oggetto=oggetto, proponente=proponente, materia=materia, struttura=struttura, testo=testo
+    )
     classified = f"{titolario}/{anno}/{numero}"
     act = Act(
         act_type=kind.code,
@@ -179,6 +136,24 @@ def propose(
     )
     db.session.add(act)
     db.session.flush()
+    _audit_proposal(act, role, actor, clock)
+    rules.sync_act(act, None, clock=clock)  # the technical opinion is now due
+    return act
+
+
+def _procedure(procedure_id: int | None) -> Procedure | None:
+    """The procedure an act is proposed in, if any; raises NotFound."""
+    if procedure_id is None:
+        return None
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None:
+        raise NotFound(f"Procedimento {procedure_id} non trovato.")
+    return procedure
+
+
+def _audit_proposal(act: Act, role: str, actor: User, clock: Clock) -> None:
+    """The audit event of a new proposal: its classification and fingerprint, not its text."""
+    described = ("oggetto", "proponente", "materia", "struttura")
     audit.record(
         actor=actor,
         role=role,
@@ -186,16 +161,14 @@ def propose(
         object_id=act.id,
         action="act.proposed",
         payload={
-            "act_type": kind.code,
-            "fascicolo": classified,
+            "act_type": act.act_type,
+            "fascicolo": act.fascicolo,
             "procedure_id": act.procedure_id,
             "proposal_sha256": act.proposal_sha256,
-            **{k: v for k, v in values.items() if k != "testo"},
+            **{name: getattr(act, name) for name in described},
         },
         clock=clock,
     )
-    rules.sync_act(act, None, clock=clock)  # the technical opinion is now due
-    return act
 
 
 def current_events(act: Act) -> list[ActEvent]:
@@ -291,19 +264,23 @@ def fire_event(
         facts=lambda: facts_of(act, actor, clock),
         subject="gli atti",
     )
-    new_state, role, values, facts = firing.new_state, firing.role, firing.values, firing.facts
+    entry = EFFECTS.get(event, _as_given)(act, firing, actor, clock)
+    _record_event(act, event, firing.new_state, entry, actor, clock)
+    return act
 
-    stored = stepdata.to_json(values)
-    if event == "firma":
-        role = facts.signer_roles[0]
-        stored = _signature(actor, role, clock)
-    elif event == "rivedi":
-        _revise(act, values)
-    elif event == "numera":
-        stored = _number(act, values, clock)
-    elif event == "pubblica":
-        stored = _publish(act, values.get("dal") or facts.today, clock)
 
+@dataclass(frozen=True)
+class Entry:
+    """What an event records: its data (event row and audit payload) and the role it is under."""
+
+    data: dict[str, Any]
+    role: str
+
+
+def _record_event(
+    act: Act, event: str, new_state: str, entry: Entry, actor: User, clock: Clock
+) -> None:
+    """The event row, the act's new state and version, its audit event and deadlines."""
     from_state = act.state
     db.session.add(
         ActEvent(
@@ -311,25 +288,25 @@ def fire_event(
             event=event,
             from_state=from_state,
             to_state=new_state,
-            data=stored,
+            data=entry.data,
             proposal_sha256=act.proposal_sha256,
             recorded_at=as_utc(clock.now()),
             recorded_by_id=actor.id,
-            recorded_role=role,
+            recorded_role=entry.role,
         )
     )
     act.state = new_state
     act.version = act.version + 1
     audit.record(
         actor=actor,
-        role=role,
+        role=entry.role,
         object_type="act",
         object_id=act.id,
         action=f"act.{event}",
         payload={
             "from": from_state,
             "to": new_state,
-            "data": stored,
+            "data": entry.data,
             "proposal_sha256": act.proposal_sha256,
             "version": act.version,
         },
@@ -338,12 +315,22 @@ def fire_event(
     rules.sync_act(act, from_state, clock=clock)
     db.session.flush()
     db.session.expire(act, ["events"])
-    return act
 
 
-def _signature(actor: User, role: str, clock: Clock) -> dict[str, Any]:
-    """Who signed, for which role; by delegation, also on whose behalf and by which act, so the
-    record names both the delegate who signed and the office signed for."""
+# ---- What an event does to the act beyond its state: one function per event, EFFECTS below ----
+Effect = Callable[[Act, Firing[machine.ActFacts], User, Clock], Entry]
+
+
+def _as_given(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Clock) -> Entry:
+    """Most events record the step's data as given (an opinion, a reason, a note)."""
+    return Entry(stepdata.to_json(firing.values), firing.role)
+
+
+def _sign(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Clock) -> Entry:
+    """A signature, under the role whose signature was due: who signed, for which role; by
+    delegation, also on whose behalf and by which act, so the record names both the delegate who
+    signed and the office signed for."""
+    role = firing.facts.signer_roles[0]
     stored: dict[str, Any] = {"ruolo": role, "firmatario": actor.full_name}
     delegation = delegation_for(actor, role, clock)
     if delegation is not None:
@@ -352,20 +339,23 @@ def _signature(actor: User, role: str, clock: Clock) -> dict[str, Any]:
             "atto": delegation.act,
             "delega_id": delegation.id,  # the audit trail's delegation.created event
         }
-    return stored
+    return Entry(stored, role)
 
 
-def _revise(act: Act, values: Mapping[str, Any]) -> None:
+def _revise(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Clock) -> Entry:
     """A changed text is a new proposal version: earlier opinions and signatures lapse."""
+    values = firing.values
     if values.get("oggetto"):
         act.oggetto = values["oggetto"][:MAX_FIELD]
     act.testo = values["testo"]
     act.proposal_revision = act.proposal_revision + 1
     act.proposal_sha256 = proposal_sha256(act.oggetto, act.testo, act.fascicolo)
+    return _as_given(act, firing, actor, clock)
 
 
-def _number(act: Act, values: Mapping[str, Any], clock: Clock) -> dict[str, Any]:
+def _number(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Clock) -> Entry:
     """Repertorio Generale and Protocollo in the adopting transaction (DPR 445/2000 art. 53)."""
+    values = firing.values
     kind = act_type(act)
     subject = f"{kind.label}: {act.oggetto}"
     common = {"object_type": "act", "object_id": act.id, "subject": subject}
@@ -385,7 +375,7 @@ def _number(act: Act, values: Mapping[str, Any], clock: Clock) -> dict[str, Any]
     }
     if act.immediately_executable:
         stored |= {"immediatamente_eseguibile": True, "votazione": act.executability_vote}
-    return stored
+    return Entry(stored, firing.role)
 
 
 def executability_date(act: Act) -> date | None:
@@ -398,8 +388,10 @@ def executability_date(act: Act) -> date | None:
     return machine.executable_from(act.published_from) if act.published_from else None
 
 
-def _publish(act: Act, start: date, clock: Clock) -> dict[str, Any]:
-    """Albo number and window: TUEL art. 124, `publication_days` consecutive days inclusive."""
+def _publish(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Clock) -> Entry:
+    """Albo number and window: TUEL art. 124, `publication_days` consecutive days inclusive,
+    from the day asked or today."""
+    start = firing.values.get("dal") or firing.facts.today
     document = [d for d in act.documents if d.kind == "atto"][-1]
     act.albo_year, act.albo_number = registers.allocate(
         ALBO,
@@ -411,11 +403,22 @@ def _publish(act: Act, start: date, clock: Clock) -> dict[str, Any]:
     )
     act.published_from = start
     act.published_to = machine.window_end(start, act.publication_days)
-    return {
-        "albo": f"{act.albo_number}/{act.albo_year}",
-        "dal": act.published_from.isoformat(),
-        "al": act.published_to.isoformat(),
-    }
+    return Entry(
+        {
+            "albo": f"{act.albo_number}/{act.albo_year}",
+            "dal": act.published_from.isoformat(),
+            "al": act.published_to.isoformat(),
+        },
+        firing.role,
+    )
+
+
+EFFECTS: dict[str, Effect] = {
+    "firma": _sign,
+    "rivedi": _revise,
+    "numera": _number,
+    "pubblica": _publish,
+}
 
 
 def allowed_events(act: Act, user: User, clock: Clock) -> list[Step]:
