@@ -24,7 +24,7 @@ from workflow.deadlines.models import Deadline
 from workflow.definitions import LATEST, definition_for
 from workflow.engine import stepdata
 from workflow.engine.definition import Definition, ProcedureFacts, Step, available_steps
-from workflow.engine.door import fire_checked
+from workflow.engine.door import Firing, fire_checked
 from workflow.extensions import db
 from workflow.procedures.models import Milestone, Procedure, ProcedureStep
 
@@ -205,44 +205,46 @@ def advance(
         facts=lambda: facts_of(procedure, clock),
         subject="questo procedimento",
     )
-    step, new_state, role, values = firing.step, firing.new_state, firing.role, firing.values
-
-    from_state = procedure.state
-    stored = stepdata.to_json(values)
-    if event in ("adotta", "riadotta"):
-        stored.update(_consultation_citation(procedure))
-    known_deadlines = _record_step(
-        procedure,
-        new_state,
-        actor,
-        dict(
-            procedure_id=procedure.id,
-            event=event,
-            milestone_code=step.milestone,
-            from_state=from_state,
-            to_state=new_state,
-            occurred_on=values["data"],
-            act_kind=step.act.code if step.act else None,
-            act_number=values.get("numero"),
-            act_date=values["data"] if step.act else None,
-            data=stored,
-            recorded_at=clock.now(),
-            recorded_by_id=actor.id,
-            recorded_role=role,
-        ),
-    )
+    row = _step_row(procedure, firing, actor, clock)
+    known_deadlines = _record_step(procedure, firing.new_state, actor, row)
+    moved = {"from": row["from_state"], "to": row["to_state"], "data": row["data"]}
     audit.record(
         actor=actor,
-        role=role,
+        role=firing.role,
         object_type="procedure",
         object_id=procedure.id,
         action=f"procedure.{event}",
-        payload={"from": from_state, "to": new_state, "data": stored, "version": procedure.version},
+        payload={**moved, "version": procedure.version},
         clock=clock,
     )
     # The step may meet a deadline: it stops reminding in this same commit.
     rules.sync_procedure(procedure, clock=clock, known=known_deadlines)
     return procedure
+
+
+def _step_row(
+    procedure: Procedure, firing: Firing[ProcedureFacts], actor: User, clock: Clock
+) -> dict[str, Any]:
+    """The procedure_steps row of a firing (an adoption's data cite the consultation)."""
+    step, values = firing.step, firing.values
+    stored = stepdata.to_json(values)
+    if step.event in ("adotta", "riadotta"):
+        stored.update(_consultation_citation(procedure))
+    return dict(
+        procedure_id=procedure.id,
+        event=step.event,
+        milestone_code=step.milestone,
+        from_state=procedure.state,
+        to_state=firing.new_state,
+        occurred_on=values["data"],
+        act_kind=step.act.code if step.act else None,
+        act_number=values.get("numero"),
+        act_date=values["data"] if step.act else None,
+        data=stored,
+        recorded_at=clock.now(),
+        recorded_by_id=actor.id,
+        recorded_role=firing.role,
+    )
 
 
 _PROCEDURES = Procedure.__table__
