@@ -121,16 +121,43 @@ def state_diagram(
     path = list(taken)
     taken_set = set(path)
     visited = {definition.initial, current} | {s for s, _, _ in path} | {d for _, _, d in path}
+    loops_by_state: dict[str, list[Step]] = {}
+    for step in definition.steps:
+        if step.dest is None:
+            loops_by_state.setdefault(step.source, []).append(step)
+    nodes, width, height = _place(definition, current, visited, loops_by_state)
+    edges = [
+        _edge(step, nodes, width, (step.source, step.event, step.dest) in taken_set)
+        for step in definition.steps
+        if step.dest is not None
+    ]
+    loops, arcs = _loops(loops_by_state, nodes, taken_set)
+    return Diagram(
+        width=width,
+        height=height,
+        nodes=list(nodes.values()),
+        edges=edges,
+        loops=loops,
+        loop_arcs=arcs,
+        title=f"Diagramma degli stati — {definition.title}",
+        desc=_description(definition, current, path),
+        transitions=_transitions(definition, taken_set),
+    )
+
+
+def _place(
+    definition: Definition,
+    current: str,
+    visited: set[str],
+    loops_by_state: dict[str, list[Step]],
+) -> tuple[dict[str, Node], float, float]:
+    """Nodes in rows by rank, each row centred; the width leaves room for the loops' labels."""
     rank = ranks(definition)
     rows: dict[int, list[str]] = {}
     for state in definition.states:
         rows.setdefault(rank[state.name], []).append(state.name)
     widest = max(len(r) for r in rows.values())
     inner = widest * NODE_W + (widest - 1) * COL_GAP
-    loops_by_state: dict[str, list[Step]] = {}
-    for step in definition.steps:
-        if step.dest is None:
-            loops_by_state.setdefault(step.source, []).append(step)
     loop_room = max(
         (text_width(s.event + " ✓") + 40 for steps in loops_by_state.values() for s in steps),
         default=0,
@@ -153,12 +180,15 @@ def state_diagram(
                 initial=name == definition.initial,
             )
     height = TOP + len(rows) * (NODE_H + ROW_GAP) - ROW_GAP + TOP
+    return nodes, width, height
 
-    edges = [
-        _edge(step, nodes, width, (step.source, step.event, step.dest) in taken_set)
-        for step in definition.steps
-        if step.dest is not None
-    ]
+
+def _loops(
+    loops_by_state: dict[str, list[Step]],
+    nodes: dict[str, Node],
+    taken_set: set[tuple[str, str, str]],
+) -> tuple[list[Loop], list[tuple[str, bool]]]:
+    """The steps that keep each state, listed beside it, and the arc that gathers them."""
     loops, arcs = [], []
     for name, steps in loops_by_state.items():
         node = nodes[name]
@@ -176,16 +206,25 @@ def state_diagram(
                 any_taken,
             )
         )
+    return loops, arcs
 
+
+def _description(definition: Definition, current: str, path: list[tuple[str, str, str]]) -> str:
+    """The diagram said in words: where the procedure is and the way it came."""
     labels = {s.name: short_label(s.label) for s in definition.states}
     route = [labels[definition.initial]] + [labels[d] for _, _, d in path]
     route = [r for i, r in enumerate(route) if i == 0 or r != route[i - 1]]
-    desc = (
+    return (
         f"Stato attuale: {labels[current]}. "
         f"Percorso seguito: {' → '.join(route)}. "
         f"Il diagramma ha {len(definition.states)} stati e {len(definition.steps)} passaggi."
     )
-    transitions = [
+
+
+def _transitions(definition: Definition, taken_set: set[tuple[str, str, str]]) -> list[Transition]:
+    """The rows of the text alternative, one per step."""
+    labels = {s.name: short_label(s.label) for s in definition.states}
+    return [
         Transition(
             labels[s.source],
             s.event + (f" ({condition_of(s)})" if condition_of(s) else ""),
@@ -195,17 +234,6 @@ def state_diagram(
         )
         for s in definition.steps
     ]
-    return Diagram(
-        width=width,
-        height=height,
-        nodes=list(nodes.values()),
-        edges=edges,
-        loops=loops,
-        loop_arcs=arcs,
-        title=f"Diagramma degli stati — {definition.title}",
-        desc=desc,
-        transitions=transitions,
-    )
 
 
 def _edge(step: Step, nodes: dict[str, Node], width: float, taken: bool) -> Edge:
