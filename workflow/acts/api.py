@@ -9,11 +9,11 @@ from flask import Blueprint, Response, request
 from workflow.access.models import User
 from workflow.acts import documents, queries, registers
 from workflow.acts import operations as acts
-from workflow.acts.models import Act, ActDocument
+from workflow.acts.models import Act, ActDocument, ActEvent
 from workflow.core.clock import as_utc, rome_today
 from workflow.core.errors import BadRequest, InvalidData
 from workflow.core.web import clock
-from workflow.engine.stepdata import parse_date
+from workflow.engine.stepdata import allowed_events_json, parse_date
 from workflow.procedures import api
 
 bp = Blueprint("acts_api", __name__, url_prefix="/api/v1")
@@ -51,6 +51,20 @@ def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
             for s in document.signatures
         ],
         "url": f"/api/v1/acts/{act.id}/documents/{document.id}",
+    }
+
+
+def event_json(act: Act, e: ActEvent) -> dict[str, Any]:
+    return {
+        "event": e.event,
+        "from": e.from_state,
+        "to": e.to_state,
+        "data": e.data,
+        "proposal_sha256": e.proposal_sha256,
+        "valid_for_current_text": e.proposal_sha256 == act.proposal_sha256,
+        "recorded_at": _iso(as_utc(e.recorded_at)),
+        "recorded_by": e.recorded_by.username,
+        "recorded_role": e.recorded_role,
     }
 
 
@@ -119,31 +133,8 @@ def detail(act: Act, user: User) -> dict[str, Any]:
         "proposal_sha256": act.proposal_sha256,
         "proposal_revision": act.proposal_revision,
         "missing_opinions": acts.missing_opinions(act),
-        "events": [
-            {
-                "event": e.event,
-                "from": e.from_state,
-                "to": e.to_state,
-                "data": e.data,
-                "proposal_sha256": e.proposal_sha256,
-                "valid_for_current_text": e.proposal_sha256 == act.proposal_sha256,
-                "recorded_at": _iso(as_utc(e.recorded_at)),
-                "recorded_by": e.recorded_by.username,
-                "recorded_role": e.recorded_role,
-            }
-            for e in act.events
-        ],
-        "allowed_events": [
-            {
-                "event": step.event,
-                "label": step.label,
-                "fields": [
-                    {"name": f.name, "label": f.label, "type": f.type, "required": f.required}
-                    for f in step.fields
-                ],
-            }
-            for step in acts.allowed_events(act, user, clock())
-        ],
+        "events": [event_json(act, e) for e in act.events],
+        "allowed_events": allowed_events_json(acts.allowed_events(act, user, clock())),
     }
 
 

@@ -1,14 +1,15 @@
-"""Parsing a step's data from a form or a JSON body, by the fields its definition declares."""
+"""A step's data: parsed from a form or a JSON body by the fields its definition declares, and
+the steps a caller may fire described for a JSON answer."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from workflow.core.errors import InvalidData
-from workflow.engine.definition import Field
+from workflow.engine.definition import Field, Step
 
 _ACT_NUMBER = re.compile(r"^\s*(\d{1,7})\s*(?:/\s*(\d{4}))?\s*$")
 _TRUE = {"true", "1", "si", "sì", "on", "yes", "favorevole"}
@@ -75,3 +76,19 @@ def parse_date(value: Any, label: str) -> date:
 def to_json(values: Mapping[str, Any]) -> dict[str, Any]:
     """Dates as ISO strings, for storage and for the audit payload."""
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def allowed_events_json(steps: Iterable[Step]) -> list[dict[str, Any]]:
+    """The "allowed_events" of an API answer (procedures and acts alike): per step its event,
+    label and fields (name, label, type, required), in the order given."""
+    return [
+        {
+            "event": step.event,
+            "label": step.label,
+            "fields": [
+                {"name": f.name, "label": f.label, "type": f.type, "required": f.required}
+                for f in step.fields
+            ],
+        }
+        for step in steps
+    ]

@@ -12,7 +12,7 @@ from workflow.core.openapi import build as build_openapi
 from workflow.core.openapi import documented, event_body
 from workflow.core.web import clock
 from workflow.definitions import LATEST
-from workflow.engine.stepdata import parse_date
+from workflow.engine.stepdata import allowed_events_json, parse_date
 from workflow.procedures import operations as procedures
 from workflow.procedures.models import Procedure
 
@@ -82,17 +82,7 @@ def detail(procedure: Procedure, user: User) -> dict[str, Any]:
             }
             for s in procedure.steps
         ],
-        "allowed_events": [
-            {
-                "event": step.event,
-                "label": step.label,
-                "fields": [
-                    {"name": f.name, "label": f.label, "type": f.type, "required": f.required}
-                    for f in step.fields
-                ],
-            }
-            for step in procedures.allowed_events(procedure, user, clock())
-        ],
+        "allowed_events": allowed_events_json(procedures.allowed_events(procedure, user, clock())),
     }
 
 
