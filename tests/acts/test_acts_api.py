@@ -169,3 +169,19 @@ def test_daily_protocol_register_export(client, people, token_for, clock):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     lines = response.get_data(as_text=True).splitlines()
     assert lines[1].startswith("0000001,2025,2025-07-01T10:00:00+02:00,Decreto del Sindaco")
+
+
+def test_allowed_events_list_each_step_with_its_fields(client, people, token_for, clock):
+    """The same contract as for procedures: event, label, fields (name, label, type, required)."""
+    act = propose(people, clock)
+    headers = token_for(people.dirigente)
+    detail = client.get(f"/api/v1/acts/{act.id}", headers=headers).get_json()
+    assert [e["event"] for e in detail["allowed_events"]] == ["parere_tecnico", "rivedi"]
+    assert detail["allowed_events"][0] == {
+        "event": "parere_tecnico",
+        "label": "Parere di regolarità tecnica",
+        "fields": [
+            {"name": "favorevole", "label": "Esito (favorevole)", "type": "bool", "required": True},
+            {"name": "testo", "label": "Testo del parere", "type": "text", "required": True},
+        ],
+    }

@@ -175,3 +175,17 @@ def test_an_id_beyond_the_database_integer_is_404_not_500(client, direzione, tok
     """Found by the schemathesis run on PostgreSQL: 90748577062 overflowed the integer column."""
     response = client.get("/api/v1/procedures/90748577062", headers=token_for(direzione))
     assert response.status_code == 404
+
+
+def test_allowed_events_list_each_step_with_its_fields(client, direzione, token_for, consultation):
+    """The API contract: event, label, and per field its name, label, type and whether required."""
+    headers = token_for(direzione)
+    detail = client.get(f"/api/v1/procedures/{consultation.id}", headers=headers).get_json()
+    assert detail["allowed_events"][0] == {
+        "event": "esame_commissione",
+        "label": "Registra il primo esame in Commissione",
+        "fields": [
+            {"name": "data", "label": "Data", "type": "date", "required": True},
+            {"name": "note", "label": "Note", "type": "text", "required": False},
+        ],
+    }
