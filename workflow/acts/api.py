@@ -55,6 +55,7 @@ def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
 
 
 def event_json(act: Act, e: ActEvent) -> dict[str, Any]:
+    """One event of the act's history, saying whether it was given on the current text."""
     return {
         "event": e.event,
         "from": e.from_state,
