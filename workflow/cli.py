@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from workflow import scheduler
 from workflow.access import operations as users
 from workflow.access.roles import ROLE_CODES
 from workflow.acts import registers
@@ -247,8 +248,6 @@ def mail_address(username: str, email: str) -> None:
 @click.command("scheduler")
 def scheduler_command() -> None:
     """Run the scheduler (reminders, mail, daily digest) in this process until stopped."""
-    from workflow import scheduler
-
     sched = scheduler.configure(current_app._get_current_object())
     click.echo("Scheduler avviato (Europe/Rome). Ctrl-C per fermarlo.")
     try:

@@ -27,7 +27,7 @@ from workflow.acts.models import ActDocument, DocumentSignature
 from workflow.acts.operations import check_version, get
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, as_utc
-from workflow.core.errors import Conflict, InvalidData, TooLarge
+from workflow.core.errors import Conflict, InvalidData, NotFound, TooLarge
 from workflow.core.transaction import operation
 from workflow.definitions import acts as machine
 from workflow.extensions import db
@@ -260,8 +260,6 @@ def repr_digest(document: ActDocument) -> str:
 
 
 def get_document(act_id: int, document_id: int) -> ActDocument:
-    from workflow.core.errors import NotFound
-
     document = db.session.get(ActDocument, document_id)
     if document is None or document.act_id != act_id:
         raise NotFound("Documento non trovato.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -30,6 +30,35 @@ from workflow.procedures.models import Milestone, Procedure, ProcedureStep
 
 OPENERS = OPERATIONS["procedure.open"]
 PLANNERS = OPERATIONS["procedure.plan"]
+
+
+# What an area built on procedures adds to the record of a step, by event: the adoption cites the
+# closed consultation, whose citation belongs to workflow.consultations. That area registers its
+# function here (procedures never import it: it imports procedures). Keyed by the function's
+# qualified name, so registering again (a module reloaded) replaces rather than repeats.
+StepCitation = Callable[[Procedure], Mapping[str, str]]
+_CITATIONS: dict[str, dict[str, StepCitation]] = {}
+
+
+def cites_on_record(*events: str) -> Callable[[StepCitation], StepCitation]:
+    """Register a function of the procedure whose fields are added to the stored data of every
+    step recording one of `events` (e.g. {"consultazione": "Consultazione chiusa il …"}), in
+    the same transaction; it returns {} when it has nothing to cite."""
+
+    def register(cite: StepCitation) -> StepCitation:
+        for event in events:
+            _CITATIONS.setdefault(event, {})[f"{cite.__module__}.{cite.__qualname__}"] = cite
+        return cite
+
+    return register
+
+
+def citations_for(procedure: Procedure, event: str) -> dict[str, str]:
+    """The fields the registered areas add to the record of `event` on `procedure`."""
+    cited: dict[str, str] = {}
+    for cite in _CITATIONS.get(event, {}).values():
+        cited.update(cite(procedure))
+    return cited
 
 
 def definition_of(procedure: Procedure) -> Definition:
@@ -207,9 +236,7 @@ def advance(
     step, new_state, role, values = firing.step, firing.new_state, firing.role, firing.values
 
     from_state = procedure.state
-    stored = stepdata.to_json(values)
-    if event in ("adotta", "riadotta"):
-        stored.update(_consultation_citation(procedure))
+    stored = {**stepdata.to_json(values), **citations_for(procedure, event)}
     known_deadlines = _record_step(
         procedure,
         new_state,
@@ -325,17 +352,6 @@ def _record_step(
     set_committed_value(procedure, "version", procedure.version + 1)
     set_committed_value(procedure, "steps", [*procedure.steps, step])
     return known
-
-
-def _consultation_citation(procedure: Procedure) -> dict[str, str]:
-    """The adoption's record cites the closed consultation of Comuni and Forum (its figures and
-    the SHA-256 of its summary), so the Consiglio's dossier names what it was based on."""
-    from workflow.consultations import queries as consultations_queries
-
-    consultation = consultations_queries.for_procedure(procedure.id)
-    if consultation is None or not consultation.closed:
-        return {}
-    return {"consultazione": consultations_queries.citation(consultation)}
 
 
 @operation
