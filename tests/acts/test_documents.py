@@ -117,3 +117,26 @@ def test_audit_verify_rehashes_every_stored_document(app, clock):
     assert "impronta SHA-256 diversa" in result.output
     path.unlink()
     assert "file mancante" in runner.invoke(args=["audit", "verify"]).output
+
+
+def test_an_altered_document_is_never_served(app, client, clock, token_for):
+    """The download reads the file back through the store, which checks its SHA-256: bytes that
+    no longer match what was registered are a server error (500, logged), not a download."""
+    people = make_people(clock)
+    act = propose(people, clock)
+    pdf = simple_pdf(["Decreto"])
+    document = documents.attach(
+        act.id,
+        expected_version=act.version,
+        filename="decreto.pdf",
+        content=pdf,
+        kind="atto",
+        actor=people.albo,
+        clock=clock,
+    )
+    url = f"/api/v1/acts/{act.id}/documents/{document.id}"
+    headers = token_for(people.albo)
+    assert client.get(url, headers=headers).data == pdf
+    documents.path_for(document.sha256_hex).write_bytes(pdf.replace(b"Decreto", b"Decretx", 1))
+    response = client.get(url, headers=headers)
+    assert response.status_code == 500 and b"Decretx" not in response.data

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import io
 import logging
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from workflow.acts.operations import check_version, get
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, as_utc
 from workflow.core.errors import Conflict, InvalidData, NotFound, TooLarge
+from workflow.core.files import FileStore
 from workflow.core.transaction import operation
 from workflow.definitions import acts as machine
 from workflow.extensions import db
@@ -49,6 +49,11 @@ def documents_dir() -> Path:
     return Path(
         current_app.config.get("DOCUMENTS_DIR") or Path(current_app.instance_path) / "documents"
     )
+
+
+def store() -> FileStore:
+    """The acts' documents in the content-addressed store under DOCUMENTS_DIR."""
+    return FileStore(documents_dir())
 
 
 def max_bytes() -> int:
@@ -162,18 +167,8 @@ def inspect_signatures(
 
 
 def path_for(sha256_hex: str) -> Path:
-    return documents_dir() / sha256_hex[:2] / f"{sha256_hex}.pdf"
-
-
-def _store(content: bytes, sha256_hex: str) -> None:
-    """Content-addressed: a file left by a rolled-back upload is harmless and reused."""
-    target = path_for(sha256_hex)
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(content)
-    temporary.replace(target)
+    """Where the document of this SHA-256 (hex) is written."""
+    return store().path_for(sha256_hex)
 
 
 @operation
@@ -203,7 +198,9 @@ def attach(
     check_content(name, content)
     digest = hashlib.sha256(content).digest()
     status, infos = inspect_signatures(content, trust_roots())
-    _store(content, digest.hex())
+    # Stored before the row that points to it: a rolled-back upload leaves at most a file
+    # nobody points to (reused by the next identical upload), never a record without its file.
+    store().put(content)
     document = ActDocument(
         act_id=act.id,
         kind=kind,
@@ -251,7 +248,9 @@ def attach(
 
 
 def read(document: ActDocument) -> bytes:
-    return path_for(document.sha256_hex).read_bytes()
+    """The document's bytes, checked against its SHA-256. Raises StoredFileError (a 500: the
+    archive is damaged) when the file is missing or altered: altered bytes are never served."""
+    return store().read(document.sha256_hex)
 
 
 def repr_digest(document: ActDocument) -> str:

@@ -37,6 +37,7 @@ from workflow.consultations.queries import csv_export, for_procedure, get, is_la
 from workflow.consultations.themes import THEMES
 from workflow.core.clock import Clock, as_utc
 from workflow.core.errors import Conflict, InvalidData, NotFound, StaleVersion, TooLarge
+from workflow.core.files import FileStore, sha256_hex
 from workflow.core.transaction import operation
 from workflow.deadlines import rules
 from workflow.extensions import db
@@ -143,12 +144,9 @@ def _check_file(file_name: str, content: bytes) -> str:
     return name
 
 
-def storage_dir() -> Path:
-    return Path(current_app.config["CONTRIBUTIONS_DIR"])
-
-
-def stored_path(contribution: Contribution) -> Path:
-    return storage_dir() / f"{contribution.file_sha256}.pdf"
+def store() -> FileStore:
+    """Contributions' files in the content-addressed store under CONTRIBUTIONS_DIR."""
+    return FileStore(Path(current_app.config["CONTRIBUTIONS_DIR"]))
 
 
 @operation
@@ -192,7 +190,7 @@ def register_contribution(
     if received_at > now:
         raise InvalidData("La data di ricezione non può essere futura.")
     name = _check_file(file_name, content)
-    digest = hashlib.sha256(content).hexdigest()
+    digest = sha256_hex(content)
     # The number is drawn last, after every check, in this transaction: a refusal costs no number.
     # The shared protocol register (DPR 445/2000 art. 57): the same gapless series as every act.
     year, number = registers.allocate(
@@ -245,12 +243,7 @@ def register_contribution(
     )
     # Content-addressed: the same file twice is one file, and a rolled-back registration leaves
     # at most a file nobody points to, never a record without its file.
-    path = storage_dir() / f"{digest}.pdf"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
+    store().put(content)
     return contribution
 
 
