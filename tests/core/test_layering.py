@@ -47,7 +47,7 @@ def test_no_module_imports_the_package_late_to_dodge_a_cycle() -> None:
 
 def test_procedures_never_import_consultations() -> None:
     """Loading the whole procedures area (and what it imports) leaves consultations unloaded:
-    the adoption's citation reaches the procedure through procedures.cites_on_record."""
+    the adoption's citation reaches the procedure through procedures.hooks.cites_on_record."""
     modules = [f"workflow.procedures.{p.stem}" for p in (PACKAGE / "procedures").glob("*.py")]
     script = (
         "import importlib, sys\n"

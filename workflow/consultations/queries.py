@@ -23,7 +23,7 @@ from workflow.core.calendar import roll_forward
 from workflow.core.clock import ROME, as_utc, format_instant
 from workflow.core.errors import NotFound
 from workflow.extensions import db
-from workflow.procedures import operations as procedures
+from workflow.procedures import hooks
 from workflow.procedures.models import Procedure
 
 FORUM_GROUP = "forum"
@@ -190,7 +190,7 @@ def citation(consultation: Consultation) -> str:
     )
 
 
-@procedures.cites_on_record("adotta", "riadotta")
+@hooks.cites_on_record("adotta", "riadotta")
 def adoption_citation(procedure: Procedure) -> dict[str, str]:
     """The adoption's record cites the closed consultation of Comuni and Forum (its figures and
     the SHA-256 of its summary), so the Consiglio's dossier names what it was based on; nothing

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,39 +26,11 @@ from workflow.engine import stepdata
 from workflow.engine.definition import Definition, Facts, Step, available_steps
 from workflow.engine.door import fire_checked
 from workflow.extensions import db
+from workflow.procedures.hooks import citations_for
 from workflow.procedures.models import Milestone, Procedure, ProcedureStep
 
 OPENERS = OPERATIONS["procedure.open"]
 PLANNERS = OPERATIONS["procedure.plan"]
-
-
-# What an area built on procedures adds to the record of a step, by event: the adoption cites the
-# closed consultation, whose citation belongs to workflow.consultations. That area registers its
-# function here (procedures never import it: it imports procedures). Keyed by the function's
-# qualified name, so registering again (a module reloaded) replaces rather than repeats.
-StepCitation = Callable[[Procedure], Mapping[str, str]]
-_CITATIONS: dict[str, dict[str, StepCitation]] = {}
-
-
-def cites_on_record(*events: str) -> Callable[[StepCitation], StepCitation]:
-    """Register a function of the procedure whose fields are added to the stored data of every
-    step recording one of `events` (e.g. {"consultazione": "Consultazione chiusa il …"}), in
-    the same transaction; it returns {} when it has nothing to cite."""
-
-    def register(cite: StepCitation) -> StepCitation:
-        for event in events:
-            _CITATIONS.setdefault(event, {})[f"{cite.__module__}.{cite.__qualname__}"] = cite
-        return cite
-
-    return register
-
-
-def citations_for(procedure: Procedure, event: str) -> dict[str, str]:
-    """The fields the registered areas add to the record of `event` on `procedure`."""
-    cited: dict[str, str] = {}
-    for cite in _CITATIONS.get(event, {}).values():
-        cited.update(cite(procedure))
-    return cited
 
 
 def definition_of(procedure: Procedure) -> Definition:
