@@ -1,5 +1,6 @@
 """Areas depend one way: procedures never import an area built on them (consultations asks
-procedures, not the reverse), and no module dodges an import cycle with a late import."""
+procedures, not the reverse), no module dodges an import cycle with a late import, and no module
+borrows a blueprint's helpers (they live in workflow/core/web.py)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,35 @@ def test_procedures_never_import_consultations() -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+BLUEPRINT_MODULES = {"views", "api", "albo", "login"}
+
+
+def _blueprint_imports(path: Path) -> list[str]:
+    """Imports of a blueprint module (…views, …api, …albo, …login) or of a name from one."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("workflow."):
+            module = node.module or ""
+            names = {alias.name for alias in node.names}
+            if module.rsplit(".", 1)[-1] in BLUEPRINT_MODULES or names & BLUEPRINT_MODULES:
+                found.append(module)
+        elif isinstance(node, ast.Import):
+            found += [
+                a.name
+                for a in node.names
+                if a.name.startswith("workflow.") and a.name.rsplit(".", 1)[-1] in BLUEPRINT_MODULES
+            ]
+    return found
+
+
+def test_no_module_imports_a_blueprint() -> None:
+    """A blueprint is registered by the app factory (by name), never imported for its helpers:
+    the JSON body, the version, ISO dates, a PDF download are in workflow/core/web.py."""
+    imports = {
+        str(path.relative_to(ROOT)): _blueprint_imports(path)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if str(path.relative_to(ROOT)) not in LATE_ALLOWED  # the factory registers them
+    }
+    assert {module: found for module, found in imports.items() if found} == {}

@@ -7,7 +7,6 @@ PAdES signatures are validated with pyHanko at upload and their outcome is store
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import logging
@@ -251,11 +250,6 @@ def read(document: ActDocument) -> bytes:
     """The document's bytes, checked against its SHA-256. Raises StoredFileError (a 500: the
     archive is damaged) when the file is missing or altered: altered bytes are never served."""
     return store().read(document.sha256_hex)
-
-
-def repr_digest(document: ActDocument) -> str:
-    """RFC 9530 Repr-Digest: the same SHA-256, base64 as the interchange schema writes it."""
-    return f"sha-256=:{base64.b64encode(document.sha256).decode('ascii')}:"
 
 
 def get_document(act_id: int, document_id: int) -> ActDocument:
