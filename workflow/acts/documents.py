@@ -170,6 +170,40 @@ def path_for(sha256_hex: str) -> Path:
     return store().path_for(sha256_hex)
 
 
+def _new_document(
+    act_id: int, kind: str, name: str, content: bytes, *, actor: User, clock: Clock
+) -> tuple[ActDocument, list[SignatureInfo]]:
+    """The document's row (fingerprint, size, the signatures pyHanko finds and their outcome),
+    not yet added to the session, and the signatures as validated; the file is stored first.
+    """
+    status, infos = inspect_signatures(content, trust_roots())
+    # Stored before the row that points to it: a rolled-back upload leaves at most a file
+    # nobody points to (reused by the next identical upload), never a record without its file.
+    store().put(content)
+    document = ActDocument(
+        act_id=act_id,
+        kind=kind,
+        original_name=name,
+        sha256=hashlib.sha256(content).digest(),
+        size=len(content),
+        uploaded_at=as_utc(clock.now()),
+        uploaded_by_id=actor.id,
+        signature_status=status,
+        signatures=[
+            DocumentSignature(
+                field_name=i.field_name[:200],
+                signer_name=i.signer_name,
+                signing_time=i.signing_time,
+                intact=i.intact,
+                trusted=i.trusted,
+                summary=i.summary,
+            )
+            for i in infos
+        ],
+    )
+    return document, infos
+
+
 @operation
 def attach(
     act_id: int,
@@ -195,32 +229,7 @@ def attach(
         raise InvalidData("Tipo di documento non valido: «atto» o «allegato».")
     name = check_name(filename)
     check_content(name, content)
-    digest = hashlib.sha256(content).digest()
-    status, infos = inspect_signatures(content, trust_roots())
-    # Stored before the row that points to it: a rolled-back upload leaves at most a file
-    # nobody points to (reused by the next identical upload), never a record without its file.
-    store().put(content)
-    document = ActDocument(
-        act_id=act.id,
-        kind=kind,
-        original_name=name,
-        sha256=digest,
-        size=len(content),
-        uploaded_at=as_utc(clock.now()),
-        uploaded_by_id=actor.id,
-        signature_status=status,
-        signatures=[
-            DocumentSignature(
-                field_name=i.field_name[:200],
-                signer_name=i.signer_name,
-                signing_time=i.signing_time,
-                intact=i.intact,
-                trusted=i.trusted,
-                summary=i.summary,
-            )
-            for i in infos
-        ],
-    )
+    document, infos = _new_document(act.id, kind, name, content, actor=actor, clock=clock)
     db.session.add(document)
     act.version = act.version + 1
     db.session.flush()
@@ -234,9 +243,9 @@ def attach(
             "document_id": document.id,
             "kind": kind,
             "name": name,
-            "sha256": digest.hex(),
-            "size": len(content),
-            "signature_status": status,
+            "sha256": document.sha256_hex,
+            "size": document.size,
+            "signature_status": document.signature_status,
             "signers": [i.signer_name for i in infos if i.intact],
             "version": act.version,
         },
