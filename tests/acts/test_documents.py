@@ -72,19 +72,24 @@ def test_seed_name_with_caret_is_accepted():
     assert documents.check_name("2163_14487^DecretoFirmato.pdf") == "2163_14487^DecretoFirmato.pdf"
 
 
-def test_document_stored_with_raw_digest_size_and_name(app, clock):
-    people = make_people(clock)
-    act = propose(people, clock)
-    pdf = signed_pdf(["Decreto"], TestCA(), ["Francesco Vassallo"])
-    document = documents.attach(
+def attach(act, people, clock, pdf: bytes, name: str):
+    """The Albo office uploads `pdf` as the act's document."""
+    return documents.attach(
         act.id,
         expected_version=act.version,
-        filename="2163_14487^DecretoFirmato.pdf",
+        filename=name,
         content=pdf,
         kind="atto",
         actor=people.albo,
         clock=clock,
     )
+
+
+def test_document_stored_with_raw_digest_size_and_name(app, clock):
+    people = make_people(clock)
+    act = propose(people, clock)
+    pdf = signed_pdf(["Decreto"], TestCA(), ["Francesco Vassallo"])
+    document = attach(act, people, clock, pdf, "2163_14487^DecretoFirmato.pdf")
     assert document.sha256 == hashlib.sha256(pdf).digest() and len(document.sha256) == 32
     assert document.sha256_hex == hashlib.sha256(pdf).hexdigest()
     assert document.size == len(pdf)
@@ -98,15 +103,7 @@ def test_audit_verify_rehashes_every_stored_document(app, clock):
     people = make_people(clock)
     act = propose(people, clock)
     pdf = signed_pdf(["Decreto"], TestCA(), ["Francesco Vassallo"])
-    document = documents.attach(
-        act.id,
-        expected_version=act.version,
-        filename="decreto.pdf",
-        content=pdf,
-        kind="atto",
-        actor=people.albo,
-        clock=clock,
-    )
+    document = attach(act, people, clock, pdf, "decreto.pdf")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     path = documents.path_for(document.sha256_hex)
@@ -125,15 +122,7 @@ def test_an_altered_document_is_never_served(app, client, clock, token_for):
     people = make_people(clock)
     act = propose(people, clock)
     pdf = simple_pdf(["Decreto"])
-    document = documents.attach(
-        act.id,
-        expected_version=act.version,
-        filename="decreto.pdf",
-        content=pdf,
-        kind="atto",
-        actor=people.albo,
-        clock=clock,
-    )
+    document = attach(act, people, clock, pdf, "decreto.pdf")
     url = f"/api/v1/acts/{act.id}/documents/{document.id}"
     headers = token_for(people.albo)
     assert client.get(url, headers=headers).data == pdf
