@@ -1,15 +1,17 @@
-"""`flask …` commands: users, tokens, registers, the demo data."""
+"""`flask …` commands: users, tokens, registers, audit, reminders, mail, the demo data; each one
+turns a refusal of the services into an Italian message and exit code 1 (Command below)."""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import TextIO
+from typing import IO, Any, TextIO
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from workflow import scheduler
 from workflow.access import operations as users
 from workflow.access.roles import ROLE_CODES
 from workflow.acts import registers
@@ -20,20 +22,41 @@ from workflow.audit import verify as integrity
 from workflow.consultations import reminders as consultations_reminders
 from workflow.consultations import territory
 from workflow.core.errors import DomainError
+from workflow.core.web import clock
 from workflow.deadlines import reminders
 from workflow.demo import load as demo
 from workflow.mail import sender, settings
 
-users_cli = AppGroup("users", help="Utenti, ruoli e token API.")
-audit_cli = AppGroup("audit", help="Registro di audit: verifica, checkpoint, esportazione.")
+
+class Refused(click.ClickException):
+    """A domain error met by a command: its Italian message on standard error, exit code 1."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"Errore: {self.message}", err=True, file=file)
 
 
-def _clock():
-    return current_app.config["CLOCK"]
+class Command(click.Command):
+    """Every `flask` command of the app: a refusal of the services (DomainError: not found, not
+    allowed, a conflict, invalid data…) ends it with "Errore: <messaggio>" and exit code 1, never
+    a traceback. Any other exception is a bug and keeps its traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            raise Refused(exc.message) from exc
 
 
-def _fail(exc: DomainError) -> None:
-    raise click.ClickException(exc.message)
+class Group(AppGroup):
+    """A group of commands, each a Command (and with the app context, as AppGroup gives)."""
+
+    command_class = Command
+
+
+users_cli = Group("users", help="Utenti, ruoli e token API.")
+audit_cli = Group("audit", help="Registro di audit: verifica, checkpoint, esportazione.")
 
 
 @users_cli.command("list")
@@ -57,10 +80,7 @@ def list_users() -> None:
 @click.password_option("--password", prompt="Password", confirmation_prompt=True)
 def create_user(username: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a user with one or more roles."""
-    try:
-        user = users.create_user(username, full_name, password, roles, actor=None, clock=_clock())
-    except DomainError as exc:
-        _fail(exc)
+    user = users.create_user(username, full_name, password, roles, actor=None, clock=clock())
     click.echo(f"Creato {user.username} {','.join(sorted(user.role_codes))}")
 
 
@@ -72,18 +92,15 @@ def create_user(username: str, full_name: str, roles: tuple[str, ...], password:
 @click.option("--to", "valid_to", default=None, type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]))
 def delegate(username: str, role: str, act: str, valid_from, valid_to) -> None:
     """Record a delegation of ROLE to USERNAME, honoured only from --from to --to."""
-    try:
-        users.delegate(
-            username,
-            role,
-            act,
-            valid_from.date(),
-            valid_to.date() if valid_to else None,
-            actor=None,
-            clock=_clock(),
-        )
-    except DomainError as exc:
-        _fail(exc)
+    users.delegate(
+        username,
+        role,
+        act,
+        valid_from.date(),
+        valid_to.date() if valid_to else None,
+        actor=None,
+        clock=clock(),
+    )
     click.echo(f"Delega registrata: {username} {role} ({act})")
 
 
@@ -91,13 +108,10 @@ def delegate(username: str, role: str, act: str, valid_from, valid_to) -> None:
 @click.argument("username")
 def token(username: str) -> None:
     """Print a fresh API token for USERNAME (shown once; only its hash is stored)."""
-    try:
-        click.echo(users.issue_token(username, actor=None, clock=_clock()))
-    except DomainError as exc:
-        _fail(exc)
+    click.echo(users.issue_token(username, actor=None, clock=clock()))
 
 
-registers_cli = AppGroup("registers", help="Registri: protocollo, repertorio generale, albo.")
+registers_cli = Group("registers", help="Registri: protocollo, repertorio generale, albo.")
 
 
 @registers_cli.command("start")
@@ -106,10 +120,7 @@ registers_cli = AppGroup("registers", help="Registri: protocollo, repertorio gen
 @click.argument("last_number", type=int)
 def start_register(register: str, year: int, last_number: int) -> None:
     """Continue REGISTER for YEAR from LAST_NUMBER, the last one of the previous system."""
-    try:
-        registers.start_register(register, year, last_number, actor=None, clock=_clock())
-    except DomainError as exc:
-        _fail(exc)
+    registers.start_register(register, year, last_number, actor=None, clock=clock())
     click.echo(f"Registro {register} {year}: il prossimo numero sarà {last_number + 1}.")
 
 
@@ -122,11 +133,11 @@ def daily_register(day: datetime, register: str, output: TextIO) -> None:
     output.write(registers.daily_register_csv(day.date(), register))
 
 
-@click.command("demo")
+@click.command("demo", cls=Command)
 @with_appcontext
 def demo_command() -> None:
     """Load the demo data (PSTTM 2022-2024 and 2025-2027, one user per role); idempotent."""
-    report = demo.load(clock=_clock())
+    report = demo.load(clock=clock())
     click.echo("Dati dimostrativi pronti.")
     for line in report.lines:
         click.echo(f"  {line}")
@@ -182,7 +193,7 @@ def audit_verify(expected: tuple[str, ...]) -> None:
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
     """Publish the current chain head as a checkpoint (the scheduler does it daily)."""
-    checkpoint = audit.checkpoint_now(actor=None, clock=_clock())
+    checkpoint = audit.checkpoint_now(actor=None, clock=clock())
     click.echo(f"Checkpoint: evento {checkpoint.seq} {checkpoint.hash}")
 
 
@@ -197,14 +208,14 @@ def audit_export(fmt: str, first: int | None, last: int | None) -> None:
         click.echo(line, nl=False)
 
 
-reminders_cli = AppGroup("reminders", help="Promemoria delle scadenze.")
-mail_cli = AppGroup("mail", help="Posta in uscita e indirizzi degli utenti.")
+reminders_cli = Group("reminders", help="Promemoria delle scadenze.")
+mail_cli = Group("mail", help="Posta in uscita e indirizzi degli utenti.")
 
 
 @reminders_cli.command("scan")
 def reminders_scan() -> None:
     """Queue the reminders that have come due (what the scheduler does every minute)."""
-    report = reminders.scan(clock=_clock())
+    report = reminders.scan(clock=clock())
     click.echo(f"Scadenze esaminate: {report.deadlines}; e-mail in coda: {report.written}.")
 
 
@@ -212,20 +223,20 @@ def reminders_scan() -> None:
 def reminders_contributions() -> None:
     """Queue the reminders to invited bodies still missing, and the digest of who is missing."""
     click.echo(
-        f"Promemoria contributi in coda: {consultations_reminders.remind_missing(clock=_clock())}."
+        f"Promemoria contributi in coda: {consultations_reminders.remind_missing(clock=clock())}."
     )
 
 
 @reminders_cli.command("digest")
 def reminders_digest() -> None:
     """Queue today's digest for every subscribed user (at most once a day each)."""
-    click.echo(f"Riepiloghi in coda: {reminders.digest(clock=_clock())}.")
+    click.echo(f"Riepiloghi in coda: {reminders.digest(clock=clock())}.")
 
 
 @mail_cli.command("send")
 def mail_send() -> None:
     """Deliver the outbox rows that are due (what the scheduler does every 30 seconds)."""
-    report = sender.deliver_due(clock=_clock())
+    report = sender.deliver_due(clock=clock())
     click.echo(
         f"Inviate: {report.sent}; da ritentare: {report.retried}; non recapitate: {report.failed}."
     )
@@ -236,19 +247,14 @@ def mail_send() -> None:
 @click.argument("email")
 def mail_address(username: str, email: str) -> None:
     """Set USERNAME's e-mail address (an empty string removes it)."""
-    try:
-        user = users.find_user(username)
-        settings.update_settings(user.id, actor=user, clock=_clock(), email=email)
-    except DomainError as exc:
-        _fail(exc)
+    user = users.find_user(username)
+    settings.update_settings(user.id, actor=user, clock=clock(), email=email)
     click.echo(f"{username}: {email or '(nessun indirizzo)'}")
 
 
-@click.command("scheduler")
+@click.command("scheduler", cls=Command)
 def scheduler_command() -> None:
     """Run the scheduler (reminders, mail, daily digest) in this process until stopped."""
-    from workflow import scheduler
-
     sched = scheduler.configure(current_app._get_current_object())
     click.echo("Scheduler avviato (Europe/Rome). Ctrl-C per fermarlo.")
     try:
@@ -257,11 +263,11 @@ def scheduler_command() -> None:
         click.echo("Scheduler fermato.")
 
 
-@click.command("territorio")
+@click.command("territorio", cls=Command)
 @with_appcontext
 def territory_command() -> None:
     """Load the 133 Comuni (by Zona omogenea) and the 3 Unioni shipped with the app; idempotent."""
-    click.echo(f"Enti creati: {territory.load(clock=_clock())}.")
+    click.echo(f"Enti creati: {territory.load(clock=clock())}.")
 
 
 def register(app: Flask) -> None:

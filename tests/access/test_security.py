@@ -49,6 +49,32 @@ def test_session_expires_after_the_absolute_limit(app, client, direzione) -> Non
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_session_ends_after_the_idle_limit_measured_on_the_apps_clock(
+    app, client, direzione, clock
+):
+    login(client, "direzione")
+    idle = app.config["PERMANENT_SESSION_LIFETIME"]
+    clock.instant += idle - timedelta(seconds=1)
+    assert client.get("/procedimenti").status_code == 200
+    clock.instant += idle + timedelta(seconds=1)
+    response = client.get("/procedimenti")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_requests_keep_a_session_alive_until_the_absolute_limit_on_the_apps_clock(
+    app, client, direzione, clock
+) -> None:
+    app.config["SESSION_MAX_SECONDS"] = 3600
+    login(client, "direzione")
+    step = app.config["PERMANENT_SESSION_LIFETIME"] - timedelta(minutes=5)  # 25 minutes
+    for _ in range(2):  # 50 minutes after login, never idle for long
+        clock.instant += step
+        assert client.get("/procedimenti").status_code == 200
+    clock.instant += step  # 75 minutes after login: past the hour, though not idle
+    response = client.get("/procedimenti")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 def test_session_cookie_is_httponly_samesite_and_expires(app, client, direzione) -> None:
     response = login(client, "direzione")
     cookie = response.headers["Set-Cookie"]

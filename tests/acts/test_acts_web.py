@@ -104,6 +104,8 @@ def test_relata_printable_after_it_is_issued(client, people, clock):
     assert client.get(f"/atti/{act.id}/relata").status_code == 404
     clock.instant += timedelta(days=15)
     fire(act, "relata", people.segretario, clock)
+    # Fifteen days later on the app's clock the first session has long expired: a new login.
+    login(client, people.segretario.username, PASSWORD)
     page = client.get(f"/atti/{act.id}/relata").get_data(as_text=True)
     assert "1/2025" in page and "dal 01/07/2025 al 15/07/2025" in page
     assert "Antonio Sebastiano Purcaro" in page

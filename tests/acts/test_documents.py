@@ -72,19 +72,24 @@ def test_seed_name_with_caret_is_accepted():
     assert documents.check_name("2163_14487^DecretoFirmato.pdf") == "2163_14487^DecretoFirmato.pdf"
 
 
-def test_document_stored_with_raw_digest_size_and_name(app, clock):
-    people = make_people(clock)
-    act = propose(people, clock)
-    pdf = signed_pdf(["Decreto"], TestCA(), ["Francesco Vassallo"])
-    document = documents.attach(
+def attach(act, people, clock, pdf: bytes, name: str):
+    """The Albo office uploads `pdf` as the act's document."""
+    return documents.attach(
         act.id,
         expected_version=act.version,
-        filename="2163_14487^DecretoFirmato.pdf",
+        filename=name,
         content=pdf,
         kind="atto",
         actor=people.albo,
         clock=clock,
     )
+
+
+def test_document_stored_with_raw_digest_size_and_name(app, clock):
+    people = make_people(clock)
+    act = propose(people, clock)
+    pdf = signed_pdf(["Decreto"], TestCA(), ["Francesco Vassallo"])
+    document = attach(act, people, clock, pdf, "2163_14487^DecretoFirmato.pdf")
     assert document.sha256 == hashlib.sha256(pdf).digest() and len(document.sha256) == 32
     assert document.sha256_hex == hashlib.sha256(pdf).hexdigest()
     assert document.size == len(pdf)
@@ -98,15 +103,7 @@ def test_audit_verify_rehashes_every_stored_document(app, clock):
     people = make_people(clock)
     act = propose(people, clock)
     pdf = signed_pdf(["Decreto"], TestCA(), ["Francesco Vassallo"])
-    document = documents.attach(
-        act.id,
-        expected_version=act.version,
-        filename="decreto.pdf",
-        content=pdf,
-        kind="atto",
-        actor=people.albo,
-        clock=clock,
-    )
+    document = attach(act, people, clock, pdf, "decreto.pdf")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     path = documents.path_for(document.sha256_hex)
@@ -117,3 +114,18 @@ def test_audit_verify_rehashes_every_stored_document(app, clock):
     assert "impronta SHA-256 diversa" in result.output
     path.unlink()
     assert "file mancante" in runner.invoke(args=["audit", "verify"]).output
+
+
+def test_an_altered_document_is_never_served(app, client, clock, token_for):
+    """The download reads the file back through the store, which checks its SHA-256: bytes that
+    no longer match what was registered are a server error (500, logged), not a download."""
+    people = make_people(clock)
+    act = propose(people, clock)
+    pdf = simple_pdf(["Decreto"])
+    document = attach(act, people, clock, pdf, "decreto.pdf")
+    url = f"/api/v1/acts/{act.id}/documents/{document.id}"
+    headers = token_for(people.albo)
+    assert client.get(url, headers=headers).data == pdf
+    documents.path_for(document.sha256_hex).write_bytes(pdf.replace(b"Decreto", b"Decretx", 1))
+    response = client.get(url, headers=headers)
+    assert response.status_code == 500 and b"Decretx" not in response.data

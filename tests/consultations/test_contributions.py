@@ -188,8 +188,24 @@ def test_the_file_is_stored_by_sha256_with_size_and_original_name(
     )
     assert c.file_sha256 == hashlib.sha256(PDF).hexdigest()
     assert c.file_size == len(PDF) and c.file_name == "Contributo Bresso (PEC).pdf"
-    stored = Path(app.config["CONTRIBUTIONS_DIR"]) / f"{c.file_sha256}.pdf"
+    # The one naming policy of the file store: a folder per first two hex digits.
+    digest = c.file_sha256
+    stored = Path(app.config["CONTRIBUTIONS_DIR"]) / digest[:2] / f"{digest}.pdf"
     assert stored.read_bytes() == PDF
+    assert contributions.store().read(digest) == PDF
+
+
+def test_a_contribution_stored_under_the_old_flat_name_is_still_read(app) -> None:
+    """Before the one file store, contributions were named <sha256>.pdf directly under
+    CONTRIBUTIONS_DIR: those files stay where they are and are read, checked, and not copied."""
+    digest = hashlib.sha256(PDF).hexdigest()
+    flat = Path(app.config["CONTRIBUTIONS_DIR"]) / f"{digest}.pdf"
+    flat.parent.mkdir(parents=True)
+    flat.write_bytes(PDF)
+    store = contributions.store()
+    assert store.read(digest) == PDF and store.problem(digest) == ""
+    assert store.put(PDF) == digest
+    assert not store.path_for(digest).exists()
 
 
 @pytest.mark.parametrize(

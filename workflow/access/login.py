@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -55,7 +54,8 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("auth/login.html"), 401
     login_user(user)
     session.permanent = True
-    session["login_at"] = datetime.now(UTC).timestamp()
+    # On the app's clock, as the expiry that reads them (workflow/core/security.py).
+    session["login_at"] = session["seen_at"] = clock().now().timestamp()
     return redirect(_safe_next(request.args.get("next")))
 
 

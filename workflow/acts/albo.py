@@ -14,11 +14,10 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from workflow.acts import documents, queries
 from workflow.acts import operations as acts
-from workflow.acts.api import send_document
 from workflow.audit import chain as audit
 from workflow.core.clock import ROME, rome_today
 from workflow.core.errors import DomainError, NotFound
-from workflow.core.web import clock
+from workflow.core.web import clock, send_pdf
 from workflow.engine.stepdata import parse_date
 
 bp = Blueprint("albo", __name__)
@@ -89,7 +88,8 @@ def document(anno: int, numero: int, document_id: int) -> Response:
             f"La pubblicazione {numero}/{anno} non è in corso: "
             "i documenti non sono più consultabili."
         )
-    return send_document(documents.get_document(act.id, document_id))
+    document = documents.get_document(act.id, document_id)
+    return send_pdf(documents.read(document), document.original_name, document.sha256)
 
 
 def start_of_day(day: date) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -10,25 +11,12 @@ from workflow.access.models import User
 from workflow.acts import documents, queries, registers
 from workflow.acts import operations as acts
 from workflow.acts.models import Act, ActDocument, ActEvent
-from workflow.core.clock import as_utc, rome_today
+from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, InvalidData
-from workflow.core.web import clock
+from workflow.core.web import body_version, caller, clock, iso, json_body, send_pdf
 from workflow.engine.stepdata import allowed_events_json, parse_date
-from workflow.procedures import api
 
 bp = Blueprint("acts_api", __name__, url_prefix="/api/v1")
-
-
-def _version(raw: Any) -> int:
-    if isinstance(raw, str) and raw.isdigit():
-        return int(raw)
-    if not isinstance(raw, int) or isinstance(raw, bool):
-        raise BadRequest("Manca «version» (intero): la versione dell'atto letta per ultima.")
-    return raw
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None
 
 
 def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
@@ -38,12 +26,12 @@ def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
         "name": document.original_name,
         "sha256": document.sha256_hex,
         "size": document.size,
-        "uploaded_at": _iso(as_utc(document.uploaded_at)),
+        "uploaded_at": iso(document.uploaded_at),
         "signature_status": document.signature_status,
         "signatures": [
             {
                 "firmato_digitalmente_da": s.signer_name,
-                "signing_time": _iso(as_utc(s.signing_time)) if s.signing_time else None,
+                "signing_time": iso(s.signing_time),
                 "intact": s.intact,
                 "trusted": s.trusted,
                 "summary": s.summary,
@@ -51,21 +39,6 @@ def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
             for s in document.signatures
         ],
         "url": f"/api/v1/acts/{act.id}/documents/{document.id}",
-    }
-
-
-def event_json(act: Act, e: ActEvent) -> dict[str, Any]:
-    """One event of the act's history, saying whether it was given on the current text."""
-    return {
-        "event": e.event,
-        "from": e.from_state,
-        "to": e.to_state,
-        "data": e.data,
-        "proposal_sha256": e.proposal_sha256,
-        "valid_for_current_text": e.proposal_sha256 == act.proposal_sha256,
-        "recorded_at": _iso(as_utc(e.recorded_at)),
-        "recorded_by": e.recorded_by.username,
-        "recorded_role": e.recorded_role,
     }
 
 
@@ -85,38 +58,41 @@ def summary(act: Act) -> dict[str, Any]:
     }
 
 
-def detail(act: Act, user: User) -> dict[str, Any]:
-    today = rome_today(clock())
+def record_json(act: Act, today: date) -> dict[str, Any]:
+    """The seed's record, field by field (Albo pretorio, decree R.G. 43/2025), as of `today`
+    (Europe/Rome): the publication's state depends on the day."""
     rec = queries.record(act, today)
     return {
-        **summary(act),
-        # The seed's record, field by field (Albo pretorio, decree R.G. 43/2025).
-        "record": {
-            "stato": rec.stato,
-            "pubblicazione_nr": rec.pubblicazione or None,
-            "in_pubblicazione_dal": _iso(act.published_from),
-            "in_pubblicazione_al": _iso(act.published_to),
-            "repertorio_generale": rec.repertorio or None,
-            "data_approvazione": _iso(act.approval_date),
-            "protocollo": rec.protocollo or None,
-            "titolario_anno_fascicolo": act.fascicolo,
-            "proponente": act.proponente,
-            "materia": act.materia,
-            "struttura_organizzativa": act.struttura,
-            "oggetto": act.oggetto,
-            "documenti": [document_json(act, d) for d in act.documents],
-        },
+        "stato": rec.stato,
+        "pubblicazione_nr": rec.pubblicazione or None,
+        "in_pubblicazione_dal": iso(act.published_from),
+        "in_pubblicazione_al": iso(act.published_to),
+        "repertorio_generale": rec.repertorio or None,
+        "data_approvazione": iso(act.approval_date),
+        "protocollo": rec.protocollo or None,
+        "titolario_anno_fascicolo": act.fascicolo,
+        "proponente": act.proponente,
+        "materia": act.materia,
+        "struttura_organizzativa": act.struttura,
+        "oggetto": act.oggetto,
+        "documenti": [document_json(act, d) for d in act.documents],
+    }
+
+
+def numbers_json(act: Act) -> dict[str, Any]:
+    """The act's numbers in each register, its file and when it takes effect."""
+    return {
         "repertorio": {
             "numero": act.repertorio_number,
             "anno": act.repertorio_year,
-            "data": _iso(act.repertorio_date),
+            "data": iso(act.repertorio_date),
         },
         "protocollo": {"numero": act.protocollo_number, "anno": act.protocollo_year},
         "albo": {
             "numero": act.albo_number,
             "anno": act.albo_year,
-            "dal": _iso(act.published_from),
-            "al": _iso(act.published_to),
+            "dal": iso(act.published_from),
+            "al": iso(act.published_to),
             "giorni": act.publication_days,
         },
         "fascicolo": {
@@ -127,8 +103,32 @@ def detail(act: Act, user: User) -> dict[str, Any]:
         "esecutivita": {
             "immediatamente_eseguibile": act.immediately_executable,
             "votazione": act.executability_vote or None,
-            "dal": _iso(acts.executability_date(act)),
+            "dal": iso(acts.executability_date(act)),
         },
+    }
+
+
+def event_json(act: Act, event: ActEvent) -> dict[str, Any]:
+    """One recorded event, and whether it covers the proposal's current text (its SHA-256)."""
+    return {
+        "event": event.event,
+        "from": event.from_state,
+        "to": event.to_state,
+        "data": event.data,
+        "proposal_sha256": event.proposal_sha256,
+        "valid_for_current_text": event.proposal_sha256 == act.proposal_sha256,
+        "recorded_at": iso(event.recorded_at),
+        "recorded_by": event.recorded_by.username,
+        "recorded_role": event.recorded_role,
+    }
+
+
+def detail(act: Act, user: User) -> dict[str, Any]:
+    """Everything about the act as the API answers it, with the events `user` may fire now."""
+    return {
+        **summary(act),
+        "record": record_json(act, rome_today(clock())),
+        **numbers_json(act),
         "procedure_id": act.procedure_id,
         "testo": act.testo,
         "proposal_sha256": act.proposal_sha256,
@@ -146,35 +146,35 @@ def list_acts() -> dict[str, Any]:
 
 @bp.post("/acts")
 def propose() -> tuple[dict[str, Any], int]:
-    body = api._json_body()
+    body = json_body()
     procedure_id = body.get("procedure_id")
     if procedure_id is not None and (not isinstance(procedure_id, int) or procedure_id < 1):
         raise BadRequest("«procedure_id» deve essere un intero.")
     fields = ("oggetto", "fascicolo", "proponente", "materia", "struttura", "testo")
     act = acts.propose(
         str(body.get("act_type", "decreto_sindaco")),
-        actor=api._caller(),
+        actor=caller(),
         clock=clock(),
         procedure_id=procedure_id,
         **{name: body.get(name) or "" for name in fields},
     )
-    return detail(act, api._caller()), 201
+    return detail(act, caller()), 201
 
 
 @bp.get("/acts/<int:act_id>")
 def show(act_id: int) -> dict[str, Any]:
-    return detail(acts.get(act_id), api._caller())
+    return detail(acts.get(act_id), caller())
 
 
 @bp.post("/acts/<int:act_id>/events/<event>")
 def fire_event(act_id: int, event: str) -> dict[str, Any]:
-    body = api._json_body()
-    version = _version(body.get("version"))
+    body = json_body()
+    version = body_version(body, "dell'atto", text=True)
     data = {k: v for k, v in body.items() if k != "version"}
     act = acts.fire_event(
-        act_id, event, expected_version=version, data=data, actor=api._caller(), clock=clock()
+        act_id, event, expected_version=version, data=data, actor=caller(), clock=clock()
     )
-    return detail(act, api._caller())
+    return detail(act, caller())
 
 
 @bp.post("/acts/<int:act_id>/documents")
@@ -184,11 +184,11 @@ def upload(act_id: int) -> tuple[dict[str, Any], int]:
         raise BadRequest("Manca il file (campo «file» di un modulo multipart).")
     document = documents.attach(
         act_id,
-        expected_version=_version(request.form.get("version")),
+        expected_version=body_version(request.form, "dell'atto", text=True),
         filename=upload.filename or "",
         content=upload.read(documents.max_bytes() + 1),
         kind=request.form.get("kind", "atto"),
-        actor=api._caller(),
+        actor=caller(),
         clock=clock(),
     )
     act = acts.get(act_id)
@@ -197,24 +197,8 @@ def upload(act_id: int) -> tuple[dict[str, Any], int]:
 
 @bp.get("/acts/<int:act_id>/documents/<int:document_id>")
 def download(act_id: int, document_id: int) -> Response:
-    return send_document(documents.get_document(act_id, document_id))
-
-
-def send_document(document: ActDocument) -> Response:
-    """The stored bytes with their fingerprint in the headers (hex and RFC 9530 base64)."""
-    response = Response(documents.read(document), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + _quote(
-        document.original_name
-    )
-    response.headers["Repr-Digest"] = documents.repr_digest(document)
-    response.headers["X-Impronta-SHA256"] = document.sha256_hex
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name, safe="")
+    document = documents.get_document(act_id, document_id)
+    return send_pdf(documents.read(document), document.original_name, document.sha256)
 
 
 @bp.get("/registers/<register>/daily")

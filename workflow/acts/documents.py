@@ -7,11 +7,9 @@ PAdES signatures are validated with pyHanko at upload and their outcome is store
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import logging
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,7 +25,8 @@ from workflow.acts.models import ActDocument, DocumentSignature
 from workflow.acts.operations import check_version, get
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, as_utc
-from workflow.core.errors import Conflict, InvalidData, TooLarge
+from workflow.core.errors import Conflict, InvalidData, NotFound, TooLarge
+from workflow.core.files import FileStore
 from workflow.core.transaction import operation
 from workflow.definitions import acts as machine
 from workflow.extensions import db
@@ -49,6 +48,11 @@ def documents_dir() -> Path:
     return Path(
         current_app.config.get("DOCUMENTS_DIR") or Path(current_app.instance_path) / "documents"
     )
+
+
+def store() -> FileStore:
+    """The acts' documents in the content-addressed store under DOCUMENTS_DIR."""
+    return FileStore(documents_dir())
 
 
 def max_bytes() -> int:
@@ -162,18 +166,42 @@ def inspect_signatures(
 
 
 def path_for(sha256_hex: str) -> Path:
-    return documents_dir() / sha256_hex[:2] / f"{sha256_hex}.pdf"
+    """Where the document of this SHA-256 (hex) is written."""
+    return store().path_for(sha256_hex)
 
 
-def _store(content: bytes, sha256_hex: str) -> None:
-    """Content-addressed: a file left by a rolled-back upload is harmless and reused."""
-    target = path_for(sha256_hex)
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(content)
-    temporary.replace(target)
+def _new_document(
+    act_id: int, kind: str, name: str, content: bytes, *, actor: User, clock: Clock
+) -> tuple[ActDocument, list[SignatureInfo]]:
+    """The document's row (fingerprint, size, the signatures pyHanko finds and their outcome),
+    not yet added to the session, and the signatures as validated; the file is stored first.
+    """
+    status, infos = inspect_signatures(content, trust_roots())
+    # Stored before the row that points to it: a rolled-back upload leaves at most a file
+    # nobody points to (reused by the next identical upload), never a record without its file.
+    store().put(content)
+    document = ActDocument(
+        act_id=act_id,
+        kind=kind,
+        original_name=name,
+        sha256=hashlib.sha256(content).digest(),
+        size=len(content),
+        uploaded_at=as_utc(clock.now()),
+        uploaded_by_id=actor.id,
+        signature_status=status,
+        signatures=[
+            DocumentSignature(
+                field_name=i.field_name[:200],
+                signer_name=i.signer_name,
+                signing_time=i.signing_time,
+                intact=i.intact,
+                trusted=i.trusted,
+                summary=i.summary,
+            )
+            for i in infos
+        ],
+    )
+    return document, infos
 
 
 @operation
@@ -201,30 +229,7 @@ def attach(
         raise InvalidData("Tipo di documento non valido: «atto» o «allegato».")
     name = check_name(filename)
     check_content(name, content)
-    digest = hashlib.sha256(content).digest()
-    status, infos = inspect_signatures(content, trust_roots())
-    _store(content, digest.hex())
-    document = ActDocument(
-        act_id=act.id,
-        kind=kind,
-        original_name=name,
-        sha256=digest,
-        size=len(content),
-        uploaded_at=as_utc(clock.now()),
-        uploaded_by_id=actor.id,
-        signature_status=status,
-        signatures=[
-            DocumentSignature(
-                field_name=i.field_name[:200],
-                signer_name=i.signer_name,
-                signing_time=i.signing_time,
-                intact=i.intact,
-                trusted=i.trusted,
-                summary=i.summary,
-            )
-            for i in infos
-        ],
-    )
+    document, infos = _new_document(act.id, kind, name, content, actor=actor, clock=clock)
     db.session.add(document)
     act.version = act.version + 1
     db.session.flush()
@@ -238,9 +243,9 @@ def attach(
             "document_id": document.id,
             "kind": kind,
             "name": name,
-            "sha256": digest.hex(),
-            "size": len(content),
-            "signature_status": status,
+            "sha256": document.sha256_hex,
+            "size": document.size,
+            "signature_status": document.signature_status,
             "signers": [i.signer_name for i in infos if i.intact],
             "version": act.version,
         },
@@ -251,17 +256,12 @@ def attach(
 
 
 def read(document: ActDocument) -> bytes:
-    return path_for(document.sha256_hex).read_bytes()
-
-
-def repr_digest(document: ActDocument) -> str:
-    """RFC 9530 Repr-Digest: the same SHA-256, base64 as the interchange schema writes it."""
-    return f"sha-256=:{base64.b64encode(document.sha256).decode('ascii')}:"
+    """The document's bytes, checked against its SHA-256. Raises StoredFileError (a 500: the
+    archive is damaged) when the file is missing or altered: altered bytes are never served."""
+    return store().read(document.sha256_hex)
 
 
 def get_document(act_id: int, document_id: int) -> ActDocument:
-    from workflow.core.errors import NotFound
-
     document = db.session.get(ActDocument, document_id)
     if document is None or document.act_id != act_id:
         raise NotFound("Documento non trovato.")

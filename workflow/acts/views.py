@@ -8,10 +8,9 @@ from flask_login import current_user, login_required
 from workflow.access.enforce import may
 from workflow.acts import documents, queries
 from workflow.acts import operations as acts
-from workflow.acts.api import send_document
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, GuardFailed, NotFound
-from workflow.core.web import clock
+from workflow.core.web import clock, form_version, send_pdf
 from workflow.definitions import ACT_LATEST
 from workflow.definitions import acts as machine
 
@@ -21,10 +20,7 @@ PROPOSAL_FIELDS = ("oggetto", "fascicolo", "proponente", "materia", "struttura",
 
 
 def _form_version() -> int:
-    raw = request.form.get("version", "")
-    if not raw.isdigit():
-        raise BadRequest("Manca la versione dell'atto: ricarica la pagina.")
-    return int(raw)
+    return form_version("Manca la versione dell'atto: ricarica la pagina.")
 
 
 @bp.get("/atti")
@@ -156,4 +152,5 @@ def upload(act_id: int) -> Response:
 @bp.get("/atti/<int:act_id>/documenti/<int:document_id>")
 @login_required
 def document(act_id: int, document_id: int) -> Response:
-    return send_document(documents.get_document(act_id, document_id))
+    document = documents.get_document(act_id, document_id)
+    return send_pdf(documents.read(document), document.original_name, document.sha256)

@@ -5,13 +5,12 @@ What it detects and what it cannot is written in the README ("Audit trail").
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from workflow.acts.documents import path_for
+from workflow.acts import documents
 from workflow.acts.models import ActDocument
 from workflow.audit.chain import canonical_json, canonical_record, chain_hash, iso_utc
 from workflow.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
@@ -175,16 +174,9 @@ class DocumentProblem:
 def verify_documents(progress: Callable[[int], None] | None = None) -> list[DocumentProblem]:
     """Re-hash every stored document against the SHA-256 recorded when it was registered."""
     problems = []
+    archive = documents.store()
     for doc in db.session.scalars(select(ActDocument).order_by(ActDocument.id)):
-        path = path_for(doc.sha256.hex())
-        if not path.exists():
-            message = "file mancante nell'archivio"
-        else:
-            digest = hashlib.sha256()
-            with path.open("rb") as stream:
-                for block in iter(lambda: stream.read(1 << 20), b""):
-                    digest.update(block)
-            message = "" if digest.digest() == doc.sha256 else "impronta SHA-256 diversa"
+        message = archive.problem(doc.sha256.hex())
         if message:
             problems.append(DocumentProblem(doc.id, doc.act_id, doc.original_name, message))
         if progress:

@@ -11,12 +11,9 @@ from flask import Blueprint, request
 from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory
 from workflow.consultations.models import Body, Consultation, Contribution
-from workflow.consultations.views import parse_received
-from workflow.core.clock import as_utc
 from workflow.core.errors import BadRequest, NotFound
-from workflow.core.web import clock
+from workflow.core.web import body_version, caller, clock, iso, json_body, local_datetime
 from workflow.engine.stepdata import parse_date
-from workflow.procedures import api
 from workflow.procedures import operations as procedures
 
 bp = Blueprint("api_contributions", __name__, url_prefix="/api/v1")
@@ -38,7 +35,7 @@ def contribution_json(c: Contribution) -> dict[str, Any]:
         "id": c.id,
         "body_id": c.body_id,
         "body": c.body.name,
-        "received_at": as_utc(c.received_at).isoformat(),
+        "received_at": iso(c.received_at),
         "channel": c.channel,
         "late": c.late,
         "protocol": c.protocol,
@@ -55,10 +52,10 @@ def consultation_json(found: Consultation) -> dict[str, Any]:
     return {
         "id": found.id,
         "procedure_id": found.procedure_id,
-        "deadline": found.deadline.isoformat(),
-        "effective_deadline": queries.effective_deadline(found).isoformat(),
+        "deadline": iso(found.deadline),
+        "effective_deadline": iso(queries.effective_deadline(found)),
         "version": found.version,
-        "closed_at": as_utc(found.closed_at).isoformat() if found.closed_at else None,
+        "closed_at": iso(found.closed_at),
         "outcome": found.outcome or None,
         "summary_sha256": found.summary_sha256,
         "completeness": {
@@ -82,10 +79,10 @@ def list_bodies() -> dict[str, Any]:
 
 @bp.put("/territorio/enti/<int:body_id>/indirizzi")
 def set_addresses(body_id: int) -> dict[str, Any]:
-    addresses = api._json_body().get("addresses")
+    addresses = json_body().get("addresses")
     if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
         raise BadRequest("«addresses» è un elenco di indirizzi.")
-    body = territory.set_addresses(body_id, addresses, actor=api._caller(), clock=clock())
+    body = territory.set_addresses(body_id, addresses, actor=caller(), clock=clock())
     return body_json(body)
 
 
@@ -100,7 +97,7 @@ def show(procedure_id: int) -> dict[str, Any]:
 
 @bp.post("/procedures/<int:procedure_id>/consultation")
 def open_consultation(procedure_id: int) -> tuple[dict[str, Any], int]:
-    body = api._json_body()
+    body = json_body()
     zones = body.get("zones")
     if zones is not None and (
         not isinstance(zones, list) or not all(isinstance(z, str) for z in zones)
@@ -112,7 +109,7 @@ def open_consultation(procedure_id: int) -> tuple[dict[str, Any], int]:
         zones=zones,
         forum=bool(body.get("forum", True)),
         unions=bool(body.get("unions", False)),
-        actor=api._caller(),
+        actor=caller(),
         clock=clock(),
     )
     return consultation_json(found), 201
@@ -120,7 +117,7 @@ def open_consultation(procedure_id: int) -> tuple[dict[str, Any], int]:
 
 @bp.post("/consultations/<int:consultation_id>/contributions")
 def register(consultation_id: int) -> tuple[dict[str, Any], int]:
-    body = api._json_body()
+    body = json_body()
     try:
         content = base64.b64decode(str(body.get("content_base64", "")), validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -134,13 +131,13 @@ def register(consultation_id: int) -> tuple[dict[str, Any], int]:
     contribution = contributions.register_contribution(
         consultation_id,
         body_id=body_id,
-        received_at=parse_received(str(body.get("received_at", ""))),
+        received_at=local_datetime(str(body.get("received_at", "")), "Data e ora di ricezione"),
         channel=str(body.get("channel", "")),
         summary=str(body.get("summary", "")),
         themes=[str(t) for t in themes],
         file_name=str(body.get("file_name", "")),
         content=content,
-        actor=api._caller(),
+        actor=caller(),
         clock=clock(),
     )
     return contribution_json(contribution), 201
@@ -148,12 +145,13 @@ def register(consultation_id: int) -> tuple[dict[str, Any], int]:
 
 @bp.post("/consultations/<int:consultation_id>/close")
 def close(consultation_id: int) -> dict[str, Any]:
-    body = api._json_body()
+    body = json_body()
     found = contributions.close_consultation(
         consultation_id,
-        expected_version=api._version(body),
+        # The procedure's wording, as the answer has always said for the consultation too.
+        expected_version=body_version(body, "del procedimento"),
         outcome=str(body.get("outcome", "")),
-        actor=api._caller(),
+        actor=caller(),
         clock=clock(),
     )
     return consultation_json(found)

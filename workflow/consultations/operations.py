@@ -37,6 +37,7 @@ from workflow.consultations.queries import csv_export, for_procedure, get, is_la
 from workflow.consultations.themes import THEMES
 from workflow.core.clock import Clock, as_utc
 from workflow.core.errors import Conflict, InvalidData, NotFound, StaleVersion, TooLarge
+from workflow.core.files import FileStore, sha256_hex
 from workflow.core.transaction import operation
 from workflow.deadlines import rules
 from workflow.extensions import db
@@ -143,12 +144,73 @@ def _check_file(file_name: str, content: bytes) -> str:
     return name
 
 
-def storage_dir() -> Path:
-    return Path(current_app.config["CONTRIBUTIONS_DIR"])
+def store() -> FileStore:
+    """Contributions' files in the content-addressed store under CONTRIBUTIONS_DIR."""
+    return FileStore(Path(current_app.config["CONTRIBUTIONS_DIR"]))
 
 
-def stored_path(contribution: Contribution) -> Path:
-    return storage_dir() / f"{contribution.file_sha256}.pdf"
+def _check_registration(
+    consultation: Consultation,
+    body_id: int,
+    received_at: datetime,
+    channel: str,
+    summary: str,
+    themes: Iterable[str],
+    *,
+    now: datetime,
+) -> tuple[Body, list[str]]:
+    """The sending body and the themes in the plan's order, once the window is open, the body
+    invited, the channel and themes known, the summary given and the receipt not in the future
+    (`received_at`, `now`: UTC). Raises Conflict, NotFound, InvalidData."""
+    if consultation.closed:
+        raise Conflict("La consultazione è chiusa: non si registrano altri contributi.")
+    body = db.session.get(Body, body_id)
+    if body is None:
+        raise NotFound(f"Ente {body_id} non trovato.")
+    if not any(i.body_id == body.id for i in consultation.invitations):
+        raise InvalidData(f"{body.name} non è tra gli enti invitati alla consultazione.")
+    if channel not in CHANNELS:
+        raise InvalidData(f"Canale «{channel}» sconosciuto.")
+    chosen = set(themes)
+    if not chosen <= set(THEMES):
+        raise InvalidData("Tema sconosciuto: usare le Missioni (M1-M6) e i Driver (D1-D10).")
+    if not summary.strip():
+        raise InvalidData("Manca la sintesi del contributo.")
+    if received_at > now:
+        raise InvalidData("La data di ricezione non può essere futura.")
+    return body, sorted(chosen, key=list(THEMES).index)
+
+
+def _protocol(
+    consultation: Consultation, body: Body, digest: str, *, clock: Clock
+) -> tuple[int, int]:
+    """The contribution's (year, number) in the shared protocol register (DPR 445/2000 art. 57):
+    the same gapless series as every act, drawn in the caller's transaction."""
+    return registers.allocate(
+        PROTOCOLLO,
+        clock=clock,
+        object_type="contribution",
+        object_id=f"{consultation.id}/{body.id}",
+        subject=f"Contributo di {body.name} alla consultazione del procedimento "
+        f"{consultation.procedure_id}",
+        fingerprint=digest,
+    )
+
+
+def _registered(contribution: Contribution, body: Body) -> dict[str, object]:
+    """The audit payload of a registration: who sent what, when, how, and its protocol."""
+    return {
+        "consultation_id": contribution.consultation_id,
+        "body": body.name,
+        "received_at": as_utc(contribution.received_at).isoformat(),
+        "channel": contribution.channel,
+        "late": contribution.late,
+        "protocol": contribution.protocol,
+        "themes": contribution.themes,
+        "file": contribution.file_name,
+        "sha256": contribution.file_sha256,
+        "size": contribution.file_size,
+    }
 
 
 @operation
@@ -166,44 +228,21 @@ def register_contribution(
     clock: Clock,
 ) -> Contribution:
     """Register a contribution received from an invited body, with a protocol number drawn in the
-    same transaction and the file's SHA-256; a late one is accepted and marked late.
-
-    Raises NotFound, NotAllowed, Conflict (window closed), InvalidData (not invited, unknown
-    channel or theme, no summary, received in the future, file not accepted), TooLarge.
+    same transaction and the file's SHA-256; a late one is accepted and marked late. Raises
+    NotFound, NotAllowed, Conflict (window closed), InvalidData (not invited, unknown channel or
+    theme, no summary, received in the future, file not accepted), TooLarge.
     """
     role = acting_role(actor, REGISTRARS, "registrare un contributo", clock=clock)
     consultation = get(consultation_id, lock=True)
-    if consultation.closed:
-        raise Conflict("La consultazione è chiusa: non si registrano altri contributi.")
-    body = db.session.get(Body, body_id)
-    if body is None:
-        raise NotFound(f"Ente {body_id} non trovato.")
-    if not any(i.body_id == body.id for i in consultation.invitations):
-        raise InvalidData(f"{body.name} non è tra gli enti invitati alla consultazione.")
-    if channel not in CHANNELS:
-        raise InvalidData(f"Canale «{channel}» sconosciuto.")
-    themes = sorted(set(themes), key=list(THEMES).index) if set(themes) <= set(THEMES) else None
-    if themes is None:
-        raise InvalidData("Tema sconosciuto: usare le Missioni (M1-M6) e i Driver (D1-D10).")
-    if not summary.strip():
-        raise InvalidData("Manca la sintesi del contributo.")
     now = as_utc(clock.now())
     received_at = as_utc(received_at)
-    if received_at > now:
-        raise InvalidData("La data di ricezione non può essere futura.")
-    name = _check_file(file_name, content)
-    digest = hashlib.sha256(content).hexdigest()
-    # The number is drawn last, after every check, in this transaction: a refusal costs no number.
-    # The shared protocol register (DPR 445/2000 art. 57): the same gapless series as every act.
-    year, number = registers.allocate(
-        PROTOCOLLO,
-        clock=clock,
-        object_type="contribution",
-        object_id=f"{consultation.id}/{body.id}",
-        subject=f"Contributo di {body.name} alla consultazione del procedimento "
-        f"{consultation.procedure_id}",
-        fingerprint=digest,
+    body, themes = _check_registration(
+        consultation, body_id, received_at, channel, summary, themes, now=now
     )
+    name = _check_file(file_name, content)
+    digest = sha256_hex(content)
+    # The number is drawn last, after every check, in this transaction: a refusal costs no number.
+    year, number = _protocol(consultation, body, digest, clock=clock)
     contribution = Contribution(
         consultation_id=consultation.id,
         body_id=body.id,
@@ -229,28 +268,11 @@ def register_contribution(
         object_type="contribution",
         object_id=contribution.id,
         action="contribution.registered",
-        payload={
-            "consultation_id": consultation.id,
-            "body": body.name,
-            "received_at": received_at.isoformat(),
-            "channel": channel,
-            "late": contribution.late,
-            "protocol": contribution.protocol,
-            "themes": themes,
-            "file": name,
-            "sha256": digest,
-            "size": len(content),
-        },
+        payload=_registered(contribution, body),
         clock=clock,
     )
-    # Content-addressed: the same file twice is one file, and a rolled-back registration leaves
-    # at most a file nobody points to, never a record without its file.
-    path = storage_dir() / f"{digest}.pdf"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
+    # Inside the transaction: a record never lacks its file, a rollback leaves an orphan file.
+    store().put(content)
     return contribution
 
 

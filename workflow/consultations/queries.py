@@ -23,6 +23,8 @@ from workflow.core.calendar import roll_forward
 from workflow.core.clock import ROME, as_utc, format_instant
 from workflow.core.errors import NotFound
 from workflow.extensions import db
+from workflow.procedures import hooks
+from workflow.procedures.models import Procedure
 
 FORUM_GROUP = "forum"
 UNION_GROUP = "unioni"
@@ -186,3 +188,14 @@ def citation(consultation: Consultation) -> str:
         f"{figures.get('answered', 0)} contributi su {figures.get('invited', 0)} enti invitati "
         f"({figures.get('late', 0)} in ritardo); sintesi SHA-256 {consultation.summary_sha256}"
     )
+
+
+@hooks.cites_on_record("adotta", "riadotta")
+def adoption_citation(procedure: Procedure) -> dict[str, str]:
+    """The adoption's record cites the closed consultation of Comuni and Forum (its figures and
+    the SHA-256 of its summary), so the Consiglio's dossier names what it was based on; nothing
+    while no consultation was opened or it is still open."""
+    consultation = for_procedure(procedure.id)
+    if consultation is None or not consultation.closed:
+        return {}
+    return {"consultazione": citation(consultation)}

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, time
+from typing import Any
 
 from flask import current_app, render_template
 from sqlalchemy import select
 
 from workflow.access.roles import DIREZIONE_GENERALE, SYSTEM
 from workflow.audit import chain as audit
-from workflow.consultations.models import (
-    Consultation,
-)
+from workflow.consultations.models import Consultation
 from workflow.consultations.queries import effective_deadline, get, status
 from workflow.core.calendar import add_working_days, local_instant
 from workflow.core.clock import Clock, as_utc, rome_today
@@ -41,6 +40,59 @@ def _fingerprint(address: str) -> str:
     return hashlib.sha256(address.lower().encode()).hexdigest()[:24]
 
 
+def _to_the_missing(context: dict[str, Any], instant: datetime, *, clock: Clock) -> int:
+    """One e-mail per address of every invited body that has not contributed; rows written."""
+    consultation, procedure = context["consultation"], context["procedure"]
+    written = 0
+    for body in context["status"].missing:
+        for address in body.addresses:
+            written += mail.enqueue(
+                mail.Draft(
+                    key=f"contributi:{consultation.id}:{body.id}:{_fingerprint(address.address)}",
+                    kind="contributi",
+                    recipient=address.address,
+                    subject=f"[Promemoria] Contributo al {procedure.title} — entro il "
+                    f"{context['deadline']:%d/%m/%Y}",
+                    body_text=render_template(
+                        "mail/contribution_reminder.txt", body=body, **context
+                    ),
+                    body_html=render_template(
+                        "mail/contribution_reminder.html", body=body, **context
+                    ),
+                    due_at=as_utc(instant),
+                ),
+                clock=clock,
+            )
+    return written
+
+
+def _to_the_direzione(context: dict[str, Any], instant: datetime, *, clock: Clock) -> int:
+    """To each holder of the Direzione Generale with an address, who is missing; rows written."""
+    consultation, procedure = context["consultation"], context["procedure"]
+    figures = context["status"]
+    base = current_app.config["PUBLIC_BASE_URL"]
+    url = f"{base}/procedimenti/{procedure.id}/consultazione"
+    written = 0
+    for user in deadlines.holders_of(DIREZIONE_GENERALE):
+        address = settings.address_of(user)
+        if not address or not figures.missing:
+            continue
+        written += mail.enqueue(
+            mail.Draft(
+                key=f"contributi-mancanti:{consultation.id}:{user.id}",
+                kind="contributi",
+                recipient=address,
+                subject=f"Contributi mancanti: {len(figures.missing)} enti — {procedure.title}",
+                body_text=render_template("mail/contribution_missing.txt", url=url, **context),
+                body_html=render_template("mail/contribution_missing.html", url=url, **context),
+                due_at=as_utc(instant),
+                user_id=user.id,
+            ),
+            clock=clock,
+        )
+    return written
+
+
 @operation
 def remind_missing(*, clock: Clock) -> int:
     """Write, for each open consultation whose reminder day has come and whose deadline has not
@@ -53,7 +105,6 @@ def remind_missing(*, clock: Clock) -> int:
     now = as_utc(clock.now())
     today = rome_today(clock)
     written = 0
-    base = current_app.config["PUBLIC_BASE_URL"]
     open_ids = db.session.scalars(
         select(Consultation.id).where(Consultation.closed_at.is_(None)).order_by(Consultation.id)
     )
@@ -61,59 +112,14 @@ def remind_missing(*, clock: Clock) -> int:
         instant = reminder_instant(consultation)
         if now < instant or today > effective_deadline(consultation):
             continue
-        procedure = procedures.get(consultation.procedure_id)
-        figures = status(consultation)
         context = dict(
             consultation=consultation,
-            procedure=procedure,
+            procedure=procedures.get(consultation.procedure_id),
             deadline=effective_deadline(consultation),
+            status=status(consultation),
         )
-        for body in figures.missing:
-            for address in body.addresses:
-                written += mail.enqueue(
-                    mail.Draft(
-                        key=f"contributi:{consultation.id}:{body.id}:{_fingerprint(address.address)}",
-                        kind="contributi",
-                        recipient=address.address,
-                        subject=f"[Promemoria] Contributo al {procedure.title} — entro il "
-                        f"{context['deadline']:%d/%m/%Y}",
-                        body_text=render_template(
-                            "mail/contribution_reminder.txt", body=body, **context
-                        ),
-                        body_html=render_template(
-                            "mail/contribution_reminder.html", body=body, **context
-                        ),
-                        due_at=as_utc(instant),
-                    ),
-                    clock=clock,
-                )
-        for user in deadlines.holders_of(DIREZIONE_GENERALE):
-            address = settings.address_of(user)
-            if not address or not figures.missing:
-                continue
-            written += mail.enqueue(
-                mail.Draft(
-                    key=f"contributi-mancanti:{consultation.id}:{user.id}",
-                    kind="contributi",
-                    recipient=address,
-                    subject=f"Contributi mancanti: {len(figures.missing)} enti — {procedure.title}",
-                    body_text=render_template(
-                        "mail/contribution_missing.txt",
-                        status=figures,
-                        url=f"{base}/procedimenti/{procedure.id}/consultazione",
-                        **context,
-                    ),
-                    body_html=render_template(
-                        "mail/contribution_missing.html",
-                        status=figures,
-                        url=f"{base}/procedimenti/{procedure.id}/consultazione",
-                        **context,
-                    ),
-                    due_at=as_utc(instant),
-                    user_id=user.id,
-                ),
-                clock=clock,
-            )
+        written += _to_the_missing(context, instant, clock=clock)
+        written += _to_the_direzione(context, instant, clock=clock)
     if written:
         audit.record(
             actor=None,

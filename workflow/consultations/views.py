@@ -3,8 +3,6 @@ procedure: open the window, register contributions, read completeness, export, c
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -13,9 +11,8 @@ from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory, territory_data
 from workflow.consultations.models import CHANNELS
 from workflow.consultations.themes import THEMES
-from workflow.core.clock import ROME
 from workflow.core.errors import BadRequest
-from workflow.core.web import clock
+from workflow.core.web import clock, form_version, local_datetime
 from workflow.engine.stepdata import parse_date
 from workflow.procedures import operations as procedures
 
@@ -93,15 +90,6 @@ def open_consultation(procedure_id: int) -> Response:
     return redirect(url_for("contributions.consultation", procedure_id=procedure_id))
 
 
-def parse_received(raw: str) -> datetime:
-    """A date and time typed by the office, read in Europe/Rome (<input type=datetime-local>)."""
-    try:
-        local = datetime.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise BadRequest("Data e ora di ricezione non valide (AAAA-MM-GGTHH:MM).") from exc
-    return local.replace(tzinfo=ROME) if local.tzinfo is None else local
-
-
 def _body_id(raw: str | None) -> int:
     if not raw or not raw.isdigit():
         raise BadRequest("Indicare l'ente che ha inviato il contributo.")
@@ -118,7 +106,7 @@ def register(consultation_id: int) -> Response:
     contribution = contributions.register_contribution(
         consultation_id,
         body_id=_body_id(form.get("body_id")),
-        received_at=parse_received(form.get("received_at", "")),
+        received_at=local_datetime(form.get("received_at", ""), "Data e ora di ricezione"),
         channel=form.get("channel", ""),
         summary=form.get("summary", ""),
         themes=form.getlist("themes"),
@@ -159,12 +147,9 @@ def summary(consultation_id: int) -> str:
 
 @bp.post("/consultazioni/<int:consultation_id>/chiudi")
 def close(consultation_id: int) -> Response:
-    raw = request.form.get("version", "")
-    if not raw.isdigit():
-        raise BadRequest("Manca la versione della consultazione.")
     found = contributions.close_consultation(
         consultation_id,
-        expected_version=int(raw),
+        expected_version=form_version("Manca la versione della consultazione."),
         outcome=request.form.get("outcome", ""),
         actor=current_user,
         clock=clock(),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Flask, Response, current_app, request, session
 from flask_login import current_user, logout_user
+
+from workflow.core.web import clock
 
 # Every asset is served by the app itself: no inline script or style, no CDN, no framing.
 CONTENT_SECURITY_POLICY = (
@@ -17,14 +17,21 @@ CONTENT_SECURITY_POLICY = (
 def register(app: Flask) -> None:
     @app.before_request
     def end_expired_session() -> None:
-        """Idle expiry is the cookie's lifetime; this adds the absolute limit since login."""
+        """End the session after PERMANENT_SESSION_LIFETIME without a request (idle) and in
+        any case SESSION_MAX_SECONDS after login (absolute), both measured on the app's clock,
+        the one every service reads (a test's FixedClock governs them). The cookie's own expiry,
+        set by Flask from the real time, stays as a second limit in the browser."""
         started = session.get("login_at")
         if started is None or not current_user.is_authenticated:
             return
-        age = datetime.now(UTC).timestamp() - float(started)
-        if age > current_app.config["SESSION_MAX_SECONDS"]:
+        now = clock().now().timestamp()
+        idle = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+        too_old = now - float(started) > current_app.config["SESSION_MAX_SECONDS"]
+        if too_old or now - float(session.get("seen_at", started)) > idle:
             logout_user()
             session.clear()
+            return
+        session["seen_at"] = now
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -9,7 +9,8 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflow.core.errors import Conflict, DomainError, StaleVersion
+from workflow.core.conflicts import as_conflict
+from workflow.core.errors import DomainError, StaleVersion
 from workflow.extensions import db
 
 P = ParamSpec("P")
@@ -20,7 +21,9 @@ def operation(fn: Callable[P, R]) -> Callable[P, R]:
     """Run a service operation in one transaction: commit on success, roll back on any error.
 
     A concurrent writer that committed first makes our UPDATE … WHERE version = n match no row:
-    SQLAlchemy raises StaleDataError and the caller gets a StaleVersion (HTTP 409).
+    SQLAlchemy raises StaleDataError and the caller gets a StaleVersion (HTTP 409). A writer that
+    raced past a service's check into a named unique constraint gets that constraint's Conflict
+    (409, workflow/core/conflicts.py); any other IntegrityError is re-raised as the bug it is.
     """
 
     @functools.wraps(fn)
@@ -39,7 +42,10 @@ def operation(fn: Callable[P, R]) -> Callable[P, R]:
             ) from exc
         except IntegrityError as exc:
             db.session.rollback()
-            raise Conflict("L'operazione è in conflitto con dati già registrati.") from exc
+            conflict = as_conflict(exc)
+            if conflict is None:
+                raise  # NOT NULL, CHECK, a foreign key…: a bug, logged as a 500, never a 409
+            raise conflict from exc
         except BaseException:
             db.session.rollback()
             raise

@@ -6,22 +6,16 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from workflow.core.clock import as_utc
 from workflow.core.errors import BadRequest
-from workflow.core.web import clock
+from workflow.core.web import caller, clock, iso, json_body
 from workflow.deadlines import operations as deadlines
 from workflow.deadlines import reminders
 from workflow.deadlines.models import Deadline
 from workflow.engine.stepdata import parse_date
 from workflow.mail import sender
-from workflow.procedures import api
 from workflow.procedures import operations as procedures
 
 bp = Blueprint("api_deadlines", __name__, url_prefix="/api/v1")
-
-
-def _iso(value) -> str | None:
-    return as_utc(value).isoformat() if value else None
 
 
 def summary(deadline: Deadline) -> dict[str, Any]:
@@ -29,7 +23,7 @@ def summary(deadline: Deadline) -> dict[str, Any]:
         "id": deadline.id,
         "kind": deadline.kind,
         "title": deadline.title,
-        "due_date": deadline.due_date.isoformat(),
+        "due_date": iso(deadline.due_date),
         "due_time": deadline.due_time.isoformat(timespec="minutes") if deadline.due_time else None,
         "state": deadline.state,
         "state_label": deadline.state_label,
@@ -37,7 +31,7 @@ def summary(deadline: Deadline) -> dict[str, Any]:
         "responsible_role": deadline.responsible_role,
         "assignees": [a.user_id for a in deadline.assignees],
         "legal_basis": deadline.legal_basis,
-        "next_reminder_at": _iso(deadline.next_reminder_at),
+        "next_reminder_at": iso(deadline.next_reminder_at),
     }
 
 
@@ -45,17 +39,17 @@ def detail(deadline: Deadline) -> dict[str, Any]:
     return {
         **summary(deadline),
         "upcoming_reminders": [
-            {"label": label, "at": _iso(at)}
+            {"label": label, "at": iso(at)}
             for label, at in reminders.upcoming_for(deadline, clock=clock())
         ],
         "emails": [
             {
                 "recipient": m.recipient,
                 "subject": m.subject,
-                "due_at": _iso(m.due_at),
+                "due_at": iso(m.due_at),
                 "status": m.status,
                 "attempts": m.attempts,
-                "sent_at": _iso(m.sent_at),
+                "sent_at": iso(m.sent_at),
                 "smtp_response": m.smtp_response or None,
                 "last_error": m.last_error or None,
             }
@@ -67,7 +61,7 @@ def detail(deadline: Deadline) -> dict[str, Any]:
 @bp.get("/deadlines")
 def list_deadlines() -> dict[str, Any]:
     if request.args.get("mine") == "1":
-        rows = list(deadlines.responsible_for(api._caller()))
+        rows = list(deadlines.responsible_for(caller()))
     else:
         rows = deadlines.list_live()
     return {"deadlines": [summary(d) for d in rows]}
@@ -93,7 +87,7 @@ def _optional_int(body: dict[str, Any], name: str) -> int | None:
 
 @bp.post("/deadlines")
 def create() -> tuple[dict[str, Any], int]:
-    body = api._json_body()
+    body = json_body()
     assignees = body.get("assignees", [])
     if not isinstance(assignees, list) or not all(isinstance(a, int) for a in assignees):
         raise BadRequest("«assignees» è un elenco di id utente.")
@@ -109,7 +103,7 @@ def create() -> tuple[dict[str, Any], int]:
         assignee_ids=assignees,
         legal_basis=str(body.get("legal_basis", "")),
         description=str(body.get("description", "")),
-        actor=api._caller(),
+        actor=caller(),
         clock=clock(),
     )
     return detail(deadline), 201
@@ -117,12 +111,12 @@ def create() -> tuple[dict[str, Any], int]:
 
 @bp.post("/deadlines/<int:deadline_id>/settle")
 def settle(deadline_id: int) -> dict[str, Any]:
-    body = api._json_body()
+    body = json_body()
     deadline = deadlines.settle(
         deadline_id,
         str(body.get("state", "")),
         note=str(body.get("note", "")),
-        actor=api._caller(),
+        actor=caller(),
         clock=clock(),
     )
     return detail(deadline)

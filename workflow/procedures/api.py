@@ -4,37 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app
 
 from workflow.access.models import User
 from workflow.core.errors import BadRequest
 from workflow.core.openapi import build as build_openapi
 from workflow.core.openapi import documented, event_body
-from workflow.core.web import clock
+from workflow.core.web import body_version, caller, clock, iso, json_body
 from workflow.definitions import LATEST
 from workflow.engine.stepdata import allowed_events_json, parse_date
 from workflow.procedures import operations as procedures
 from workflow.procedures.models import Procedure
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _caller() -> User:
-    return g.api_user
-
-
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("Il corpo della richiesta deve essere un oggetto JSON.")
-    return body
-
-
-def _version(body: dict[str, Any]) -> int:
-    version = body.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise BadRequest("Manca «version» (intero): la versione del procedimento letta per ultima.")
-    return version
 
 
 def summary(procedure: Procedure) -> dict[str, Any]:
@@ -60,8 +42,8 @@ def detail(procedure: Procedure, user: User) -> dict[str, Any]:
                 "code": row.code,
                 "label": row.label,
                 "phase": row.phase,
-                "planned_date": row.planned_date.isoformat() if row.planned_date else None,
-                "actual_date": row.actual_date.isoformat() if row.actual_date else None,
+                "planned_date": iso(row.planned_date),
+                "actual_date": iso(row.actual_date),
                 "act": row.act or None,
                 "outcome": row.outcome or None,
                 "earlier": list(row.earlier),
@@ -74,7 +56,7 @@ def detail(procedure: Procedure, user: User) -> dict[str, Any]:
                 "milestone": s.milestone_code,
                 "from": s.from_state,
                 "to": s.to_state,
-                "date": s.occurred_on.isoformat(),
+                "date": iso(s.occurred_on),
                 "act": procedures.citation(definition, s) or None,
                 "data": s.data,
                 "recorded_by": s.recorded_by.username,
@@ -126,46 +108,46 @@ def list_procedures() -> dict[str, Any]:
 @documented(400, 404, 409, 413, 422, ok=201, body=OPEN_BODY)
 def open_procedure() -> tuple[dict[str, Any], int]:
     """Open the procedure of a triennio."""
-    body = _json_body()
+    body = json_body()
     start = body.get("period_start")
     if not isinstance(start, int) or isinstance(start, bool):
         raise BadRequest("Manca «period_start» (intero): l'anno di inizio del triennio.")
     procedure = procedures.open_procedure(
         str(body.get("kind", "psttm")),
         start,
-        actor=_caller(),
+        actor=caller(),
         clock=clock(),
         title=body.get("title") if isinstance(body.get("title"), str) else None,
         fascicolo=body.get("fascicolo") if isinstance(body.get("fascicolo"), str) else "",
     )
-    return detail(procedure, _caller()), 201
+    return detail(procedure, caller()), 201
 
 
 @bp.get("/procedures/<int:procedure_id>")
 @documented(404)
 def show(procedure_id: int) -> dict[str, Any]:
     """One procedure: state, version, milestones, steps and the events allowed to the caller."""
-    return detail(procedures.get(procedure_id), _caller())
+    return detail(procedures.get(procedure_id), caller())
 
 
 @bp.post("/procedures/<int:procedure_id>/events/<event>")
 @documented(400, 404, 409, 413, 422, body=event_body())
 def fire_event(procedure_id: int, event: str) -> dict[str, Any]:
     """Fire an event of the procedure's machine with the step's data."""
-    body = _json_body()
-    version = _version(body)
+    body = json_body()
+    version = body_version(body, "del procedimento")
     data = {k: v for k, v in body.items() if k != "version"}
     procedure = procedures.advance(
-        procedure_id, event, expected_version=version, data=data, actor=_caller(), clock=clock()
+        procedure_id, event, expected_version=version, data=data, actor=caller(), clock=clock()
     )
-    return detail(procedure, _caller())
+    return detail(procedure, caller())
 
 
 @bp.post("/procedures/<int:procedure_id>/milestones")
 @documented(400, 404, 409, 413, 422, body=PLAN_BODY)
 def plan(procedure_id: int) -> dict[str, Any]:
     """Set the planned dates of milestones."""
-    body = _json_body()
+    body = json_body()
     planned_raw = body.get("planned")
     if not isinstance(planned_raw, dict):
         raise BadRequest("Manca «planned»: un oggetto {codice tappa: data o null}.")
@@ -175,9 +157,9 @@ def plan(procedure_id: int) -> dict[str, Any]:
     }
     procedure = procedures.plan_milestones(
         procedure_id,
-        expected_version=_version(body),
+        expected_version=body_version(body, "del procedimento"),
         planned=planned,
-        actor=_caller(),
+        actor=caller(),
         clock=clock(),
     )
-    return detail(procedure, _caller())
+    return detail(procedure, caller())

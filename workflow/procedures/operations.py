@@ -26,6 +26,7 @@ from workflow.engine import stepdata
 from workflow.engine.definition import Definition, ProcedureFacts, Step, available_steps
 from workflow.engine.door import Firing, fire_checked
 from workflow.extensions import db
+from workflow.procedures.hooks import citations_for
 from workflow.procedures.models import Milestone, Procedure, ProcedureStep
 
 OPENERS = OPERATIONS["procedure.open"]
@@ -227,9 +228,7 @@ def _step_row(
 ) -> dict[str, Any]:
     """The procedure_steps row of a firing (an adoption's data cite the consultation)."""
     step, values = firing.step, firing.values
-    stored = stepdata.to_json(values)
-    if step.event in ("adotta", "riadotta"):
-        stored.update(_consultation_citation(procedure))
+    stored = {**stepdata.to_json(values), **citations_for(procedure, step.event)}
     return dict(
         procedure_id=procedure.id,
         event=step.event,
@@ -328,17 +327,6 @@ def _record_step(
     set_committed_value(procedure, "version", procedure.version + 1)
     set_committed_value(procedure, "steps", [*procedure.steps, step])
     return known
-
-
-def _consultation_citation(procedure: Procedure) -> dict[str, str]:
-    """The adoption's record cites the closed consultation of Comuni and Forum (its figures and
-    the SHA-256 of its summary), so the Consiglio's dossier names what it was based on."""
-    from workflow.consultations import queries as consultations_queries
-
-    consultation = consultations_queries.for_procedure(procedure.id)
-    if consultation is None or not consultation.closed:
-        return {}
-    return {"consultazione": consultations_queries.citation(consultation)}
 
 
 @operation

@@ -12,7 +12,7 @@ from workflow.access.enforce import may
 from workflow.acts import queries as act_queries
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, GuardFailed
-from workflow.core.web import clock
+from workflow.core.web import clock, form_version
 from workflow.deadlines import operations as deadlines
 from workflow.definitions import LATEST
 from workflow.engine.definition import Step
@@ -27,10 +27,7 @@ bp = Blueprint("procedures", __name__)
 
 
 def _form_version() -> int:
-    raw = request.form.get("version", "")
-    if not raw.isdigit():
-        raise BadRequest("Manca la versione del procedimento: ricarica la pagina.")
-    return int(raw)
+    return form_version("Manca la versione del procedimento: ricarica la pagina.")
 
 
 @bp.get("/procedimenti")
