@@ -152,18 +152,25 @@ def create_deadline(
         object_type="deadline",
         object_id=deadline.id,
         action="deadline.created",
-        payload={
-            "title": deadline.title,
-            "kind": kind,
-            "due_date": due_date.isoformat(),
-            "due_time": due_time.isoformat() if due_time else None,
-            "working_days": working_days,
-            "responsible_role": responsible_role,
-            "assignees": assignees,
-        },
+        payload=_created_payload(deadline, working_days, assignees),
         clock=clock,
     )
     return deadline
+
+
+def _created_payload(
+    deadline: Deadline, working_days: int | None, assignees: list[int]
+) -> dict[str, object]:
+    """What the audit trail keeps of a deadline recorded by hand."""
+    return {
+        "title": deadline.title,
+        "kind": deadline.kind,
+        "due_date": deadline.due_date.isoformat(),
+        "due_time": deadline.due_time.isoformat() if deadline.due_time else None,
+        "working_days": working_days,
+        "responsible_role": deadline.responsible_role,
+        "assignees": assignees,
+    }
 
 
 def _due_date(
