@@ -18,13 +18,19 @@ from tests.factories import open_psttm
 from workflow.access import operations as users
 from workflow.access.enforce import may
 from workflow.access.models import Delegation, User
-from workflow.access.roles import DIREZIONE_GENERALE, DIRIGENTE, ROLE_LABELS, SINDACO
+from workflow.access.roles import (
+    DIREZIONE_GENERALE,
+    DIRIGENTE,
+    ROLE_LABELS,
+    SEGRETARIO_GENERALE,
+    SINDACO,
+)
 from workflow.acts import operations as acts
 from workflow.audit.models import AuditEvent
 from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory
 from workflow.consultations.models import Body
-from workflow.core.errors import NotAllowed
+from workflow.core.errors import GuardFailed, NotAllowed
 from workflow.desk import sections as desk
 from workflow.extensions import db
 from workflow.procedures import operations as procedures
@@ -119,6 +125,23 @@ def test_a_signature_in_ones_own_right_names_no_delegation(app, clock) -> None:
     assert acts.get(act.id).events[-1].data == {
         "ruolo": SINDACO,
         "firmatario": "Francesco Vassallo",
+    }
+
+
+def test_one_person_never_gives_two_required_signatures_even_by_delegation(app, clock) -> None:
+    people = make_people(clock)
+    users.delegate(people.segretario.username, SINDACO, DELEGA, *VALID, actor=None, clock=clock)
+    act = fire(
+        to_signature(propose(people, clock), people, clock), "firma", people.segretario, clock
+    )
+    assert act.events[-1].data["ruolo"] == SEGRETARIO_GENERALE  # own role first
+    assert "firma" not in [s.event for s in acts.allowed_events(act, people.segretario, clock)]
+    with pytest.raises(GuardFailed, match="le firme richieste devono essere di persone diverse"):
+        fire(act, "firma", people.segretario, clock)
+    act = fire(act, "firma", people.sindaco, clock)  # the other signature, by someone else
+    assert {e.recorded_by_id for e in act.events if e.event == "firma"} == {
+        people.segretario.id,
+        people.sindaco.id,
     }
 
 

@@ -226,11 +226,22 @@ def facts_of(act: Act, actor: User | None, clock: Clock) -> machine.ActFacts:
     required = act_type(act).required_signers
     signed = signatures(act)
     held = effective_roles(actor, clock) if actor else set()  # a delegate signs for the role
+    signed_as = next(
+        (role for role, e in signed.items() if actor and e.recorded_by_id == actor.id), None
+    )
     return machine.ActFacts(
         today=rome_today(clock),
         missing_opinions=tuple(missing_opinions(act)),
         missing_signers=tuple(r for r in required if r not in signed),
-        signer_roles=tuple(r for r in required if r in held and r not in signed),
+        # A role held in one's own right signs before one held by delegation, so that a
+        # Segretario who also stands in for the Sindaco gives the Segretario's signature.
+        signer_roles=tuple(
+            sorted(
+                (r for r in required if r in held and r not in signed),
+                key=lambda r: r not in actor.role_codes if actor else False,
+            )
+        ),
+        signed_as=signed_as,
         document_problem=document_problem(act),
         published_to=act.published_to,
         deliberation=act_type(act).deliberation,

@@ -145,12 +145,20 @@ class ActFacts(Facts):
     document_problem: str | None  # why the signed PDF cannot go on the Albo yet, or None
     published_to: date | None  # last day of publication on the Albo
     deliberation: bool  # a collegial body's delibera (TUEL art. 134 applies)
+    signed_as: str | None = None  # the role the actor already signed this text under, if any
 
 
 def signer_due(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
-    """Each required signer signs once per proposal version, each with its own event and time."""
+    """Each required signer signs once per proposal version, each with its own event and time,
+    and each is a different person: one who holds a second signer's role (by delegation, say)
+    cannot give both signatures ("Il Sindaco metropolitano, assistito dal Segretario Generale")."""
     if not facts.signer_roles:
         return "La tua firma non è richiesta su questo atto o è già stata apposta."
+    if facts.signed_as is not None:
+        return (
+            f"Hai già firmato questo atto come {ROLE_LABELS[facts.signed_as]}: le firme "
+            "richieste devono essere di persone diverse."
+        )
     return None
 
 
