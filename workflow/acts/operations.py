@@ -6,7 +6,6 @@ in the same transaction, so a refused or failed step consumes none.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -35,8 +34,6 @@ from workflow.engine.definition import Definition, Step, available_steps
 from workflow.engine.door import Firing, fire_checked
 from workflow.extensions import db
 from workflow.procedures.models import Procedure
-
-_NUMBER = re.compile(r"^\s*0*(\d{1,9})\s*(?:/\s*(\d{4}))?\s*$")
 
 
 def definition_of(act: Act) -> Definition:

@@ -6,6 +6,7 @@ the state of a publication are the ones the seed shows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -13,12 +14,15 @@ from sqlalchemy import and_, or_, select
 
 from workflow.acts import registers
 from workflow.acts.models import Act, ActEvent
-from workflow.acts.operations import _NUMBER, act_type, definition_of
+from workflow.acts.operations import act_type, definition_of
 from workflow.acts.register_models import PROTOCOLLO
 from workflow.core.clock import ROME, as_utc, format_date
 from workflow.core.errors import InvalidData, NotFound
 from workflow.definitions import acts as machine
 from workflow.extensions import db
+
+# A number as a user searches for it: "43", "0043", "43/2025".
+_NUMBER = re.compile(r"^\s*0*(\d{1,9})\s*(?:/\s*(\d{4}))?\s*$")
 
 
 def search(q: str = "") -> list[Act]:

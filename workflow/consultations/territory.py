@@ -18,7 +18,7 @@ from workflow.core.clock import Clock
 from workflow.core.errors import Conflict, InvalidData, NotFound
 from workflow.core.transaction import operation
 from workflow.extensions import db
-from workflow.mail.settings import _valid_address
+from workflow.mail.settings import valid_address
 
 MANAGERS = OPERATIONS["territory.manage"]
 
@@ -98,7 +98,7 @@ def set_addresses(body_id: int, addresses: Iterable[str], *, actor: User, clock:
         address = raw.strip()
         if not address:
             continue
-        if not _valid_address(address):
+        if not valid_address(address):
             raise InvalidData(f"Indirizzo non valido: «{address}».")
         if address.lower() not in {a.lower() for a in wanted}:
             wanted.append(address)
@@ -137,7 +137,7 @@ def add_forum_member(
         raise Conflict(f"«{name}» è già componente del Forum metropolitano.")
     clean = [a.strip() for a in addresses if a.strip()]
     for address in clean:
-        if not _valid_address(address):
+        if not valid_address(address):
             raise InvalidData(f"Indirizzo non valido: «{address}».")
     body = Body(kind=FORUM, name=name, zone=None)
     body.addresses = [BodyAddress(address=a) for a in dict.fromkeys(clean)]

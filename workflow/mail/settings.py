@@ -34,7 +34,8 @@ def settings_for(user: User) -> MailSettings:
     return settings
 
 
-def _valid_address(address: str) -> bool:
+def valid_address(address: str) -> bool:
+    """An e-mail address a header can carry as it is: one mailbox, no display name, no spaces."""
     _, parsed = parseaddr(address)
     local, at, domain = parsed.partition("@")
     return bool(parsed == address and local and at and "." in domain and " " not in address)
@@ -77,7 +78,7 @@ def update_settings(
     changes: dict[str, Any] = {}
     if email is not None:
         email = email.strip()
-        if email and not _valid_address(email):
+        if email and not valid_address(email):
             raise InvalidData(f"Indirizzo e-mail non valido: «{email}».")
         if email != settings.email:
             settings.email = changes["email"] = email
