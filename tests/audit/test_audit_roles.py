@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from workflow.access.roles import AUDIT_ONLY_ROLES, ROLE_CODES, SYSTEM
+from tests.conftest import PASSWORD
+from workflow.access import operations as users
+from workflow.access.roles import ADMIN, AUDIT_ONLY_ROLES, DIRIGENTE, ROLE_CODES, SYSTEM
 from workflow.audit import chain as audit
 from workflow.audit.models import AuditEvent
 from workflow.demo import load as demo
@@ -50,3 +52,17 @@ def test_every_role_in_the_demo_trail_is_a_role_code(app, clock) -> None:
     recorded = set(db.session.scalars(select(AuditEvent.role).distinct()))
     assert SYSTEM in recorded
     assert recorded <= set(ROLE_CODES) | set(AUDIT_ONLY_ROLES)
+
+
+def test_accounts_made_by_a_command_are_recorded_as_the_system(app, clock) -> None:
+    admin = users.create_user("amm", "Amministratore", PASSWORD, [ADMIN], actor=None, clock=clock)
+    users.create_user("rossi", "Mario Rossi", PASSWORD, [DIRIGENTE], actor=admin, clock=clock)
+    users.issue_token("rossi", actor=None, clock=clock)
+    roles = db.session.execute(
+        select(AuditEvent.action, AuditEvent.actor_name, AuditEvent.role).order_by(AuditEvent.seq)
+    ).all()
+    assert [(a, r) for a, _, r in roles] == [
+        ("user.created", SYSTEM),  # `flask users create`: nobody signed in, the server acted
+        ("user.created", ADMIN),  # the admin page
+        ("token.issued", SYSTEM),
+    ]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.access.models import ApiToken, Delegation, LoginAttempt, User, UserRole
-from workflow.access.roles import ADMIN, ANONYMOUS, ROLE_CODES, USER
+from workflow.access.roles import ADMIN, ANONYMOUS, ROLE_CODES, SYSTEM, USER
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, rome_today
 from workflow.core.errors import Conflict, InvalidData, NotFound, TooManyAttempts
@@ -73,7 +73,7 @@ def create_user(
     db.session.flush()
     audit.record(
         actor=actor,
-        role=ADMIN,
+        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
         object_type="user",
         object_id=user.id,
         action="user.created",
@@ -164,7 +164,7 @@ def issue_token(username: str, *, actor: User | None, clock: Clock) -> str:
     )
     audit.record(
         actor=actor,
-        role=ADMIN,
+        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
         object_type="user",
         object_id=user.id,
         action="token.issued",
@@ -239,7 +239,7 @@ def revoke_token(token_id: int, *, actor: User | None, clock: Clock) -> ApiToken
     row.revoked_at = clock.now()
     audit.record(
         actor=actor,
-        role=ADMIN,
+        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
         object_type="token",
         object_id=row.id,
         action="token.revoked",
@@ -263,7 +263,7 @@ def set_roles(username: str, roles: Iterable[str], *, actor: User | None, clock:
     user.roles = [UserRole(role=r) for r in wanted]
     audit.record(
         actor=actor,
-        role=ADMIN,
+        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
         object_type="user",
         object_id=user.id,
         action="user.roles_changed",
@@ -284,7 +284,7 @@ def set_active(username: str, active: bool, *, actor: User | None, clock: Clock)
         user.session_epoch += 1
     audit.record(
         actor=actor,
-        role=ADMIN,
+        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
         object_type="user",
         object_id=user.id,
         action="user.enabled" if active else "user.disabled",
@@ -357,7 +357,7 @@ def delegate(
     db.session.flush()
     audit.record(
         actor=actor,
-        role=ADMIN,
+        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
         object_type="delegation",
         object_id=delegation.id,
         action="delegation.created",
