@@ -7,7 +7,6 @@ PAdES signatures are validated with pyHanko at upload and their outcome is store
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import re
@@ -179,12 +178,12 @@ def _new_document(
     status, infos = inspect_signatures(content, trust_roots())
     # Stored before the row that points to it: a rolled-back upload leaves at most a file
     # nobody points to (reused by the next identical upload), never a record without its file.
-    store().put(content)
+    digest = store().put(content)
     document = ActDocument(
         act_id=act_id,
         kind=kind,
         original_name=name,
-        sha256=hashlib.sha256(content).digest(),
+        sha256=bytes.fromhex(digest),
         size=len(content),
         uploaded_at=as_utc(clock.now()),
         uploaded_by_id=actor.id,
