@@ -1,0 +1,93 @@
+"""The one normalisation of what users type, for every area: text, integers and dates.
+
+Every text value is either single-line (oggetto, titles, names, numbers, addresses) or multi-line
+(notes, summaries, testo). Single-line: tabs and no-break spaces become spaces, other control
+characters are refused; multi-line: CR/LF and tabs kept, other control characters refused; NUL is
+refused everywhere (PostgreSQL cannot store it). Lengths are the column's, integers the column's
+range, dates a sane window. The JSON API's schemas and the forms use the same bounds; the database
+guard in `guard_flush` applies them to every row any operation writes, so no path can skip them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from workflow.core.errors import InvalidData
+
+# PostgreSQL INTEGER (every id and counter column of the schema), and BIGINT.
+INT_MIN = -(2**31)
+INT_MAX = 2**31 - 1
+BIGINT_MIN = -(2**63)
+BIGINT_MAX = 2**63 - 1
+# Dates a procedure of the Città metropolitana can cite or plan: far wider than any real act, far
+# narrower than what overflows date arithmetic (date.max + 1 day) or the holiday calendar.
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+# JSON bodies nest at most this deep (the deepest real body is 3 levels).
+JSON_MAX_DEPTH = 32
+
+_SPACES = re.compile(r"[\t\u00a0\u2007\u202f]")
+_SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_MULTI_LINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _describe(char: str) -> str:
+    if char == "\x00":
+        return "un carattere nullo"
+    if char in "\r\n\u2028\u2029":
+        return "un a capo (il campo è di una sola riga)"
+    return f"un carattere di controllo (U+{ord(char):04X})"
+
+
+def clean_text(value: Any, label: str, *, max_length: int | None, multiline: bool = False) -> str:
+    """`value` as the tracker stores it: single-line text with tabs/NBSP turned into spaces, or
+    multi-line text with CRLF/CR turned into LF. Raises InvalidData (422) naming `label` when it is
+    not a string, holds NUL or a control character the kind of field does not allow, or is longer
+    than `max_length` characters (after normalisation; None = no limit)."""
+    if not isinstance(value, str):
+        raise InvalidData(f"«{label}»: deve essere un testo.")
+    if multiline:
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        bad = _MULTI_LINE_BAD.search(text)
+    else:
+        text = _SPACES.sub(" ", value)
+        bad = _SINGLE_LINE_BAD.search(text)
+    if bad:
+        raise InvalidData(f"«{label}» contiene {_describe(bad.group())}: correggilo e riprova.")
+    if max_length is not None and len(text) > max_length:
+        raise InvalidData(
+            f"«{label}» è troppo lungo: al massimo {max_length} caratteri ({len(text)} inseriti)."
+        )
+    return text
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a JSON-like value (str, list, dict, nested) holds NUL anywhere, keys included."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def check_int(value: Any, label: str, *, low: int = INT_MIN, high: int = INT_MAX) -> int:
+    """`value` if it is an integer (not a boolean) within [low, high]. Raises InvalidData."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidData(f"«{label}»: deve essere un numero intero.")
+    if not low <= value <= high:
+        raise InvalidData(f"«{label}»: {value} è fuori dall'intervallo ammesso ({low}–{high}).")
+    return value
+
+
+def check_date(value: date, label: str) -> date:
+    """`value` if within DATE_MIN..DATE_MAX. Raises InvalidData naming `label`."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise InvalidData(
+            f"«{label}»: {value:%d/%m/%Y} è fuori dall'intervallo ammesso "
+            f"({DATE_MIN:%d/%m/%Y}–{DATE_MAX:%d/%m/%Y})."
+        )
+    return value
