@@ -12,10 +12,11 @@ from werkzeug.routing import IntegerConverter, Map
 from workflow.config import from_environment
 from workflow.core import database  # noqa: F401  (registers the SQLite engine events)
 from workflow.core.clock import SystemClock, format_date, format_instant
+from workflow.core.inputs import INT_MAX
 from workflow.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-MAX_ID = 2**31 - 1
+MAX_ID = INT_MAX
 
 # Every area's tables (importing a models module registers them on the metadata Alembic reads).
 MODELS = [
@@ -45,8 +46,14 @@ BLUEPRINTS = [
     "workflow.consultations.views:bp",
     "workflow.consultations.api:bp",
 ]
-# App-wide hooks, each module's register(app): error pages, security headers, route rights.
-HOOKS = ["workflow.core.error_pages", "workflow.core.security", "workflow.access.enforce"]
+# App-wide hooks, each module's register(app): request guard, error pages, security headers,
+# route rights.
+HOOKS = [
+    "workflow.core.requests",
+    "workflow.core.error_pages",
+    "workflow.core.security",
+    "workflow.access.enforce",
+]
 
 
 class DatabaseId(IntegerConverter):

@@ -51,7 +51,8 @@ class Act(db.Model):
     proponente: Mapped[str] = mapped_column(String(200))
     materia: Mapped[str] = mapped_column(String(200))
     struttura: Mapped[str] = mapped_column(String(200))
-    testo: Mapped[str] = mapped_column(Text)
+    # The whole text of a decree or delibera can be long; still bounded.
+    testo: Mapped[str] = mapped_column(Text, info={"max_length": 200_000})
     # SHA-256 of the current proposal version: every opinion and signature names the one it covers.
     proposal_sha256: Mapped[str] = mapped_column(String(64))
     proposal_revision: Mapped[int] = mapped_column(default=1)
@@ -142,6 +143,10 @@ class ActDocument(db.Model):
         return self.sha256.hex()
 
 
+# Read from the signed PDF, not typed: made safe and cut to size by the column guard, never refused.
+FROM_CERTIFICATE = {"written_by": "system"}
+
+
 class DocumentSignature(db.Model):
     """One embedded PAdES signature as validated at upload."""
 
@@ -149,12 +154,12 @@ class DocumentSignature(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("act_documents.id"), index=True)
-    field_name: Mapped[str] = mapped_column(String(200))
-    signer_name: Mapped[str] = mapped_column(String(300))
+    field_name: Mapped[str] = mapped_column(String(200), info=FROM_CERTIFICATE)
+    signer_name: Mapped[str] = mapped_column(String(300), info=FROM_CERTIFICATE)
     signing_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     intact: Mapped[bool]
     # Chain to a configured trust root (SIGNATURE_TRUST_ROOTS); False when none is configured.
     trusted: Mapped[bool]
-    summary: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(String(500), info=FROM_CERTIFICATE)
 
     document: Mapped[ActDocument] = relationship(back_populates="signatures")

@@ -14,6 +14,8 @@ GENESIS_HASH = "0" * 64
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    # The text columns are the bytes the chain hashed: the column guard never rewrites them.
+    __verbatim__ = True
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

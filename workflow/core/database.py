@@ -8,11 +8,15 @@ and the optimistic lock are then serialised without a retry loop.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Integer, String, Text, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Mapper
 
+from workflow.core import inputs
+from workflow.core.errors import InvalidData
 from workflow.extensions import db
 
 
@@ -36,3 +40,125 @@ def _sqlite_begin_immediate(conn: Connection) -> None:
 def dialect() -> str:
     """The name of the database the session talks to: "sqlite" or "postgresql"."""
     return db.session.get_bind().dialect.name
+
+
+# ---------------------------------------------------------------------------------------------
+# The column guard: every value assigned to a mapped column passes core.inputs' rules for its
+# type before it can reach the database, whichever operation, form, API call or command set it.
+
+# The Italian name of a column in messages, where the column does not give one in its `info`.
+LABELS = {
+    "title": "titolo",
+    "oggetto": "oggetto",
+    "fascicolo": "fascicolo",
+    "titolario": "titolario",
+    "summary": "sintesi",
+    "testo": "testo",
+    "name": "nome",
+    "full_name": "nome e cognome",
+    "username": "nome utente",
+    "email": "e-mail",
+    "address": "indirizzo",
+    "recipient": "destinatario",
+    "description": "descrizione",
+    "outcome": "esito",
+    "proponente": "proponente",
+    "struttura": "struttura",
+    "materia": "materia",
+    "legal_basis": "base giuridica",
+    "executability_vote": "voto di immediata eseguibilità",
+    "original_name": "nome del file",
+    "file_name": "nome del file",
+    "subject": "oggetto",
+    "due_date": "scadenza",
+    "deadline": "termine",
+    "period_start": "anno di inizio",
+    "procedure_id": "procedimento",
+    "body_id": "ente",
+    "user_id": "utente",
+    "planned_date": "data prevista",
+    "occurred_on": "data",
+    "act_date": "data dell'atto",
+    "valid_from": "valido dal",
+    "valid_to": "valido fino al",
+}
+
+
+def _label(column: Any) -> str:
+    return column.info.get("label") or LABELS.get(column.key, column.key)
+
+
+def _json_text_ok(value: Any) -> bool:
+    """No NUL and no control character but tab, CR and LF in any string of a JSON value."""
+    if isinstance(value, str):
+        return not inputs.MULTI_LINE_BAD.search(value)
+    if isinstance(value, dict):
+        return all(_json_text_ok(k) and _json_text_ok(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_json_text_ok(v) for v in value)
+    return True
+
+
+def _verbatim(value: Any, label: str, length: int | None) -> str:
+    if not isinstance(value, str) or "\x00" in value or (length and len(value) > length):
+        raise InvalidData(f"«{label}»: testo non registrabile (nullo, troppo lungo o non testo).")
+    return value
+
+
+def _checker(column: Any, verbatim: bool) -> Any:
+    """The set-listener enforcing `column`'s rules, or None for a type with nothing to check.
+    `verbatim` columns hold bytes already hashed: checked (NUL, length), never rewritten."""
+    kind = column.type
+    label = _label(column)
+    if isinstance(kind, String) and verbatim:
+        return lambda value: _verbatim(value, label, kind.length)
+    if isinstance(kind, String) and column.info.get("written_by") == "system" and not kind.length:
+        return lambda value: inputs.made_safe(value, max_length=None, multiline=True)
+    if isinstance(kind, String):
+        multiline = isinstance(kind, Text) or column.info.get("multiline", False)
+        system = column.info.get("written_by") == "system"
+        length = kind.length
+        if length is None and not verbatim:
+            length = column.info.get("max_length", inputs.TEXT_MAX)
+
+        def text(value: Any) -> Any:
+            if system and isinstance(value, str):
+                return inputs.made_safe(value, max_length=length, multiline=multiline)
+            return inputs.clean_text(value, label, max_length=length, multiline=multiline)
+
+        return text
+    if isinstance(kind, Integer) and not isinstance(kind, Boolean):
+        high = inputs.BIGINT_MAX if isinstance(kind, BigInteger) else inputs.INT_MAX
+        low = inputs.BIGINT_MIN if isinstance(kind, BigInteger) else inputs.INT_MIN
+        return lambda value: inputs.check_int(value, label, low=low, high=high)
+    if isinstance(kind, DateTime):
+        return lambda value: _instant(value, label)
+    if isinstance(kind, Date):
+        return lambda value: inputs.check_date(value, label)
+    if isinstance(kind, JSON):
+
+        def json_value(value: Any) -> Any:
+            if not _json_text_ok(value):
+                raise InvalidData(f"«{label}» contiene un carattere di controllo non ammesso.")
+            return value
+
+        return json_value
+    return None
+
+
+def _instant(value: datetime, label: str) -> datetime:
+    inputs.check_date(value.date(), label)
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _guard_columns(mapper: Mapper[Any], class_: type) -> None:
+    for prop in mapper.column_attrs:
+        check = _checker(prop.columns[0], getattr(class_, "__verbatim__", False))
+        if check is None:
+            continue
+
+        def on_set(_target: Any, value: Any, _old: Any, _initiator: Any, check: Any = check) -> Any:
+            return value if value is None else check(value)
+
+        event.listen(getattr(class_, prop.key), "set", on_set, retval=True)

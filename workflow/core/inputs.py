@@ -25,12 +25,15 @@ BIGINT_MAX = 2**63 - 1
 # narrower than what overflows date arithmetic (date.max + 1 day) or the holiday calendar.
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2100, 12, 31)
+# A multi-line column without a length of its own (TEXT) takes at most this many characters,
+# unless it declares `info={"max_length": N}`: a note, a summary, an outcome, not a book.
+TEXT_MAX = 10_000
 # JSON bodies nest at most this deep (the deepest real body is 3 levels).
 JSON_MAX_DEPTH = 32
 
 _SPACES = re.compile(r"[\t\u00a0\u2007\u202f]")
-_SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-_MULTI_LINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+MULTI_LINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _describe(char: str) -> str:
@@ -43,17 +46,17 @@ def _describe(char: str) -> str:
 
 def clean_text(value: Any, label: str, *, max_length: int | None, multiline: bool = False) -> str:
     """`value` as the tracker stores it: single-line text with tabs/NBSP turned into spaces, or
-    multi-line text with CRLF/CR turned into LF. Raises InvalidData (422) naming `label` when it is
-    not a string, holds NUL or a control character the kind of field does not allow, or is longer
-    than `max_length` characters (after normalisation; None = no limit)."""
+    multi-line text as typed (line breaks and tabs kept). Raises InvalidData (422) naming `label`
+    when it is not a string, holds NUL or a control character the kind of field does not allow,
+    or is longer than `max_length` characters (after normalisation; None = no limit)."""
     if not isinstance(value, str):
-        raise InvalidData(f"«{label}»: deve essere un testo.")
+        raise InvalidData(f"«{label}»: è atteso un testo.")
     if multiline:
-        text = value.replace("\r\n", "\n").replace("\r", "\n")
-        bad = _MULTI_LINE_BAD.search(text)
+        text = value
+        bad = MULTI_LINE_BAD.search(text)
     else:
         text = _SPACES.sub(" ", value)
-        bad = _SINGLE_LINE_BAD.search(text)
+        bad = SINGLE_LINE_BAD.search(text)
     if bad:
         raise InvalidData(f"«{label}» contiene {_describe(bad.group())}: correggilo e riprova.")
     if max_length is not None and len(text) > max_length:
@@ -63,15 +66,31 @@ def clean_text(value: Any, label: str, *, max_length: int | None, multiline: boo
     return text
 
 
-def has_nul(value: Any) -> bool:
-    """Whether a JSON-like value (str, list, dict, nested) holds NUL anywhere, keys included."""
+def made_safe(value: str, *, max_length: int | None, multiline: bool = False) -> str:
+    """Text the system itself writes from outside sources (a certificate's subject, an SMTP reply,
+    an exception): never refused, every character the kind of field forbids replaced by U+FFFD,
+    cut to `max_length`."""
+    bad = MULTI_LINE_BAD if multiline else SINGLE_LINE_BAD
+    return bad.sub("\ufffd", value)[:max_length]
+
+
+def json_fault(value: Any) -> str | None:
+    """What no JSON value may carry anywhere, keys included: NUL in a string, or an integer no
+    database column can hold (past 64 bits). The Italian description, or None when clean."""
     if isinstance(value, str):
-        return "\x00" in value
+        return "un carattere nullo (U+0000)" if "\x00" in value else None
+    if isinstance(value, int) and not BIGINT_MIN <= value <= BIGINT_MAX:
+        return "un numero intero fuori da ogni intervallo ammesso (oltre 64 bit)"
+    children: Any = ()
     if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(has_nul(v) for v in value)
-    return False
+        children = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple):
+        children = value
+    for child in children:
+        fault = json_fault(child)
+        if fault:
+            return fault
+    return None
 
 
 def check_int(value: Any, label: str, *, low: int = INT_MIN, high: int = INT_MAX) -> int:

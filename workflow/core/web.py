@@ -13,6 +13,7 @@ from flask import Response, current_app, g, request
 
 from workflow.core.clock import ROME, Clock, as_utc
 from workflow.core.errors import BadRequest
+from workflow.core.inputs import check_date
 
 if TYPE_CHECKING:  # access and engine build on core: the types only, no import at run time
     from workflow.access.models import User
@@ -77,6 +78,7 @@ def local_datetime(raw: str, label: str) -> datetime:
         local = datetime.fromisoformat(raw.strip())
     except ValueError as exc:
         raise BadRequest(f"{label} non valide (AAAA-MM-GGTHH:MM).") from exc
+    check_date(local.date(), label)
     return local.replace(tzinfo=ROME) if local.tzinfo is None else local
 
 

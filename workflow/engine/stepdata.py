@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workflow.core.errors import InvalidData
+from workflow.core.inputs import check_date, clean_text
 from workflow.engine.definition import Field, Step
 
 _ACT_NUMBER = re.compile(r"^\s*(\d{1,7})\s*(?:/\s*(\d{4}))?\s*$")
@@ -48,28 +49,26 @@ def _convert(f: Field, value: Any) -> Any:
             return text in _TRUE
         raise InvalidData(f"«{f.label}»: indicare sì o no.")
     if f.type == "act_number":
-        match = _ACT_NUMBER.match(str(value))
+        match = isinstance(value, str) and _ACT_NUMBER.match(value)
         if not match or int(match.group(1)) == 0:
             raise InvalidData(
                 f"«{f.label}»: indicare un numero, eventualmente con l'anno (es. 43/2025)."
             )
         number = str(int(match.group(1)))
         return f"{number}/{match.group(2)}" if match.group(2) else number
-    if not isinstance(value, str):
-        raise InvalidData(f"«{f.label}»: è atteso un testo.")
-    if len(value) > MAX_TEXT:
-        raise InvalidData(f"«{f.label}»: al massimo {MAX_TEXT} caratteri.")
-    return value.strip()
+    return clean_text(value, f.label, max_length=MAX_TEXT, multiline=True).strip()
 
 
 def parse_date(value: Any, label: str) -> date:
-    """Accept ISO dates (forms, API) and dd/mm/yyyy (what people type)."""
+    """A calendar date from ISO (forms, API) or dd/mm/yyyy (what people type), within
+    core.inputs.DATE_MIN..DATE_MAX. Raises InvalidData naming `label`."""
     if isinstance(value, str):
         for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
-                return datetime.strptime(value.strip(), fmt).date()
+                parsed = datetime.strptime(value.strip(), fmt).date()
             except ValueError:
                 continue
+            return check_date(parsed, label)
     raise InvalidData(f"«{label}»: data non valida, usare gg/mm/aaaa.")
 
 

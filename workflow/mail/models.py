@@ -48,9 +48,9 @@ class OutboxMessage(db.Model):
     message_id: Mapped[str] = mapped_column(String(250), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(300), info={"written_by": "system"})
+    body_text: Mapped[str] = mapped_column(Text, info={"written_by": "system"})
+    body_html: Mapped[str] = mapped_column(Text, info={"written_by": "system"})
     unsubscribe_url: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(20), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -58,8 +58,8 @@ class OutboxMessage(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    smtp_response: Mapped[str] = mapped_column(Text, default="")
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    smtp_response: Mapped[str] = mapped_column(Text, default="", info={"written_by": "system"})
+    last_error: Mapped[str] = mapped_column(Text, default="", info={"written_by": "system"})
 
 
 class MailSettings(db.Model):
