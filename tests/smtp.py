@@ -3,6 +3,7 @@ answer 4xx/5xx, be switched off and on again, require AUTH, or speak TLS."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -21,14 +22,18 @@ def free_port() -> int:
 
 @dataclass
 class Recorder:
-    """The aiosmtpd handler: keeps every accepted message; `reply` overrides the answer to DATA."""
+    """The aiosmtpd handler: keeps every accepted message; `reply` overrides the answer to DATA;
+    `delay` (seconds) makes the server that slow to answer each DATA."""
 
     messages: list[Message] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     reply: str | None = None
     counter: int = 0
+    delay: float = 0.0
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.reply:
             return self.reply
         self.counter += 1

@@ -68,7 +68,7 @@ def mail_and_reminders() -> dict[str, Any]:
         "MAIL_MAX_ATTEMPTS": int(env("MAIL_MAX_ATTEMPTS", "8")),
         "MAIL_BACKOFF_BASE": float(env("MAIL_BACKOFF_BASE", "60")),  # seconds
         "MAIL_BACKOFF_CAP": float(env("MAIL_BACKOFF_CAP", "3600")),  # seconds
-        # A sender that dies mid-send leaves its rows claimed this long, then another retries.
+        # A sender that dies mid-send leaves its row claimed this long, then another retries it.
         "MAIL_CLAIM_SECONDS": int(env("MAIL_CLAIM_SECONDS", "300")),
         "SCHEDULER_SCAN_SECONDS": int(env("SCHEDULER_SCAN_SECONDS", "60")),
         "SCHEDULER_SEND_SECONDS": int(env("SCHEDULER_SEND_SECONDS", "30")),

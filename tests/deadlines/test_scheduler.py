@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
+from tests.threads import at_once
 from workflow import scheduler
+from workflow.audit.models import AuditCheckpoint
 from workflow.deadlines import operations as deadlines
 from workflow.extensions import db
 from workflow.mail.models import OutboxMessage, scheduler_jobs
@@ -74,3 +76,14 @@ def test_cli_scan_send_and_address(app, clock, direzione) -> None:
     assert "Inviate: 1" in result.output
     result = runner.invoke(args=["mail", "address", "direzione", "non-un-indirizzo"])
     assert result.exit_code != 0 and "non valido" in result.output
+
+
+def test_two_schedulers_starting_together_publish_one_checkpoint_a_day(app, clock, direzione):
+    """Both run the start-up checkpoint job at once (today it made two checkpoints 20 ms apart)."""
+    scheduler.configure(app, BackgroundScheduler())
+    assert at_once(app, scheduler.checkpoint_job, 2) == []
+    assert at_once(app, scheduler.checkpoint_job, 2) == []  # a restart the same day
+    assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 1
+    clock.instant += timedelta(days=1)
+    assert at_once(app, scheduler.checkpoint_job, 2) == []
+    assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 2

@@ -5,14 +5,16 @@ deadline."""
 from __future__ import annotations
 
 import ssl
+import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.smtp import SmtpServer
 from tests.threads import at_once
-from workflow.core.clock import ROME
+from workflow.core.clock import ROME, SystemClock
 from workflow.core.errors import NotAllowed
 from workflow.deadlines import operations as deadlines
 from workflow.deadlines import reminders
@@ -153,7 +155,8 @@ def test_met_deadline_cancels_its_queued_reminder(clock, queued, direzione, smtp
 def test_sender_that_died_mid_send_is_replaced_after_its_lease_with_the_same_message_id(
     clock, queued, smtp_server
 ) -> None:
-    [claimed] = mail_sender.claim(clock=clock, lease_seconds=RETRY.lease_seconds)  # then it "dies"
+    claimed = mail_sender.claim_next(clock=clock, lease_seconds=RETRY.lease_seconds)  # it "dies"
+    assert claimed is not None
     assert (
         mail_sender.deliver_due(clock=clock, retry=RETRY).sent == 0
     )  # still leased to the dead one
@@ -184,6 +187,110 @@ def test_two_senders_at_once_deliver_each_message_once(
     assert errors == []
     assert sorted(m["To"] for m in smtp_server.messages) == addresses
     assert {r.status for r in rows()} == {"sent"}
+
+
+def reminders_to(count, clock, direzione, make_user, with_address) -> list[str]:
+    """One deadline with `count` assignees, scanned on its due day: `count` rows in the outbox;
+    their addresses."""
+    users = [with_address(make_user("dirigente")) for _ in range(count)]
+    deadlines.create_deadline(
+        title="Parere",
+        due_date=date(2025, 7, 3),
+        responsible_role="dirigente",
+        assignee_ids=[u.id for u in users],
+        actor=direzione,
+        clock=clock,
+    )
+    clock.instant += timedelta(days=2)
+    assert reminders.scan(clock=clock).written == count
+    return sorted(f"{u.username}@example.org" for u in users)
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        pytest.param("josé@example.org", id="address-smtp-cannot-encode"),
+        pytest.param("a@example.org\r\nBcc: tutti@example.org", id="header-injection"),
+    ],
+)
+def test_one_message_that_cannot_be_sent_fails_alone_and_the_others_are_delivered(
+    app, clock, direzione, make_user, with_address, smtp_server, poison
+) -> None:
+    addresses = reminders_to(4, clock, direzione, make_user, with_address)
+    first = rows()[0]  # claimed first: the ones after it must still go out
+    good_addresses = [a for a in addresses if a != first.recipient]
+    first.recipient = poison
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Inviate: 3; da ritentare: 0; non recapitate: 1." in result.output
+    delivered = sorted(m["To"] for m in smtp_server.messages)
+    assert delivered == good_addresses
+    poisoned, *good = rows()
+    assert (poisoned.status, poisoned.attempts, poisoned.claimed_until) == ("failed", 1, None)
+    assert poisoned.last_error.startswith("Messaggio non inviabile (")
+    assert mail.STATUS_LABELS[poisoned.status] == "non recapitata"
+    assert {r.status for r in good} == {"sent"}
+    assert app.test_cli_runner().invoke(args=["mail", "send"]).output.startswith("Inviate: 0;")
+
+
+def test_two_senders_and_a_server_slower_than_the_lease_send_each_message_once(
+    app, clock, direzione, make_user, with_address, smtp_server
+) -> None:
+    """Production saw 25 s per DATA reply and a 300 s lease: a batch of 20 outlasted its lease and
+    the other sender sent its tail again. Here the lease is 3 s and each reply takes 0.5 s: one
+    sender alone needs twice the lease for the 12 messages. Each is still sent once."""
+    count, lease = 12, 3
+    reminders_to(count, clock, direzione, make_user, with_address)
+    app.config["MAIL_CLAIM_SECONDS"] = lease
+    smtp_server.recorder.delay = 0.5
+    assert count * smtp_server.recorder.delay >= 2 * lease
+    outstanding = select(func.count()).where(OutboxMessage.status.in_(("pending", "sending")))
+    started = time.monotonic()
+
+    def sender() -> None:  # what a scheduler does, on the real clock: send until nothing is left
+        while db.session.scalar(outstanding) and time.monotonic() - started < 30:
+            db.session.rollback()
+            mail_sender.deliver_due(clock=SystemClock())
+            time.sleep(0.05)  # a scheduler's next run; the other sender may hold a row meanwhile
+
+    assert at_once(app, sender, 2) == []
+    received = Counter(m["Message-ID"] for m in smtp_server.messages)
+    assert sorted(received) == sorted(r.message_id for r in rows())
+    assert [mid for mid, n in received.items() if n > 1] == []  # no duplicate
+    assert {(r.status, r.attempts) for r in rows()} == {("sent", 1)}
+
+
+def late_and_owner(clock) -> tuple[mail_sender.Claim, mail_sender.Claim]:
+    """The queued row claimed by a sender whose lease then runs out, and by the one after it."""
+    late = mail_sender.claim_next(clock=clock, lease_seconds=60)
+    clock.instant += timedelta(seconds=60)
+    owner = mail_sender.claim_next(clock=clock, lease_seconds=60)
+    assert late.row_id == owner.row_id == rows()[0].id
+    return late, owner
+
+
+def test_a_sender_whose_lease_ran_out_does_not_record_its_failure_over_the_owner(
+    clock, queued
+) -> None:
+    late, owner = late_and_owner(clock)
+    error = mail_transport.TransientError("421 troppo lento")
+    assert mail_sender.record_outcome(late, clock=clock, retry=RETRY, error=error) == "sending"
+    [row] = rows()
+    assert (row.status, row.attempts, row.last_error) == ("sending", 1, "")  # still the owner's
+    assert mail_sender.record_outcome(owner, clock=clock, retry=RETRY, answer="250 ok") == "sent"
+    assert (rows()[0].status, rows()[0].attempts) == ("sent", 2)
+
+
+def test_a_sender_whose_lease_ran_out_still_records_its_delivery_and_a_repeat_shows(
+    clock, queued
+) -> None:
+    late, owner = late_and_owner(clock)
+    assert mail_sender.record_outcome(late, clock=clock, retry=RETRY, answer="250 first") == "sent"
+    error = mail_transport.TransientError("421 troppo lento")
+    assert mail_sender.record_outcome(owner, clock=clock, retry=RETRY, error=error) == "sent"
+    [row] = rows()
+    assert (row.status, row.attempts, row.smtp_response) == ("sent", 2, "250 first")
 
 
 def test_user_without_address_gives_a_visible_failed_row_not_a_lost_one(clock, direzione) -> None:

@@ -244,8 +244,12 @@ def publish_daily_checkpoint(*, clock: Clock) -> AuditCheckpoint | None:
     """The scheduler's daily checkpoint, by the system: at most one a day (Europe/Rome).
 
     None when one exists for today. Idempotent, so a restart, a catch-up run or a second scheduler
-    publishes nothing twice.
+    publishes nothing twice: the chain head is locked before today's checkpoint is looked for, so
+    of two schedulers starting together the second waits for the first to commit, then sees its
+    checkpoint (FOR UPDATE on PostgreSQL, whose next statement reads what was committed meanwhile;
+    BEGIN IMMEDIATE on SQLite). Looking first and locking after let both publish.
     """
+    _lock_head()
     latest = latest_checkpoint()
     if latest is not None and as_utc(latest.created_at).astimezone(ROME).date() == rome_today(
         clock

@@ -1,26 +1,30 @@
 """The sender: claims due rows of the outbox, delivers them, records each server's answer.
 
-Delivery is at-least-once. A sender claims a row for a lease (FOR UPDATE SKIP LOCKED on PostgreSQL;
-SQLite serialises writers with BEGIN IMMEDIATE), talks to the server, then records the server's
-answer. If the connection drops after the final "." but before the "250", nobody can know whether
-the message was accepted; the row is sent again, with the same Message-ID (derived from its key),
-so mail clients and servers can recognise the repeat.
+Delivery is at-least-once. A sender claims one row at a time, right before sending it, for a lease
+(FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), talks to
+the server, then records the server's answer: however slow the server, a lease covers one message,
+so no other sender takes a row that is still waiting its turn in someone's batch. If the
+connection drops after the final "." but before the "250", nobody can know whether the message was
+accepted; the row is sent again, with the same Message-ID (derived from its key), so mail clients
+and servers can recognise the repeat.
 
 SMTP replies 4xx and lost connections are transient: retried with capped exponential backoff and
 jitter. Replies 5xx are permanent: the row is marked failed, visible to admins, never dropped.
+Any other exception while building or sending a message fails that row alone, with its reason.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from workflow.access.authorize import role_for
 from workflow.access.models import User
@@ -46,6 +50,8 @@ from workflow.mail.transport import (
     build_message,
     transport_from,
 )
+
+log = logging.getLogger(__name__)
 
 # --- The sender ------------------------------------------------------------------------------
 
@@ -86,39 +92,52 @@ def _live_reminder(row: OutboxMessage) -> bool:
     return deadline is not None and deadline.live
 
 
-@operation
-def claim(*, clock: Clock, lease_seconds: int, limit: int = 20) -> list[int]:
-    """Take up to `limit` due rows for this sender; rows of a met deadline are cancelled instead.
+_DUE = (
+    select(OutboxMessage)
+    .where(
+        or_(
+            (OutboxMessage.status == PENDING) & (OutboxMessage.next_attempt_at <= bindparam("now")),
+            (OutboxMessage.status == SENDING) & (OutboxMessage.claimed_until <= bindparam("now")),
+        )
+    )
+    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
 
-    A row left "sending" by a sender that died is due again once its lease expires.
+
+@dataclass(frozen=True)
+class Claim:
+    """One row owned by one sender until `until` (UTC), which also tells its claim from a later
+    one: record_outcome checks that the row still carries it."""
+
+    row_id: int
+    until: datetime
+
+
+@operation
+def claim_next(*, clock: Clock, lease_seconds: int) -> Claim | None:
+    """Take the next due row for this sender alone, or None when nothing is due.
+
+    One row per claim, right before its send: a lease covers one message, never a batch that a
+    slow server could make outlast it (another sender would then take and send the rest again).
+    Rows of a met or cancelled deadline met on the way are cancelled instead. A row left
+    "sending" by a sender that died is due again once its lease expires.
     """
     now = as_utc(clock.now())
-    query = (
-        select(OutboxMessage)
-        .where(
-            or_(
-                (OutboxMessage.status == PENDING) & (OutboxMessage.next_attempt_at <= now),
-                (OutboxMessage.status == SENDING) & (OutboxMessage.claimed_until <= now),
-            )
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = []
-    for row in db.session.scalars(query):
-        if not _live_reminder(row):
-            row.status, row.claimed_until = CANCELLED, None
-            row.last_error = "Scadenza adempiuta o annullata prima dell'invio."
-            continue
-        row.status, row.claimed_until = SENDING, now + timedelta(seconds=lease_seconds)
-        claimed.append(row.id)
-    return claimed
+    while (row := db.session.scalar(_DUE, {"now": now})) is not None:
+        if _live_reminder(row):
+            row.status, row.claimed_until = SENDING, now + timedelta(seconds=lease_seconds)
+            return Claim(row.id, row.claimed_until)
+        row.status, row.claimed_until = CANCELLED, None
+        row.last_error = "Scadenza adempiuta o annullata prima dell'invio."
+        db.session.flush()  # the next query must not find it again
+    return None
 
 
 @operation
 def record_outcome(
-    row_id: int,
+    claim: Claim,
     *,
     clock: Clock,
     retry: Retry,
@@ -126,10 +145,19 @@ def record_outcome(
     error: Exception | None = None,
     jitter: Callable[[], float] = random.random,
 ) -> str:
-    """Store what the server said: sent, retry later, or failed for good."""
-    row = db.session.get(OutboxMessage, row_id)
+    """Store what the server said: sent, retry later, or failed for good; the row's new status.
+
+    Every attempt is counted. If the lease ran out during the send and another sender took the
+    row, a delivery is still recorded (the message did leave; the other copy carries the same
+    Message-ID) but a failure is left to the sender that now owns the row.
+    """
+    row = db.session.get(OutboxMessage, claim.row_id, with_for_update=True, populate_existing=True)
     now = as_utc(clock.now())
     row.attempts += 1
+    ours = row.status == SENDING and row.claimed_until is not None
+    ours = ours and as_utc(row.claimed_until) == claim.until
+    if row.status == SENT or not (ours or error is None):
+        return row.status
     row.claimed_until = None
     if error is None:
         row.status, row.sent_at, row.smtp_response, row.last_error = SENT, now, answer, ""
@@ -141,6 +169,29 @@ def record_outcome(
     return row.status
 
 
+def _send(claim: Claim, transport: Transport, sender: str) -> tuple[str, Exception | None]:
+    """Build and send one claimed message: (the server's answer, None) or ("", the error).
+
+    Any exception, not only the SMTP replies, is this message's failure: a header the transport
+    refuses, an address it cannot encode, an unexpected reply. It becomes a PermanentError with
+    its reason (retrying would fail the same way), so the row is marked *non recapitata* and the
+    sender goes on with the next one.
+    """
+    try:
+        row = db.session.get(OutboxMessage, claim.row_id)
+        message = build_message(row, sender)
+        recipient = row.recipient
+        db.session.rollback()  # no transaction stays open while we talk to the server
+        return transport.send(message, parseaddr(sender)[1], recipient), None
+    except (TransientError, PermanentError) as exc:
+        return "", exc
+    except Exception as exc:
+        log.exception("messaggio %s non inviabile", claim.row_id)
+        return "", PermanentError(f"Messaggio non inviabile ({type(exc).__name__}): {exc}")
+    finally:
+        db.session.rollback()
+
+
 def deliver_due(
     *,
     clock: Clock,
@@ -148,33 +199,26 @@ def deliver_due(
     retry: Retry | None = None,
     jitter: Callable[[], float] = random.random,
 ) -> Report:
-    """Send every due outbox row once; called by the scheduler and by `flask mail send`."""
+    """Send every due outbox row once, claiming each right before its send; called by the
+    scheduler and by `flask mail send`. One message's failure, whatever it is, is recorded on
+    its row and never stops the others."""
     config = current_app.config
     transport = transport or transport_from(config)
     retry = retry or Retry.from_config(config)
     sender = config["MAIL_FROM"]
     report = Report()
-    while True:
-        batch = claim(clock=clock, lease_seconds=retry.lease_seconds)
-        if not batch:
-            return report
-        for row_id in batch:
-            row = db.session.get(OutboxMessage, row_id)
-            message = build_message(row, sender)
-            recipient = row.recipient
-            db.session.rollback()  # no transaction stays open while we talk to the server
-            try:
-                answer = transport.send(message, parseaddr(sender)[1], recipient)
-            except (TransientError, PermanentError) as exc:
-                status = record_outcome(row_id, clock=clock, retry=retry, error=exc, jitter=jitter)
-            else:
-                status = record_outcome(row_id, clock=clock, retry=retry, answer=answer)
-            if status == SENT:
-                report.sent += 1
-            elif status == FAILED:
-                report.failed += 1
-            else:
-                report.retried += 1
+    while (claim := claim_next(clock=clock, lease_seconds=retry.lease_seconds)) is not None:
+        answer, error = _send(claim, transport, sender)
+        status = record_outcome(
+            claim, clock=clock, retry=retry, answer=answer, error=error, jitter=jitter
+        )
+        if status == SENT:
+            report.sent += 1
+        elif status == FAILED:
+            report.failed += 1
+        else:
+            report.retried += 1
+    return report
 
 
 @operation
