@@ -21,6 +21,7 @@ from sqlalchemy import String, Text, func, select
 
 from tests.conftest import csrf_from, login
 from tests.factories import TO_CONSULTATION, open_psttm, run
+from workflow.access.models import LoginAttempt
 from workflow.access.roles import ROLE_CODES
 from workflow.audit.models import AuditHead
 from workflow.consultations import territory
@@ -449,3 +450,13 @@ def test_every_form_refuses_hostile_values_and_writes_nothing(demo_app, make_use
     assert tried > 250, tried
     print(statuses)
     assert_clean_database()
+
+
+@pytest.mark.parametrize("username", [OVER_LONG, "a\x0cb", "riga\nnuova", "tab\tnbsp\u00a0"])
+def test_a_login_with_any_username_is_a_recorded_failed_attempt(app, username) -> None:
+    client = app.test_client()
+    response = login(client, username, "qualsiasi")
+    assert response.status_code == 401
+    assert "non corretti" in response.get_data(as_text=True)
+    attempt = db.session.scalars(select(LoginAttempt)).one()
+    assert len(attempt.username) <= 80 and not inputs.SINGLE_LINE_BAD.search(attempt.username)

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.smtp import SmtpServer
 from tests.threads import at_once
@@ -219,7 +219,11 @@ def test_one_message_that_cannot_be_sent_fails_alone_and_the_others_are_delivere
     addresses = reminders_to(4, clock, direzione, make_user, with_address)
     first = rows()[0]  # claimed first: the ones after it must still go out
     good_addresses = [a for a in addresses if a != first.recipient]
-    first.recipient = poison
+    # The column guard refuses such a recipient on the way in: the row is one written before it,
+    # or by a path that skips the ORM, as a plain UPDATE does.
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == first.id).values(recipient=poison)
+    )
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 0, result.output

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from workflow.access.models import ApiToken, Delegation, LoginAttempt, User, UserRole
 from workflow.access.roles import ADMIN, ANONYMOUS, ROLE_CODES, SYSTEM, USER
 from workflow.audit import chain as audit
+from workflow.core import inputs
 from workflow.core.clock import Clock, rome_today
 from workflow.core.errors import Conflict, InvalidData, NotFound, TooManyAttempts
 from workflow.core.transaction import operation
@@ -127,16 +128,24 @@ def login(username: str, password: str, *, address: str, clock: Clock) -> User |
             "o rivolgiti all'amministratore."
         )
     user = authenticate(username, password)
+    # Whatever was typed is recorded as a failed attempt, made fit for the columns.
+    typed = inputs.made_safe(username, max_length=80)
+    address = inputs.made_safe(address, max_length=64)
     db.session.add(
-        LoginAttempt(username=username, address=address, attempted_at=now, succeeded=bool(user))
+        LoginAttempt(
+            username=typed,
+            address=address,
+            attempted_at=now,
+            succeeded=bool(user),
+        )
     )
     audit.record(
         actor=user,
         role=ANONYMOUS if user is None else USER,
         object_type="user",
-        object_id=user.id if user else username,
+        object_id=user.id if user else typed[:40],
         action="login.succeeded" if user else "login.failed",
-        payload={"username": username, "address": address},
+        payload={"username": typed, "address": address},
         clock=clock,
     )
     return user
