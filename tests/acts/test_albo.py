@@ -62,6 +62,11 @@ def test_document_served_during_the_window_with_its_fingerprint(client, publishe
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     assert response.headers["X-Impronta-SHA256"] == document.sha256_hex
     assert response.headers["Repr-Digest"].startswith("sha-256=:")
+    # `curl -OJ` reads only the ASCII filename=, which must carry the seed's name whole.
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="2163_14487^DecretoFirmato.pdf"; '
+        "filename*=UTF-8''2163_14487%5EDecretoFirmato.pdf"
+    )
 
 
 def test_last_day_of_window_still_public_until_midnight_in_rome(client, published, clock):
