@@ -21,7 +21,7 @@ def read(text: str, delimiter: str = ",") -> list[list[str]]:
 @pytest.mark.parametrize(
     ("cell", "written"),
     [
-        ("=HYPERLINK(\"http://x\";\"clic\")", "'=HYPERLINK(\"http://x\";\"clic\")"),
+        ('=HYPERLINK("http://x";"clic")', '\'=HYPERLINK("http://x";"clic")'),
         ("+39 02 7740", "'+39 02 7740"),
         ("-1+2", "'-1+2"),
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
