@@ -166,9 +166,19 @@ def test_daily_protocol_register_export(client, people, token_for, clock):
     response = client.get(
         "/api/v1/registers/protocollo/daily?date=2025-07-01", headers=token_for(people.direzione)
     )
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="registro-protocollo-2025-07-01.csv"'
+    )
     lines = response.get_data(as_text=True).splitlines()
     assert lines[1].startswith("0000001,2025,2025-07-01T10:00:00+02:00,Decreto del Sindaco")
+    excel = client.get(
+        "/api/v1/registers/protocollo/daily?date=2025-07-01&formato=excel",
+        headers=token_for(people.direzione),
+    )
+    assert excel.data.startswith("\ufeffnumero;anno;".encode())
+    assert excel.get_data(as_text=True).splitlines()[1].startswith("0000001;2025;")
 
 
 def test_allowed_events_list_each_step_with_its_fields(client, people, token_for, clock):

@@ -6,9 +6,12 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 
 from tests.act_factories import fire, make_people, propose, to_published
-from tests.conftest import login
+from tests.conftest import is_postgres, login
+from workflow.acts.models import Act
+from workflow.extensions import db
 
 ALBOPOP = "http://albopop.it/specs#"
 
@@ -62,6 +65,11 @@ def test_document_served_during_the_window_with_its_fingerprint(client, publishe
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     assert response.headers["X-Impronta-SHA256"] == document.sha256_hex
     assert response.headers["Repr-Digest"].startswith("sha-256=:")
+    # `curl -OJ` reads only the ASCII filename=, which must carry the seed's name whole.
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="2163_14487^DecretoFirmato.pdf"; '
+        "filename*=UTF-8''2163_14487%5EDecretoFirmato.pdf"
+    )
 
 
 def test_last_day_of_window_still_public_until_midnight_in_rome(client, published, clock):
@@ -155,6 +163,24 @@ def test_feed_follows_albopop(client, published):
     assert cats[ALBOPOP + "item-category-uid"] == "1/2025"
     assert cats[ALBOPOP + "item-category-pubEnd"].startswith("Tue, 15 Jul 2025")
     assert item.find("enclosure").get("type") == "application/pdf"
+
+
+# Every C0 control character; PostgreSQL cannot store NUL in text at all, so there it is left out.
+C0 = [chr(code) for code in range(0x20) if not (code == 0 and is_postgres())]
+
+
+@pytest.mark.parametrize("char", C0, ids=[f"U+{ord(c):04X}" for c in C0])
+def test_no_oggetto_can_make_the_feed_ill_formed(client, published, char):
+    """The input layer refuses most control characters; the feed must not depend on it. The row
+    is written directly, past every operation, as an old import or a database edit could."""
+    oggetto = f"APPROVAZIONE{char}DEL <PIANO> & {char}ALLEGATI"
+    db.session.execute(update(Act).where(Act.id == published.id).values(oggetto=oggetto))
+    db.session.commit()
+    response = client.get("/albo/feed")
+    item = ET.fromstring(response.data).find("channel/item")  # raises if ill-formed
+    expected = {"\t": "\t", "\n": "\n", "\r": "\n"}.get(char, "\ufffd")
+    assert item.findtext("title") == oggetto.replace(char, expected)
+    assert item.findtext("description").endswith(oggetto.replace(char, expected))
 
 
 def test_feed_drops_ended_publications(client, published, clock):

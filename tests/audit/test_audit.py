@@ -299,6 +299,13 @@ def test_verify_page_and_exports_for_the_segretario(client, chain) -> None:
     assert client.get("/audit/esporta.jsonl?da=1&a=2").get_data(as_text=True).count("\n") == 2
     assert client.get("/audit/esporta.xml").status_code == 400
     assert client.get("/audit/esporta.csv?da=x").status_code == 400
+    page = client.get("/audit").get_data(as_text=True)
+    assert 'name="formato" value="excel"' in page  # "CSV per Excel" beside "CSV"
+    excel = client.get("/audit/esporta.csv?da=1&a=2&formato=excel")
+    assert excel.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="audit-1-2-excel.csv"' in excel.headers["Content-Disposition"]
+    assert excel.data.startswith("\ufeffseq;occurred_at_utc;".encode())
+    assert excel.get_data(as_text=True).count("\r\n") == 3
 
 
 def test_public_checkpoint_needs_no_login(client, chain, clock) -> None:

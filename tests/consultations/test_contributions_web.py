@@ -87,7 +87,8 @@ def test_csv_export_and_printable_summary(client, procedure, direzione) -> None:
     found = queries.for_procedure(procedure.id)
     post_contribution(client, found.id, procedure.id, "Bresso")
     response = client.get(f"/consultazioni/{found.id}/contributi.csv")
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="contributi-' in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0]["ente"] == "Bresso" and rows[0]["protocollo"] == "0000001/2025"
     assert rows[0]["ricevuto_il"] == "28/02/2025 23:59" and rows[0]["in_ritardo"] == "no"
@@ -201,3 +202,30 @@ def test_a_forum_member_leaves_the_list_from_the_territory_page(client, app, dir
     assert response.status_code == 302
     assert territory.get(member.id).active is False
     assert "non più componente" in client.get("/territorio").get_data(as_text=True)
+
+
+def test_csv_neutralises_formulas_and_has_an_excel_variant(client, procedure, direzione) -> None:
+    """A summary typed as a formula reaches the spreadsheet as text; the Excel variant is the
+    same rows with a BOM and semicolons, linked beside the plain one."""
+    login(client, "direzione")
+    open_via_form(client, procedure.id)
+    found = queries.for_procedure(procedure.id)
+    formula = '=HYPERLINK("http://example.org/x";"Apri")'
+    assert (
+        post_contribution(client, found.id, procedure.id, "Bresso", summary=formula).status_code
+        == 302
+    )
+    page = client.get(f"/procedimenti/{procedure.id}/consultazione").get_data(as_text=True)
+    excel_url = f"/consultazioni/{found.id}/contributi.csv?formato=excel"
+    assert f'href="{excel_url}"' in page
+    plain = client.get(f"/consultazioni/{found.id}/contributi.csv").get_data(as_text=True)
+    assert next(csv.DictReader(io.StringIO(plain)))["sintesi"] == "'" + formula
+    excel = client.get(excel_url)
+    assert excel.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="contributi-' in excel.headers["Content-Disposition"]
+    assert "-excel.csv" in excel.headers["Content-Disposition"]
+    assert excel.data.startswith("\ufeffprotocollo;ente;".encode())
+    text = excel.get_data(as_text=True).removeprefix("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert rows[0]["ente"] == "Bresso" and rows[0]["sintesi"] == "'" + formula
+    assert client.get(f"/consultazioni/{found.id}/contributi.csv?formato=xls").status_code == 400

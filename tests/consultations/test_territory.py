@@ -125,7 +125,7 @@ def test_editing_addresses_is_audited_with_before_and_after(app, clock, direzion
 def test_a_bad_address_is_refused_and_nothing_changes(app, clock, direzione) -> None:
     territory.load(clock=clock)
     rho = next(b for b in territory.bodies("comune") if b.name == "Rho")
-    with pytest.raises(InvalidData, match="Indirizzo non valido"):
+    with pytest.raises(InvalidData, match="Indirizzo e-mail non valido"):
         territory.set_addresses(
             rho.id, ["ok@example.org", "non un indirizzo"], actor=direzione, clock=clock
         )

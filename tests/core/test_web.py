@@ -1,15 +1,17 @@
 """The web helpers every blueprint shares: the version a client read last, ISO 8601 dates, a
-date and time typed by the office."""
+date and time typed by the office, a download's file name."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from werkzeug.http import parse_options_header
 
 from workflow.core.clock import ROME
 from workflow.core.errors import BadRequest
-from workflow.core.web import iso, local_datetime, version
+from workflow.core.web import attachment, iso, local_datetime, version
 
 MISSING = "Manca la versione."
 
@@ -51,3 +53,33 @@ def test_a_typed_date_and_time_is_read_in_europe_rome() -> None:
         BadRequest, match=r"Data e ora di ricezione non valide \(AAAA-MM-GGTHH:MM\)"
     ):
         local_datetime("19/02/2025", "Data e ora di ricezione")
+
+
+def _filenames(disposition: str) -> tuple[str, str]:
+    """(the ASCII `filename=`, as curl reads it; the name a browser reads, `filename*=` first)."""
+    [plain] = re.findall(r'filename="([^"]*)"', disposition)
+    kind, options = parse_options_header(disposition)
+    assert kind == "attachment"
+    return plain, options["filename"]
+
+
+def test_a_download_names_its_file_for_curl_and_for_browsers() -> None:
+    """`curl -OJ` reads only `filename=`: the seed's name must be there, whole."""
+    disposition = attachment("2163_14487^DecretoFirmato.pdf")
+    assert disposition.startswith('attachment; filename="2163_14487^DecretoFirmato.pdf"; ')
+    assert _filenames(disposition) == (
+        "2163_14487^DecretoFirmato.pdf",
+        "2163_14487^DecretoFirmato.pdf",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "fallback"),
+    [
+        ("Delibera città — perché.pdf", "Delibera citta _ perche.pdf"),
+        ("文書.pdf", "__.pdf"),
+        ('a"b\\c.pdf', "a_b_c.pdf"),
+    ],
+)
+def test_an_accented_name_has_an_ascii_fallback_and_its_exact_utf8_form(name, fallback) -> None:
+    assert _filenames(attachment(name)) == (fallback, name)

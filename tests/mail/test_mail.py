@@ -8,6 +8,7 @@ import ssl
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from sqlalchemy import func, select, update
@@ -55,7 +56,10 @@ def test_reminder_is_delivered_over_smtp_with_text_html_and_the_servers_answer(
     assert report.sent == 1
     [message] = smtp_server.messages
     assert message["To"] == "direzione@example.org"
-    assert message["Subject"].startswith("[Scadenza] Relata di pubblicazione n. 1084/2025")
+    # RFC 2047 round trip: the accented subject arrives encoded and decodes to what was queued.
+    assert str(make_header(decode_header(message["Subject"]))) == (
+        "[Scadenza] Relata di pubblicazione n. 1084/2025 — entro il 03/07/2025"
+    )
     assert message.get_content_type() == "multipart/alternative"
     plain, html = message.get_payload()
     assert "scade oggi" in plain.get_payload(decode=True).decode()

@@ -7,15 +7,15 @@ the window neither the record nor its documents are served any more.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from email.utils import format_datetime
+from datetime import date
 
 from flask import Blueprint, Response, render_template, request, url_for
 
 from workflow.acts import documents, queries
+from workflow.acts import feed as albo_feed
 from workflow.acts import operations as acts
 from workflow.audit import chain as audit
-from workflow.core.clock import ROME, rome_today
+from workflow.core.clock import rome_today
 from workflow.core.errors import DomainError, NotFound
 from workflow.core.web import clock, send_pdf
 from workflow.engine.stepdata import parse_date
@@ -92,32 +92,25 @@ def document(anno: int, numero: int, document_id: int) -> Response:
     return send_pdf(documents.read(document), document.original_name, document.sha256)
 
 
-def start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time(0), ROME)
-
-
-def end_of_day(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), ROME)
-
-
-@bp.app_template_filter("rfc822")
-def rfc822(instant: datetime) -> str:
-    return format_datetime(instant)
-
-
 @bp.get("/albo/feed")
 def feed() -> Response:
     """RSS 2.0 after the AlboPOP specification (albopop.it/specs): one item per publication."""
     today = rome_today(clock())
-    rows = queries.public_list(today)
-    body = render_template(
-        "albo/feed.xml",
+    body = albo_feed.rss(
+        queries.public_list(today),
+        today=today,
         now=clock().now(),
-        published_at=queries.publication_instant,
-        start_of=start_of_day,
-        end_of=end_of_day,
-        rows=[(a, queries.record(a, today), acts.act_type(a)) for a in rows],
         self_url=url_for("albo.feed", _external=True),
         list_url=url_for("albo.public_list", _external=True),
+        act_url=lambda a: url_for(
+            "albo.show", anno=a.albo_year, numero=a.albo_number, _external=True
+        ),
+        document_url=lambda a, document_id: url_for(
+            "albo.document",
+            anno=a.albo_year,
+            numero=a.albo_number,
+            document_id=document_id,
+            _external=True,
+        ),
     )
     return Response(body, mimetype="application/rss+xml")

@@ -11,6 +11,7 @@ from workflow.access.models import User
 from workflow.acts import documents, queries, registers
 from workflow.acts import operations as acts
 from workflow.acts.models import Act, ActDocument, ActEvent
+from workflow.core import csvexport
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, InvalidData
 from workflow.core.web import body_version, caller, clock, iso, json_body, send_pdf
@@ -209,8 +210,6 @@ def daily_register(register: str) -> Response:
     if register not in registers.REGISTERS:
         raise InvalidData(f"Registro «{register}» sconosciuto.")
     day = parse_date(raw, "Giorno del registro")
-    return Response(
-        registers.daily_register_csv(day, register),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=registro-{register}-{day}.csv"},
-    )
+    form = csvexport.variant(request.args.get(csvexport.PARAMETER))
+    csv = registers.daily_register_csv(day, register, form)
+    return csvexport.download(csv, f"registro-{register}-{day}", form)

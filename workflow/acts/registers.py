@@ -8,8 +8,6 @@ that the allocating transaction locks and updates: a rollback undoes the increme
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -28,6 +26,7 @@ from workflow.acts.register_models import (
     RegisterEntry,
 )
 from workflow.audit import chain as audit
+from workflow.core import csvexport
 from workflow.core.clock import ROME, Clock, as_utc
 from workflow.core.database import dialect
 from workflow.core.errors import Conflict, InvalidData, NotAllowed
@@ -216,25 +215,24 @@ def entries_of_day(register: str, day: date) -> list[RegisterEntry]:
 DAILY_COLUMNS = ("numero", "anno", "data_registrazione", "oggetto", "tipo", "id", "impronta")
 
 
-def daily_register_csv(day: date, register: str = PROTOCOLLO) -> str:
+def daily_register_csv(
+    day: date, register: str = PROTOCOLLO, form: csvexport.Variant = csvexport.PLAIN
+) -> str:
     """The registro giornaliero di protocollo of `day` as CSV (DPR 445/2000 art. 53 c. 2).
 
     Sent to preservation by the next working day (AgID Linee guida); numbers are shown as the
     register writes them, with at least seven digits for the protocol.
     """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(DAILY_COLUMNS)
-    for entry in entries_of_day(register, day):
-        writer.writerow(
-            (
-                label(register, entry.year, entry.number).split("/")[0],
-                entry.year,
-                as_utc(entry.registered_at).astimezone(ROME).isoformat(timespec="seconds"),
-                entry.subject,
-                entry.object_type,
-                entry.object_id,
-                entry.fingerprint,
-            )
+    rows = (
+        (
+            label(register, entry.year, entry.number).split("/")[0],
+            entry.year,
+            as_utc(entry.registered_at).astimezone(ROME).isoformat(timespec="seconds"),
+            entry.subject,
+            entry.object_type,
+            entry.object_id,
+            entry.fingerprint,
         )
-    return out.getvalue()
+        for entry in entries_of_day(register, day)
+    )
+    return csvexport.text(DAILY_COLUMNS, rows, form)

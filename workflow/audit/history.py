@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from workflow.access.roles import ROLE_LABELS
 from workflow.audit.chain import iso_utc
 from workflow.audit.models import AuditEvent
+from workflow.core import csvexport
 from workflow.core.clock import format_date, format_instant
 from workflow.definitions import DEFINITIONS
 from workflow.engine.stepdata import parse_date
@@ -171,20 +170,17 @@ CSV_HEADER = [
 ]
 
 
-def csv_lines(first: int | None, last: int | None) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+def csv_lines(
+    first: int | None, last: int | None, form: csvexport.Variant = csvexport.PLAIN
+) -> Iterator[str]:
+    """The events `first`…`last` as CSV, one line at a time (streamed; for people: the JSON
+    Lines export is the one verified offline)."""
+    return csvexport.lines(CSV_HEADER, _csv_rows(first, last), form)
 
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
 
-    writer.writerow(CSV_HEADER)
-    yield flush()
+def _csv_rows(first: int | None, last: int | None) -> Iterator[list[object]]:
     for event in events_between(first, last):
-        writer.writerow(
+        yield (
             [
                 event.seq,
                 iso_utc(event.occurred_at),
@@ -200,4 +196,3 @@ def csv_lines(first: int | None, last: int | None) -> Iterator[str]:
                 event.hash,
             ]
         )
-        yield flush()

@@ -19,8 +19,9 @@ from workflow.access.rights import OPERATIONS
 from workflow.audit import chain as audit
 from workflow.audit import history
 from workflow.audit import verify as integrity
+from workflow.core import csvexport
 from workflow.core.errors import BadRequest
-from workflow.core.web import clock
+from workflow.core.web import attachment, clock
 from workflow.procedures import operations as procedures
 
 bp = Blueprint("audit", __name__)
@@ -75,18 +76,20 @@ def checkpoint() -> Response:
 def export(fmt: str) -> Response:
     acting_role(current_user, AUDITORS, "esportare il registro di audit", clock=clock())
     first, last = _bound("da"), _bound("a")
-    if fmt == "jsonl":
-        body, mimetype = history.jsonl_lines(first, last), "application/x-ndjson"
-    elif fmt == "csv":
-        body, mimetype = history.csv_lines(first, last), "text/csv"
-    else:
+    stem = f"audit-{first or 1}-{last or 'ultimo'}"
+    if fmt == "csv":
+        form = csvexport.variant(request.args.get(csvexport.PARAMETER))
+        return csvexport.download(
+            stream_with_context(history.csv_lines(first, last, form)), stem, form
+        )
+    if fmt != "jsonl":
         raise BadRequest("Formato non previsto: usare csv o jsonl.")
-    name = f"audit-{first or 1}-{last or 'ultimo'}.{fmt}"
-    return Response(
-        stream_with_context(body),
-        mimetype=f"{mimetype}; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    response = Response(
+        stream_with_context(history.jsonl_lines(first, last)),
+        mimetype="application/x-ndjson; charset=utf-8",
     )
+    response.headers["Content-Disposition"] = attachment(f"{stem}.jsonl")
+    return response
 
 
 @bp.get("/procedimenti/<int:procedure_id>/storia")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,6 +18,7 @@ from workflow.consultations.models import (
     Contribution,
 )
 from workflow.consultations.themes import THEMES
+from workflow.core import csvexport
 from workflow.core.calendar import roll_forward
 from workflow.core.clock import ROME, as_utc, format_instant
 from workflow.core.errors import NotFound
@@ -153,13 +153,15 @@ CSV_HEADER = [
 ]
 
 
-def csv_export(consultation: Consultation) -> str:
-    """One row per contribution, then one per invited body that has not answered."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+def csv_export(consultation: Consultation, form: csvexport.Variant = csvexport.PLAIN) -> str:
+    """One row per contribution, then one per invited body that has not answered. The SHA-256
+    recorded at closing is that of the PLAIN variant."""
+    return csvexport.text(CSV_HEADER, _csv_rows(consultation), form)
+
+
+def _csv_rows(consultation: Consultation) -> Iterator[list[str]]:
     for c in consultation.contributions:
-        writer.writerow(
+        yield (
             [
                 c.protocol,
                 c.body.name,
@@ -176,8 +178,7 @@ def csv_export(consultation: Consultation) -> str:
         )
     for body in status(consultation).missing:
         zone = territory.ZONE_LABELS.get(body.zone or "", "")
-        writer.writerow(["", body.name, body.kind, zone, "", "", "", "", "non pervenuto", "", ""])
-    return out.getvalue()
+        yield ["", body.name, body.kind, zone, "", "", "", "", "non pervenuto", "", ""]
 
 
 def citation(consultation: Consultation) -> str:

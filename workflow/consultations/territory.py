@@ -18,7 +18,7 @@ from workflow.core.clock import Clock
 from workflow.core.errors import Conflict, InvalidData, NotFound
 from workflow.core.transaction import operation
 from workflow.extensions import db
-from workflow.mail.settings import valid_address
+from workflow.mail.settings import checked_address
 
 MANAGERS = OPERATIONS["territory.manage"]
 
@@ -98,8 +98,7 @@ def set_addresses(body_id: int, addresses: Iterable[str], *, actor: User, clock:
         address = raw.strip()
         if not address:
             continue
-        if not valid_address(address):
-            raise InvalidData(f"Indirizzo non valido: «{address}».")
+        address = checked_address(address)
         if address.lower() not in {a.lower() for a in wanted}:
             wanted.append(address)
     before = [a.address for a in body.addresses]
@@ -135,10 +134,7 @@ def add_forum_member(
         raise InvalidData("Manca il nome del componente del Forum.")
     if db.session.scalar(select(Body.id).where(Body.kind == FORUM, Body.name == name)):
         raise Conflict(f"«{name}» è già componente del Forum metropolitano.")
-    clean = [a.strip() for a in addresses if a.strip()]
-    for address in clean:
-        if not valid_address(address):
-            raise InvalidData(f"Indirizzo non valido: «{address}».")
+    clean = [checked_address(a.strip()) for a in addresses if a.strip()]
     body = Body(kind=FORUM, name=name, zone=None)
     body.addresses = [BodyAddress(address=a) for a in dict.fromkeys(clean)]
     db.session.add(body)

@@ -11,6 +11,7 @@ from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory, territory_data
 from workflow.consultations.models import CHANNELS
 from workflow.consultations.themes import THEMES
+from workflow.core import csvexport
 from workflow.core.errors import BadRequest
 from workflow.core.web import clock, form_version, local_datetime
 from workflow.engine.stepdata import parse_date
@@ -123,10 +124,9 @@ def register(consultation_id: int) -> Response:
 @bp.get("/consultazioni/<int:consultation_id>/contributi.csv")
 def export_csv(consultation_id: int) -> Response:
     found = queries.get(consultation_id)
-    return Response(
-        queries.csv_export(found),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="contributi-{consultation_id}.csv"'},
+    form = csvexport.variant(request.args.get(csvexport.PARAMETER))
+    return csvexport.download(
+        queries.csv_export(found, form), f"contributi-{consultation_id}", form
     )
 
 

@@ -4,6 +4,8 @@ body, the `version` a client read last, ISO 8601 dates, a typed date and time, a
 from __future__ import annotations
 
 import base64
+import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -82,12 +84,27 @@ def local_datetime(raw: str, label: str) -> datetime:
     return local.replace(tzinfo=ROME) if local.tzinfo is None else local
 
 
+# What an ASCII `filename=` cannot carry inside its quotes (RFC 6266 / RFC 9110 quoted-string).
+_NOT_IN_QUOTED_NAME = re.compile(r'[^\x20-\x7e]|["\\]')
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition value for a download named `name` (RFC 6266 section 4.3): an ASCII
+    `filename=` first, for clients that read only it (`curl -OJ`), accents dropped ("città" →
+    "citta") and anything else unquotable made "_"; then `filename*=` with the exact UTF-8 name,
+    which browsers prefer."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    unaccented = "".join(c for c in decomposed if not unicodedata.combining(c))
+    fallback = _NOT_IN_QUOTED_NAME.sub("_", unaccented).strip() or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def send_pdf(content: bytes, name: str, sha256: bytes) -> Response:
-    """A stored PDF as a download under its original name (RFC 6266 filename*), with its
+    """A stored PDF as a download under its original name (see `attachment`), with its
     fingerprint in the headers: RFC 9530 Repr-Digest (base64, as the interchange schema writes
     it) and X-Impronta-SHA256 (hex, as the Albo shows it)."""
     response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(name, safe="")
+    response.headers["Content-Disposition"] = attachment(name)
     response.headers["Repr-Digest"] = f"sha-256=:{base64.b64encode(sha256).decode('ascii')}:"
     response.headers["X-Impronta-SHA256"] = sha256.hex()
     return response

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 from sqlalchemy import or_, select
 
 from workflow.access.models import User
@@ -35,6 +35,36 @@ def user_for_token(token: str) -> User:
     return user
 
 
+def _observance(
+    part: type[TimezoneDaylight | TimezoneStandard],
+    name: str,
+    offsets: tuple[int, int],
+    first: datetime,
+) -> TimezoneDaylight | TimezoneStandard:
+    observance = part()
+    observance.add("tzname", name)
+    observance.add("tzoffsetfrom", timedelta(hours=offsets[0]))
+    observance.add("tzoffsetto", timedelta(hours=offsets[1]))
+    observance.add("dtstart", first)
+    observance.add("rrule", {"freq": "yearly", "bymonth": first.month, "byday": "-1su"})
+    return observance
+
+
+def rome_timezone() -> Timezone:
+    """Europe/Rome as two yearly rules, the form every client understands and that never runs
+    out: summer time (CEST, +02:00) from the last Sunday of March at 02:00 to the last Sunday of
+    October at 03:00 local time (Directive 2000/84/EC; the same dates since 1996, the first rule's
+    DTSTART). The `icalendar` default lists each year's switch up to 2038 only.
+
+    Raises nothing; the TZID is the one events carry (`DTSTART;TZID=Europe/Rome:…`).
+    """
+    zone = Timezone()
+    zone.add("tzid", ROME.key)
+    zone.add_component(_observance(TimezoneDaylight, "CEST", (1, 2), datetime(1996, 3, 31, 2)))
+    zone.add_component(_observance(TimezoneStandard, "CET", (2, 1), datetime(1996, 10, 27, 3)))
+    return zone
+
+
 def _calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//Città metropolitana di Milano//Procedimenti//IT")
@@ -42,7 +72,8 @@ def _calendar(name: str) -> Calendar:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", "Europe/Rome")
+    cal.add("x-wr-timezone", ROME.key)
+    cal.add_component(rome_timezone())
     return cal
 
 
@@ -115,7 +146,6 @@ def user_feed(user: User, *, clock: Clock) -> bytes:
     cal = _calendar(f"Scadenze — {user.full_name}")
     for deadline in rows:
         cal.add_component(deadline_event(deadline, stamp))
-    cal.add_missing_timezones()
     return cal.to_ical()
 
 
@@ -127,5 +157,4 @@ def procedure_feed(procedure: Procedure, *, clock: Clock) -> bytes:
         cal.add_component(deadline_event(deadline, stamp))
     for event in milestone_events(procedure, stamp):
         cal.add_component(event)
-    cal.add_missing_timezones()
     return cal.to_ical()

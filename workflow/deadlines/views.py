@@ -31,7 +31,8 @@ from workflow.procedures import operations as procedures
 
 bp = Blueprint("deadlines", __name__)
 
-ICS = "text/calendar; charset=utf-8"
+# Flask adds "; charset=utf-8" to a text/ type itself: naming it here too doubled it.
+ICS = "text/calendar"
 
 
 @bp.get("/scadenze")

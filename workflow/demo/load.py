@@ -10,6 +10,7 @@ already recorded is never recorded again.
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -187,7 +188,10 @@ DEMO_SEED = 2025
 
 
 def _slug(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())[:40]
+    """ASCII letters and digits of `name` ("Ozzerò" → "ozzero"): an address needs ASCII before
+    the @ (workflow/mail/settings.checked_address)."""
+    plain = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode("ascii")
+    return "".join(ch for ch in plain if ch.isalnum())[:40]
 
 
 def demo_pdf(name: str) -> bytes:

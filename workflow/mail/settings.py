@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from email.utils import parseaddr
 from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
 
 from workflow.access.authorize import role_for
 from workflow.access.models import User
@@ -34,11 +35,41 @@ def settings_for(user: User) -> MailSettings:
     return settings
 
 
-def valid_address(address: str) -> bool:
-    """An e-mail address a header can carry as it is: one mailbox, no display name, no spaces."""
-    _, parsed = parseaddr(address)
-    local, at, domain = parsed.partition("@")
-    return bool(parsed == address and local and at and "." in domain and " " not in address)
+def checked_address(address: str) -> str:
+    """The address as it is stored and sent: one mailbox (no display name, no quotes, no
+    spaces, a domain with a dot), checked by `email-validator` without asking DNS; the domain is
+    lower-cased and an internationalised one written in ASCII (`città.it` → `xn--citt-3na.it`).
+
+    An address with non-ASCII characters before the @ (`müller@esempio.it`) is refused: it can
+    only travel with the SMTPUTF8 extension, which our sender does not ask for and most relays
+    and PEC gateways of the public administration do not offer, so refusing it here is the one
+    deterministic answer. Raises InvalidData with an Italian message.
+    """
+    try:
+        result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        shown = " ".join(address.split())  # an error message on one line, whatever was typed
+        if _needs_smtputf8(address):
+            raise InvalidData(
+                f"Indirizzo e-mail non accettato: «{shown}» ha caratteri accentati o non "
+                "latini prima della @, che molti server di posta e gestori PEC della pubblica "
+                "amministrazione non recapitano (SMTPUTF8). Usare un indirizzo con sole lettere "
+                "non accentate, cifre e . _ -"
+            ) from None
+        raise InvalidData(
+            f"Indirizzo e-mail non valido: «{shown}». Scrivere un solo indirizzo nella forma "
+            "nome@dominio.it, senza spazi né nome visualizzato."
+        ) from None
+    return result.ascii_email or result.normalized
+
+
+def _needs_smtputf8(address: str) -> bool:
+    """Whether `address` is valid only for a server that speaks SMTPUTF8."""
+    try:
+        validate_email(address, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 @operation
@@ -78,8 +109,8 @@ def update_settings(
     changes: dict[str, Any] = {}
     if email is not None:
         email = email.strip()
-        if email and not valid_address(email):
-            raise InvalidData(f"Indirizzo e-mail non valido: «{email}».")
+        if email:
+            email = checked_address(email)
         if email != settings.email:
             settings.email = changes["email"] = email
     if digest is not None and digest != settings.digest:

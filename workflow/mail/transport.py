@@ -7,14 +7,17 @@ SMTP replies 4xx and lost connections are transient (TransientError), replies 5x
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.header import Header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr
+from email.utils import parseaddr
 from typing import Any, Protocol, TextIO
 
 from workflow.core.clock import as_utc
@@ -132,16 +135,54 @@ def transport_from(config: Mapping[str, Any]) -> Transport:
     return ConsoleTransport()
 
 
+# Any control character (CR and LF first of all): none may reach a header's text.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+# Lines of an encoded header stay within RFC 5322's 78 characters, "Subject: " included.
+SUBJECT_LINE = 76
+
+
+def header_text(value: str) -> str:
+    """`value` as one line of header text: control characters (CR, LF…) become spaces, runs of
+    spaces one. Whatever a title holds, it cannot start a header of its own."""
+    return " ".join(_CONTROLS.sub(" ", value).split())
+
+
+def encoded_subject(subject: str) -> str:
+    """The Subject's value as written on the wire: plain ASCII folded at spaces, or, for text
+    with accents (or an ASCII word too long to fold), RFC 2047 encoded words of at most 75
+    characters each, split between characters (never inside one), on lines of at most 78.
+
+    The `email` package's own folder is not used for it: on Python 3.11 it drops the spaces
+    between adjacent encoded words ("perché è già" came back as "perchéègià"), and with lines
+    allowed to 998 characters it writes a single encoded word longer than RFC 2047 allows.
+    """
+    text = header_text(subject)
+    ascii_only = text.isascii() and "=?" not in text and all(len(w) < 60 for w in text.split())
+    charset = "us-ascii" if ascii_only else "utf-8"
+    return Header(text, charset, maxlinelen=SUBJECT_LINE, header_name="Subject").encode()
+
+
+def _mailbox(address: str) -> Address:
+    """A `From` as configured ("Procedimenti CMM <procedimenti@…>"): its name on one line.
+    Raises ValueError for an address the header cannot carry as it is."""
+    name, addr_spec = parseaddr(header_text(address))
+    return Address(display_name=name, addr_spec=addr_spec)
+
+
 def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
+    """The one e-mail builder. No text of a row can add a header: the subject and names pass
+    `header_text`, addresses are parsed as one addr-spec (and were checked at input by
+    `email-validator`), and the policy refuses any CR/LF left in a value."""
     message = EmailMessage(policy=SMTP_POLICY)
-    message["From"] = sender
-    message["To"] = formataddr(("", row.recipient))
-    message["Subject"] = row.subject
+    message["From"] = _mailbox(sender)
+    message["To"] = Address(addr_spec=row.recipient)
+    # Already encoded and folded: stored as it is and written as it is.
+    message.set_raw("Subject", encoded_subject(row.subject))
     message["Message-ID"] = row.message_id
     message["Date"] = as_utc(row.created_at).strftime("%a, %d %b %Y %H:%M:%S +0000")
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to reminders
     if row.unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        message["List-Unsubscribe"] = f"<{header_text(row.unsubscribe_url)}>"
     # quoted-printable keeps every line short: SMTP servers refuse lines over 998 bytes (RFC 5321).
     message.set_content(row.body_text, cte="quoted-printable")
     message.add_alternative(row.body_html, subtype="html", cte="quoted-printable")
