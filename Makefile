@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test browser lint
+.PHONY: run test install install-test browser lint serve test-lowest
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,9 +21,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Serve Debian chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
+# A random SECRET_KEY kept in instance/, for `make run`: the app refuses the development key
+# outside debug and testing (workflow/config.py). A SECRET_KEY in the environment wins.
+instance/secret_key:
+	mkdir -p instance
+	umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
+
 # App on http://127.0.0.1:5000 with the demo data, on SQLite under instance/, and the scheduler
 # (reminders, mail, daily digest) as a second process; demo e-mails are printed here (console).
-run: install
+run: export SECRET_KEY ?= $(shell cat instance/secret_key 2>/dev/null)
+run: install instance/secret_key
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo
 	MAIL_BACKEND=console $(BIN)/flask --app wsgi scheduler & sched=$$!; \
