@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test browser lint serve test-lowest
+.PHONY: run test install install-test browser lint serve
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,20 @@ run: install instance/secret_key
 	MAIL_BACKEND=console $(BIN)/flask --app wsgi scheduler & sched=$$!; \
 	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+# Production: PostgreSQL at DATABASE_URL, the schema migrated, the scheduler as its own process
+# and gunicorn serving wsgi:app on BIND with WORKERS processes (one request log line each on
+# stderr). SECRET_KEY must be set to a random secret: the app refuses to start without one.
+BIND ?= 127.0.0.1:8000
+WORKERS ?= 3
+serve: install
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*|postgresql+psycopg://*) ;; \
+	  *) echo "make serve vuole DATABASE_URL=postgresql://utente:password@host/db" >&2; exit 1;; esac
+	$(BIN)/pip install --quiet -e '.[postgres]'
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi scheduler & sched=$$!; \
+	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --bind $(BIND) --workers $(WORKERS) wsgi:app
 
 # The whole suite (set TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL).
 test: install-test browser

@@ -8,8 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-# The key used when SECRET_KEY is unset: it is public, so only debug and testing accept it.
-DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
+# The key used when SECRET_KEY is unset: it is public on purpose, so only debug and testing
+# accept it (check_secret_key).
+DEVELOPMENT_SECRET_KEY = "dev-only-change-me"  # nosec B105
 
 
 class ConfigurationError(RuntimeError):
