@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test browser lint serve
+.PHONY: run test install install-test browser lint serve test-lowest
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -57,3 +57,13 @@ test: install-test browser
 	$(BIN)/ruff format --check workflow tests bench scripts wsgi.py
 	$(BIN)/bandit -q -r workflow
 	$(BIN)/python -m pytest -q
+
+# The floors of pyproject.toml are true: the lowest version it allows of every direct dependency
+# (uv's lowest-direct resolution, in a venv of its own), then the suite without the browser tests.
+LOWEST := .venv-lowest
+test-lowest:
+	$(PY) -m venv $(LOWEST)
+	$(LOWEST)/bin/pip install --quiet uv
+	$(LOWEST)/bin/uv pip install --quiet --python $(LOWEST)/bin/python \
+	  --resolution lowest-direct -e '.[test]'
+	$(LOWEST)/bin/python -m pytest -q -x -m "not e2e" --ignore=tests/e2e
