@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import login
 from workflow import create_app
+from workflow.access import rights
 from workflow.config import DEVELOPMENT_SECRET_KEY, ConfigurationError
 from workflow.core.request_log import HEADER
 
@@ -84,6 +85,20 @@ def test_the_log_masks_secret_url_tokens_and_cannot_be_split(client, caplog) -> 
     assert "segreto-del-calendario" not in masked
     assert masked.startswith("GET /calendario/***.ics 404 ")
     assert "\n" not in encoded and encoded.startswith("GET /albo/riga%0Afalsa 404 ")
+
+
+def test_an_unexpected_error_is_logged_with_the_request_id(app, client, caplog) -> None:
+    def broken() -> str:
+        raise RuntimeError("guasto di prova")
+
+    app.add_url_rule("/guasto", "guasto", broken)
+    rights.extend(app, {"guasto": rights.Route(rights.PUBLIC, "una pagina rotta")})
+    caplog.set_level(logging.INFO, logger="workflow")
+    response = client.get("/guasto", headers={HEADER: "caso-42"})
+    assert response.status_code == 500 and response.headers[HEADER] == "caso-42"
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == ["Errore non gestito su /guasto (request_id=caso-42)"]
+    assert request_lines(caplog)[-1].startswith("GET /guasto 500 ")
 
 
 @pytest.mark.parametrize("key", [None, "", DEVELOPMENT_SECRET_KEY])
