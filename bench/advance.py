@@ -306,7 +306,7 @@ def database(kind: str) -> Iterator[str]:
 def served(kind: str, size: int, batch: int) -> Iterator[Bench]:
     """A fresh, migrated database with `size` procedures, its app served on a free port."""
     with database(kind) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
         clock = SystemClock()
         with app.app_context():
             logging.disable(logging.INFO)  # alembic's INFO lines

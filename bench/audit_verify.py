@@ -118,7 +118,7 @@ def main() -> None:
             url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
         else:
             url = f"sqlite:///{Path(tmp) / 'audit.sqlite3'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
         try:
             with app.app_context():
                 upgrade()

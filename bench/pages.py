@@ -278,7 +278,7 @@ def _append_chain(
 @contextmanager
 def served(kind: str, procedures: int, audit_events: int) -> Iterator[tuple[Client, int, str]]:
     with database(kind) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
         clock = SystemClock()
         with app.app_context():
             logging.disable(logging.INFO)  # alembic's INFO lines

@@ -39,7 +39,7 @@ def _worker(url: str, mode: str, count: int, barrier, queue) -> None:
     from workflow.core.clock import FixedClock
     from workflow.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     clock = FixedClock(NOW)
     numbers = []
     with app.app_context():
@@ -113,7 +113,7 @@ def main() -> None:
         from workflow import create_app
         from workflow.extensions import db
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
         with app.app_context():
             upgrade()
             db.session.execute(text("CREATE SEQUENCE bench_register_seq"))

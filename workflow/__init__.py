@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from workflow.config import from_environment
+from workflow.config import check_secret_key, from_environment
 from workflow.core import database  # noqa: F401  (registers the SQLite engine events)
 from workflow.core.clock import SystemClock, format_date, format_instant
 from workflow.core.inputs import INT_MAX
@@ -45,10 +45,12 @@ BLUEPRINTS = [
     "workflow.acts.albo:bp",
     "workflow.consultations.views:bp",
     "workflow.consultations.api:bp",
+    "workflow.core.health:bp",
 ]
-# App-wide hooks, each module's register(app): request guard, error pages, security headers,
-# route rights.
+# App-wide hooks, each module's register(app): the request log (first, so it times and names
+# every request), the request guard, error pages, security headers, route rights.
 HOOKS = [
+    "workflow.core.request_log",
     "workflow.core.requests",
     "workflow.core.error_pages",
     "workflow.core.security",
@@ -63,7 +65,10 @@ class DatabaseId(IntegerConverter):
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app. No side effects: it never migrates, seeds or starts the scheduler."""
+    """Build the app. No side effects: it never migrates, seeds or starts the scheduler.
+
+    Raises ConfigurationError outside debug and testing when SECRET_KEY is the development key.
+    """
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
@@ -73,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(from_environment(app.instance_path))
     if config:
         app.config.update(config)
+    check_secret_key(app.config)
     app.config.setdefault("CLOCK", SystemClock())
     # Ids in URLs fit the database's integer columns: a larger one is simply not found (404),
     # never an overflow error from PostgreSQL.

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+# The key used when SECRET_KEY is unset: it is public on purpose, so only debug and testing
+# accept it (check_secret_key).
+DEVELOPMENT_SECRET_KEY = "dev-only-change-me"  # nosec B105
+
+
+class ConfigurationError(RuntimeError):
+    """The app was configured in a way it refuses to run with (said in Italian and English)."""
 
 
 def from_environment(instance_path: str) -> dict[str, Any]:
     """Build the Flask config from the environment; SQLite under instance/ by default."""
     default_db = "sqlite:///" + str(Path(instance_path) / "workflow.sqlite3")
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             os.environ.get("DATABASE_URL", default_db)
         ),
@@ -73,6 +82,24 @@ def mail_and_reminders() -> dict[str, Any]:
         "SCHEDULER_SCAN_SECONDS": int(env("SCHEDULER_SCAN_SECONDS", "60")),
         "SCHEDULER_SEND_SECONDS": int(env("SCHEDULER_SEND_SECONDS", "30")),
     }
+
+
+def check_secret_key(config: Mapping[str, Any]) -> None:
+    """Refuse to run outside debug or testing with no SECRET_KEY or with the development one:
+    whoever knows the key can forge a session cookie and sign in as anyone.
+
+    Raises ConfigurationError, whose message says what to set.
+    """
+    if config.get("DEBUG") or config.get("TESTING"):
+        return
+    if config.get("SECRET_KEY") in (None, "", DEVELOPMENT_SECRET_KEY):
+        raise ConfigurationError(
+            "SECRET_KEY mancante o uguale alla chiave di sviluppo: impostare SECRET_KEY a un "
+            "valore casuale e segreto (ad es. python -c 'import secrets; "
+            "print(secrets.token_hex(32))'), oppure avviare in modalità debug (--debug). / "
+            "SECRET_KEY is missing or is the development key: set SECRET_KEY to a random secret "
+            "value, or run in debug mode."
+        )
 
 
 def normalise_database_url(url: str) -> str:

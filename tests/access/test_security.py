@@ -196,3 +196,25 @@ def test_delegation_is_honoured_only_within_its_dates(app, make_user, direzione,
     )
     assert done.steps[-1].recorded_role == "sindaco"
     assert "delegation.created" in actions()
+
+
+def test_a_session_cookie_copied_before_logout_is_refused_after_it(app, client, direzione):
+    login(client, "direzione")
+    page = client.get("/procedimenti").get_data(as_text=True)
+    copied = client.get_cookie("session").value
+    client.post("/logout", data={"csrf_token": csrf_from(page)})
+    replay = app.test_client()
+    replay.set_cookie("session", copied)
+    response = replay.get("/procedimenti")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert actions()[-1] == "user.logged_out"
+
+
+def test_logout_ends_this_session_only(app, direzione) -> None:
+    phone, desk = app.test_client(), app.test_client()
+    login(phone, "direzione")
+    login(desk, "direzione")
+    page = desk.get("/procedimenti").get_data(as_text=True)
+    desk.post("/logout", data={"csrf_token": csrf_from(page)})
+    assert desk.get("/procedimenti").status_code == 302
+    assert phone.get("/procedimenti").status_code == 200

@@ -28,6 +28,14 @@ def test_italian_public_holidays_are_not_working_days(day: date) -> None:
     assert not calendar.is_working_day(day)
 
 
+def test_san_francesco_4_october_is_a_holiday_again_from_2026() -> None:
+    """Restored as a national holiday from 2026; holidays knows it from 0.86 (our floor)."""
+    assert calendar.is_holiday(date(2026, 10, 4))
+    assert date(2027, 10, 4).weekday() == 0  # a Monday
+    assert not calendar.is_working_day(date(2027, 10, 4))
+    assert calendar.is_working_day(date(2025, 10, 3)) and not calendar.is_holiday(date(2025, 10, 4))
+
+
 def test_sant_ambrogio_7_december_is_not_a_working_day_in_milan() -> None:
     assert date(2026, 12, 7).weekday() == 0  # a Monday
     assert calendar.is_holiday(date(2026, 12, 7))

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -20,9 +30,13 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Accedi per continuare."
 
 
+# The key of this login's server-side session (access/operations.py: open_session).
+SESSION_KEY = "session_key"
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    return users.load_session_user(session_id)
+    return users.load_session_user(session_id, session.get(SESSION_KEY))
 
 
 def _safe_next(target: str | None) -> str:
@@ -54,6 +68,8 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("auth/login.html"), 401
     login_user(user)
     session.permanent = True
+    max_age = timedelta(seconds=current_app.config["SESSION_MAX_SECONDS"])
+    session[SESSION_KEY] = users.open_session(user.id, clock=clock(), lifetime=max_age)
     # On the app's clock, as the expiry that reads them (workflow/core/security.py).
     session["login_at"] = session["seen_at"] = clock().now().timestamp()
     return redirect(_safe_next(request.args.get("next")))
@@ -62,6 +78,8 @@ def login() -> str | Response | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    """End this session on the server too: a copy of the cookie is refused afterwards."""
+    users.end_session(session.get(SESSION_KEY, ""), actor=current_user, clock=clock())
     logout_user()
     session.clear()
     flash("Sei uscito.", "info")

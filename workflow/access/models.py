@@ -73,6 +73,20 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+class UserSession(db.Model):
+    """One login on one browser. Its key travels in the signed session cookie and only its
+    SHA-256 is stored; logging out ends the row, so a copy of the cookie taken before "Esci" is
+    refused afterwards, while the user's other sessions go on."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class LoginAttempt(db.Model):
     """Every login attempt, for rate limiting per account and per address."""
 

@@ -8,11 +8,18 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workflow.access.models import ApiToken, Delegation, LoginAttempt, User, UserRole
+from workflow.access.models import (
+    ApiToken,
+    Delegation,
+    LoginAttempt,
+    User,
+    UserRole,
+    UserSession,
+)
 from workflow.access.roles import ADMIN, ANONYMOUS, ROLE_CODES, SYSTEM, USER
 from workflow.audit import chain as audit
 from workflow.core import inputs
@@ -321,12 +328,63 @@ def logout_everywhere(user_id: int, *, actor: User, clock: Clock) -> None:
     )
 
 
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: "<id>:<epoch>"; an older epoch means a session ended elsewhere."""
+@operation
+def open_session(user_id: int, *, clock: Clock, lifetime: timedelta) -> str:
+    """Start a server-side session for a user who has just logged in; returns its key, for the
+    signed session cookie (only its SHA-256 is stored). The user's sessions that ended, or that
+    started more than `lifetime` ago (the absolute limit, SESSION_MAX_SECONDS), are dropped."""
+    now = clock.now()
+    db.session.execute(
+        delete(UserSession)
+        .where(UserSession.user_id == user_id)
+        .where(or_(UserSession.ended_at.is_not(None), UserSession.started_at < now - lifetime))
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user_id, key_hash=_token_digest(key), started_at=now))
+    return key
+
+
+@operation
+def end_session(key: str, *, actor: User, clock: Clock) -> None:
+    """Log out: end this session on the server, so its cookie, wherever a copy of it went, is
+    refused from now on. The user's other sessions go on ("esci ovunque" ends them all)."""
+    row = db.session.scalar(
+        select(UserSession).where(
+            UserSession.key_hash == _token_digest(key),
+            UserSession.user_id == actor.id,
+            UserSession.ended_at.is_(None),
+        )
+    )
+    if row is None:
+        return  # already ended: nothing left to do, nothing to record
+    row.ended_at = clock.now()
+    audit.record(
+        actor=actor,
+        role=USER,
+        object_type="user",
+        object_id=actor.id,
+        action="user.logged_out",
+        payload={"username": actor.username},
+        clock=clock,
+    )
+
+
+def load_session_user(session_id: str, key: str | None) -> User | None:
+    """Flask-Login's loader: "<id>:<epoch>" and the session's key from the cookie; None when
+    the session ended on the server (logout), or elsewhere (an older epoch: "esci ovunque", a
+    disabled account)."""
     user_id, _, epoch = session_id.partition(":")
-    if not user_id.isdigit() or not epoch.isdigit():
+    if not user_id.isdigit() or not epoch.isdigit() or not key:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == int(user_id),
+            UserSession.key_hash == _token_digest(key),
+            UserSession.ended_at.is_(None),
+        )
+    )
     if user is None or not user.active or user.session_epoch != int(epoch):
         return None
     return user

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -47,5 +47,7 @@ def register(app: Flask) -> None:
     def unexpected(exc: Exception) -> tuple[object, int]:
         # Never a stack trace or SQL to the user; the log keeps them for us.
         db.session.rollback()
-        current_app.logger.exception("Errore non gestito su %s", request.path)
+        current_app.logger.exception(
+            "Errore non gestito su %s (request_id=%s)", request.path, g.get("request_id", "-")
+        )
         return _answer(500, MESSAGES[500])
