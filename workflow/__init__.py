@@ -12,6 +12,8 @@ from werkzeug.routing import IntegerConverter, Map
 from workflow.config import from_environment
 from workflow.core import database  # noqa: F401  (registers the SQLite engine events)
 from workflow.core.clock import SystemClock, format_date, format_instant
+from workflow.core.openapi import Blueprint as ApiBlueprint
+from workflow.core.openapi import init_api
 from workflow.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +31,8 @@ MODELS = [
     "workflow.audit.models",
 ]
 # Every area's blueprints, "module:attribute"; those under /api/ take a bearer token,
-# not a cookie, so they are exempt from CSRF.
+# not a cookie, so they are exempt from CSRF. API blueprints are registered through the Api,
+# which documents their operations in /api/v1/openapi.json.
 BLUEPRINTS = [
     "workflow.access.login:bp",
     "workflow.desk.views:bp",
@@ -77,6 +80,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    api = init_api(app)
+
     from workflow import cli
 
     for module in MODELS:
@@ -84,7 +89,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for name in BLUEPRINTS:
         module, _, attr = name.partition(":")
         blueprint = getattr(importlib.import_module(module), attr)
-        app.register_blueprint(blueprint)
+        if isinstance(blueprint, ApiBlueprint):
+            api.register_blueprint(blueprint)
+        else:
+            app.register_blueprint(blueprint)
         if (blueprint.url_prefix or "").startswith("/api/"):
             csrf.exempt(blueprint)  # token-authenticated, never reads the session cookie
     for module in HOOKS:
