@@ -52,10 +52,28 @@ BLUEPRINTS = [
 HOOKS = ["workflow.core.error_pages", "workflow.core.security", "workflow.access.enforce"]
 
 
+def _decimal_at_most(limit: int) -> str:
+    """A regex for the decimal numbers 0..`limit` (leading zeros allowed, as int() reads them)."""
+    digits = str(limit)
+    shorter = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    same_length = [
+        rf"{digits[:i]}[0-{int(d) - 1}]\d{{{len(digits) - i - 1}}}"
+        for i, d in enumerate(digits)
+        if d != "0"
+    ]
+    return "0*(?:" + "|".join([*shorter, *same_length, digits]) + ")"
+
+
 class DatabaseId(IntegerConverter):
+    """An id in a URL: an integer the database's INTEGER column can hold. The bound is in the
+    regex, not only in to_python: Werkzeug notes a rule's methods before it converts, so a POST
+    to /procedures/2147483648/consultation, refused by to_python, came back 405 (the GET rule
+    "matched"), where it is simply not found (404)."""
+
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+        self.regex = _decimal_at_most(self.max)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

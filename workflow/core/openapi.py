@@ -264,7 +264,7 @@ def init_api(app: flask.Flask) -> Api:
             "version": "1",
             "servers": [{"url": "/"}],
             "security": [{"bearer": []}],
-            "info": {"description": "Autenticazione: Authorization: Bearer <token personale>."},
+            "info": {"description": "Autenticazione: `Authorization: Bearer <token personale>`."},
         },
     )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
