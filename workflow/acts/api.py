@@ -16,6 +16,7 @@ from workflow.acts.register_models import REGISTERS
 from workflow.core.clock import rome_today
 from workflow.core.errors import InvalidData
 from workflow.core.openapi import (
+    BODY_ERRORS,
     Blueprint,
     Day,
     File,
@@ -34,7 +35,6 @@ from workflow.engine.stepdata import allowed_events_json
 from workflow.procedures.models import Procedure
 
 bp = Blueprint("acts_api", __name__, url_prefix="/api/v1", description="Atti e registri")
-BODY_ERRORS = (400, 413, 422)
 ACT = Act.__table__.c
 
 
@@ -280,7 +280,7 @@ def fire_event(act_id: int, event: str) -> dict[str, Any]:
 
 
 @bp.post("/acts/<int:act_id>/documents")
-@bp.answers(201, Uploaded, errors=(400, 404, 409, 413, 422))
+@bp.answers(201, Uploaded, errors=(*BODY_ERRORS, 404, 409))
 @bp.arguments(UploadForm, location="multipart")
 def upload(form: dict[str, Any], act_id: int) -> tuple[dict[str, Any], int]:
     """Attach a PDF to the act: its SHA-256 and its signatures are read and stored."""

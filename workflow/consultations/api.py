@@ -13,6 +13,7 @@ from workflow.consultations import queries, territory
 from workflow.consultations.models import Body, BodyAddress, Consultation, Contribution
 from workflow.core.errors import BadRequest, NotFound
 from workflow.core.openapi import (
+    BODY_ERRORS,
     Blueprint,
     Day,
     LocalInstant,
@@ -27,7 +28,6 @@ from workflow.procedures import operations as procedures
 bp = Blueprint(
     "api_contributions", __name__, url_prefix="/api/v1", description="Territorio e consultazioni"
 )
-BODY_ERRORS = (400, 413, 422)
 CONTRIBUTION = Contribution.__table__.c
 THEME_LENGTH = 10  # a theme's code: M1…M6, D1…D10
 

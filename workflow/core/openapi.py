@@ -32,6 +32,10 @@ from workflow.engine.stepdata import MAX_TEXT
 F = Callable[..., Any]
 TITLE = "workflow — API dei procedimenti"
 NOT_AN_OBJECT = "Il corpo della richiesta deve essere un oggetto JSON."
+# What an operation with a body can answer besides its own statuses: over the request size limit
+# (413), a field refused (422); a body that is not a JSON object is a 400, which every operation
+# declares (see Blueprint.answers).
+BODY_ERRORS = (413, 422)
 
 # Italian messages by field class (a subclass inherits its parents'): what a client reads after
 # «field name»: in a 422.
@@ -220,10 +224,12 @@ class Blueprint(flask_smorest.Blueprint):
         description: str = "OK",
     ) -> Callable[[F], F]:
         """Document the view's success answer (`schema` describes it; the view still builds it)
-        and every error status it can answer: 401 and 403 always (route rights run first)."""
+        and every error status it can answer. Always 400, 401 and 403: hooks run before any
+        view (the request guard refuses control characters in a path or query, the route
+        rights want a token and a role)."""
 
         def mark(view: F) -> F:
-            for code in sorted({401, 403, *errors}, reverse=True):
+            for code in sorted({400, 401, 403, *errors}, reverse=True):
                 view = self.alt_response(code, schema=Error, description=MESSAGES[code])(view)
             return self.alt_response(
                 status,

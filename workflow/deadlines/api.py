@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import fields
 
 from workflow.core.inputs import INT_MIN
-from workflow.core.openapi import Blueprint, Day, Schema, identifier, integer, text
+from workflow.core.openapi import BODY_ERRORS, Blueprint, Day, Schema, identifier, integer, text
 from workflow.core.web import caller, clock, iso
 from workflow.deadlines import operations as deadlines
 from workflow.deadlines import reminders
@@ -17,7 +17,6 @@ from workflow.mail import sender
 from workflow.procedures import operations as procedures
 
 bp = Blueprint("api_deadlines", __name__, url_prefix="/api/v1", description="Scadenze")
-BODY_ERRORS = (400, 413, 422)
 DEADLINE = Deadline.__table__.c
 
 

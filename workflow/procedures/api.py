@@ -9,6 +9,7 @@ from marshmallow import fields
 
 from workflow.access.models import User
 from workflow.core.openapi import (
+    BODY_ERRORS,
     Blueprint,
     Day,
     Schema,
@@ -26,9 +27,6 @@ from workflow.procedures import operations as procedures
 from workflow.procedures.models import Milestone, Procedure
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Procedimenti (PSTTM)")
-# The statuses every operation with a JSON body can answer besides its own: a body that is not a
-# JSON object (400), over the request limit (413), a field refused (422).
-BODY_ERRORS = (400, 413, 422)
 
 
 def summary(procedure: Procedure) -> dict[str, Any]:
