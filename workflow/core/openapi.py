@@ -27,7 +27,7 @@ from workflow.core.error_pages import MESSAGES
 from workflow.core.errors import BadRequest, InvalidData
 from workflow.core.inputs import DATE_MAX, DATE_MIN, INT_MAX
 from workflow.definitions import DEFINITIONS
-from workflow.engine.stepdata import MAX_TEXT
+from workflow.engine.stepdata import MAX_TEXT, parse_date
 
 F = Callable[..., Any]
 TITLE = "workflow — API dei procedimenti"
@@ -92,20 +92,16 @@ class Day(fields.Date):
     within workflow.core.inputs.DATE_MIN..DATE_MAX."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                day = datetime.strptime(value.strip(), fmt).date()
-            except ValueError:
-                continue
-            if not DATE_MIN <= day <= DATE_MAX:
-                raise ma.ValidationError(
-                    f"{day:%d/%m/%Y} è fuori dall'intervallo ammesso "
-                    f"({DATE_MIN:%d/%m/%Y}–{DATE_MAX:%d/%m/%Y})"
-                )
-            return day
-        raise self.make_error("invalid")
+        try:
+            day = parse_date(value, "data")
+        except InvalidData:
+            raise self.make_error("invalid") from None
+        if not DATE_MIN <= day <= DATE_MAX:
+            raise ma.ValidationError(
+                f"{day:%d/%m/%Y} è fuori dall'intervallo ammesso "
+                f"({DATE_MIN:%d/%m/%Y}–{DATE_MAX:%d/%m/%Y})"
+            )
+        return day
 
 
 class LocalInstant(fields.DateTime):
