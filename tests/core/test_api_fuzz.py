@@ -1,6 +1,6 @@
 """Property-based run of the JSON API from its own OpenAPI description (schemathesis): every
-operation of /api/v1, whatever the generated input, never answers with a server error and never
-with a status it does not document. And the description covers every route, its page works
+operation of /api/v1, whatever the generated input, never answers with a server error, never
+with a status it does not document, and always in the shape its declared schema describes. And the description covers every route, its page works
 offline under the app's CSP, a 405 says which methods the URL takes."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, status_code_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.act_factories import attach_signed, make_people, propose
 from tests.factories import TO_CONSULTATION, open_psttm, run
@@ -90,7 +91,10 @@ def test_api_never_answers_with_a_server_error(app, direzione, clock, token_for)
         def check(case) -> None:
             response = case.call(headers=headers)
             seen.add(response.status_code)
-            case.validate_response(response, checks=(not_a_server_error, status_code_conformance))
+            case.validate_response(
+                response,
+                checks=(not_a_server_error, status_code_conformance, response_schema_conformance),
+            )
 
         check()
 
