@@ -1,7 +1,8 @@
 """Property-based run of the JSON API from its own OpenAPI description (schemathesis): every
 operation of /api/v1, whatever the generated input, never answers with a server error, never
-with a status it does not document, and always in the shape its declared schema describes. And the description covers every route, its page works
-offline under the app's CSP, a 405 says which methods the URL takes."""
+with a status it does not document, and always in the shape its declared schema describes. And
+the description covers every route, its page works offline under the app's CSP, a 405 says
+which methods the URL takes."""
 
 from __future__ import annotations
 
