@@ -123,9 +123,11 @@ class LocalInstant(fields.DateTime):
 
 
 def text(column: Column[Any] | None = None, *, max_length: int | None = None, **kw: Any) -> Any:
-    """A string field no longer than `column`'s length (or `max_length`); a column without a
-    length (TEXT) sets none."""
-    length = max_length if column is None else getattr(column.type, "length", None)
+    """A string field no longer than `column` holds (or `max_length`): its String length, or
+    for a TEXT column the `info={"max_length": N}` it declares (none when it declares none)."""
+    length = max_length
+    if column is not None:
+        length = getattr(column.type, "length", None) or column.info.get("max_length")
     if length is not None:
         message = "troppo lungo: al massimo {max} caratteri"
         kw["validate"] = [validate.Length(max=length, error=message), *kw.get("validate", ())]
