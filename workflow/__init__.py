@@ -13,6 +13,8 @@ from workflow.config import check_secret_key, from_environment
 from workflow.core import database  # noqa: F401  (registers the SQLite engine events)
 from workflow.core.clock import SystemClock, format_date, format_instant
 from workflow.core.inputs import INT_MAX
+from workflow.core.openapi import Blueprint as ApiBlueprint
+from workflow.core.openapi import init_api
 from workflow.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +32,8 @@ MODELS = [
     "workflow.audit.models",
 ]
 # Every area's blueprints, "module:attribute"; those under /api/ take a bearer token,
-# not a cookie, so they are exempt from CSRF.
+# not a cookie, so they are exempt from CSRF. API blueprints are registered through the Api,
+# which documents their operations in /api/v1/openapi.json.
 BLUEPRINTS = [
     "workflow.access.login:bp",
     "workflow.desk.views:bp",
@@ -58,10 +61,28 @@ HOOKS = [
 ]
 
 
+def _decimal_at_most(limit: int) -> str:
+    """A regex for the decimal numbers 0..`limit` (leading zeros allowed, as int() reads them)."""
+    digits = str(limit)
+    shorter = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    same_length = [
+        rf"{digits[:i]}[0-{int(d) - 1}]\d{{{len(digits) - i - 1}}}"
+        for i, d in enumerate(digits)
+        if d != "0"
+    ]
+    return "0*(?:" + "|".join([*shorter, *same_length, digits]) + ")"
+
+
 class DatabaseId(IntegerConverter):
+    """An id in a URL: an integer the database's INTEGER column can hold. The bound is in the
+    regex, not only in to_python: Werkzeug notes a rule's methods before it converts, so a POST
+    to /procedures/2147483648/consultation, refused by to_python, came back 405 (the GET rule
+    "matched"), where it is simply not found (404)."""
+
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+        self.regex = _decimal_at_most(self.max)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -90,6 +111,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    api = init_api(app)
+
     from workflow import cli
 
     for module in MODELS:
@@ -97,7 +120,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for name in BLUEPRINTS:
         module, _, attr = name.partition(":")
         blueprint = getattr(importlib.import_module(module), attr)
-        app.register_blueprint(blueprint)
+        if isinstance(blueprint, ApiBlueprint):
+            api.register_blueprint(blueprint)
+        else:
+            app.register_blueprint(blueprint)
         if (blueprint.url_prefix or "").startswith("/api/"):
             csrf.exempt(blueprint)  # token-authenticated, never reads the session cookie
     for module in HOOKS:

@@ -195,3 +195,19 @@ def test_allowed_events_list_each_step_with_its_fields(client, people, token_for
             {"name": "testo", "label": "Testo del parere", "type": "text", "required": True},
         ],
     }
+
+
+def test_upload_and_register_name_the_field_they_miss(client, people, token_for, clock):
+    """The multipart form and the query string are read by their schemas: 422 naming the field."""
+    act = propose(people, clock)
+    no_file = client.post(
+        f"/api/v1/acts/{act.id}/documents",
+        data={"version": str(act.version)},
+        headers=token_for(people.albo),
+        content_type="multipart/form-data",
+    )
+    assert no_file.status_code == 422
+    assert "«file»: campo obbligatorio" in no_file.get_json()["error"]["message"]
+    no_day = client.get("/api/v1/registers/protocollo/daily", headers=token_for(people.direzione))
+    assert no_day.status_code == 422
+    assert "«date»: campo obbligatorio" in no_day.get_json()["error"]["message"]

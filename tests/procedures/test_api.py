@@ -161,9 +161,10 @@ def test_open_next_procedure_and_plan(client, direzione, token_for, consultation
 def test_openapi_is_generated_from_the_code_and_documents_errors(client) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    fire = spec["paths"]["/api/v1/procedures/{procedure_id}/events/{event}"]["post"]
+    path = spec["paths"]["/api/v1/procedures/{procedure_id}/events/{event}"]
+    fire = path["post"]
     assert set(fire["responses"]) >= {"200", "400", "401", "403", "404", "409", "413", "422"}
-    events = next(p for p in fire["parameters"] if p["name"] == "event")["schema"]["enum"]
+    events = next(p for p in path["parameters"] if p["name"] == "event")["schema"]["enum"]
     assert "adotta" in events and "parere_conferenza" in events
     titles = {
         v["title"] for v in fire["requestBody"]["content"]["application/json"]["schema"]["oneOf"]

@@ -90,6 +90,7 @@ ROUTES: dict[str, Route] = {
     "admin.issue_token": Route(OPERATIONS["users.manage"], "emettere token API"),
     "admin.revoke_token": Route(OPERATIONS["users.manage"], "revocare token API"),
     "api.openapi": Route(PUBLIC, "la descrizione OpenAPI"),
+    "api.docs": Route(PUBLIC, "la pagina della descrizione OpenAPI"),
     "api.list_procedures": Route(STAFF, "l'elenco dei procedimenti"),
     "api.show": Route(STAFF, "la scheda del procedimento"),
     "api.open_procedure": Route(OPERATIONS["procedure.open"], "aprire un procedimento"),

@@ -5,19 +5,119 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Response
+from marshmallow import fields, validate
 
 from workflow.access.models import User
 from workflow.acts import documents, queries, registers
 from workflow.acts import operations as acts
 from workflow.acts.models import Act, ActDocument, ActEvent
+from workflow.acts.register_models import REGISTERS
 from workflow.core import csvexport
 from workflow.core.clock import rome_today
-from workflow.core.errors import BadRequest, InvalidData
+from workflow.core.errors import InvalidData
+from workflow.core.openapi import (
+    BODY_ERRORS,
+    Blueprint,
+    Day,
+    File,
+    Schema,
+    event_body,
+    event_parameter,
+    identifier,
+    integer,
+    one_of,
+    text,
+)
 from workflow.core.web import body_version, caller, clock, iso, json_body, send_pdf
-from workflow.engine.stepdata import allowed_events_json, parse_date
+from workflow.definitions import ACT_DEFINITIONS
+from workflow.definitions.acts import ACT_TYPES
+from workflow.engine.stepdata import allowed_events_json
+from workflow.procedures.models import Procedure
 
-bp = Blueprint("acts_api", __name__, url_prefix="/api/v1")
+bp = Blueprint("acts_api", __name__, url_prefix="/api/v1", description="Atti e registri")
+ACT = Act.__table__.c
+
+
+class SearchQuery(Schema):
+    q = text(ACT.oggetto, load_default="", metadata={"description": "oggetto, numero, fascicolo"})
+
+
+class ProposeBody(Schema):
+    act_type = one_of(ACT_TYPES, load_default="decreto_sindaco")
+    procedure_id = identifier(allow_none=True, load_default=None)
+    oggetto = text(ACT.oggetto, load_default="")
+    fascicolo = text(
+        Procedure.__table__.c.fascicolo,
+        load_default="",
+        metadata={"description": "titolario/anno/numero (2.16/2024/1)"},
+    )
+    proponente = text(ACT.proponente, load_default="")
+    materia = text(ACT.materia, load_default="")
+    struttura = text(ACT.struttura, load_default="")
+    testo = text(ACT.testo, load_default="")
+
+
+class UploadForm(Schema):
+    version = integer(0, strict=False, required=True, metadata={"description": "versione letta"})
+    kind = one_of(documents.KINDS, load_default="atto")
+    file = File(required=True, metadata={"description": "il PDF (firmato o no)"})
+
+
+class RegisterQuery(Schema):
+    date = Day(required=True, metadata={"description": "il giorno del registro"})
+    formato = fields.String(
+        validate=validate.OneOf(sorted(csvexport.VARIANTS)),
+        metadata={"description": "csv (predefinito) o excel: separatore «;» e BOM UTF-8"},
+    )
+
+
+class ActSummary(Schema):
+    id = fields.Integer()
+    act_type = fields.String()
+    act_type_label = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    version = fields.Integer()
+    oggetto = fields.String()
+    repertorio_generale = fields.String(allow_none=True)
+    pubblicazione_nr = fields.String(allow_none=True)
+    stato = fields.String(allow_none=True)
+
+
+class ActList(Schema):
+    acts = fields.List(fields.Nested(ActSummary))
+
+
+class ActDetail(ActSummary):
+    record = fields.Dict()
+    repertorio = fields.Dict()
+    protocollo = fields.Dict()
+    albo = fields.Dict()
+    fascicolo = fields.Dict()
+    esecutivita = fields.Dict()
+    procedure_id = fields.Integer(allow_none=True)
+    testo = fields.String()
+    proposal_sha256 = fields.String()
+    proposal_revision = fields.Integer()
+    missing_opinions = fields.List(fields.Raw())
+    events = fields.List(fields.Dict())
+    allowed_events = fields.List(fields.Dict())
+
+
+class Uploaded(Schema):
+    document = fields.Dict()
+    version = fields.Integer()
+
+
+PDF = {"type": "string", "format": "binary"}
+CSV = {"type": "string"}
+REGISTER_PARAMETER = {
+    "in": "path",
+    "name": "register",
+    "required": True,
+    "schema": {"type": "string", "enum": list(REGISTERS)},
+}
 
 
 def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
@@ -141,34 +241,40 @@ def detail(act: Act, user: User) -> dict[str, Any]:
 
 
 @bp.get("/acts")
-def list_acts() -> dict[str, Any]:
-    return {"acts": [summary(a) for a in queries.search(request.args.get("q", ""))]}
+@bp.answers(200, ActList, errors=(422,))
+@bp.arguments(SearchQuery, location="query")
+def list_acts(query: dict[str, Any]) -> dict[str, Any]:
+    """The acts whose oggetto, number or fascicolo match `q` (all of them without it)."""
+    return {"acts": [summary(a) for a in queries.search(query["q"])]}
 
 
 @bp.post("/acts")
-def propose() -> tuple[dict[str, Any], int]:
-    body = json_body()
-    procedure_id = body.get("procedure_id")
-    if procedure_id is not None and (not isinstance(procedure_id, int) or procedure_id < 1):
-        raise BadRequest("«procedure_id» deve essere un intero.")
-    fields = ("oggetto", "fascicolo", "proponente", "materia", "struttura", "testo")
-    act = acts.propose(
-        str(body.get("act_type", "decreto_sindaco")),
-        actor=caller(),
-        clock=clock(),
-        procedure_id=procedure_id,
-        **{name: body.get(name) or "" for name in fields},
-    )
+@bp.answers(201, ActDetail, errors=(*BODY_ERRORS, 404))
+@bp.arguments(ProposeBody)
+def propose(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Propose an act (its first state): the proposal's text and descriptive fields."""
+    act = acts.propose(body.pop("act_type"), actor=caller(), clock=clock(), **body)
     return detail(act, caller()), 201
 
 
 @bp.get("/acts/<int:act_id>")
+@bp.answers(200, ActDetail, errors=(404,))
 def show(act_id: int) -> dict[str, Any]:
+    """One act: its record, numbers, events and the events allowed to the caller."""
     return detail(acts.get(act_id), caller())
 
 
-@bp.post("/acts/<int:act_id>/events/<event>")
+@bp.post(
+    "/acts/<int:act_id>/events/<event>",
+    parameters=[event_parameter(ACT_DEFINITIONS.values())],
+)
+@bp.answers(200, ActDetail, errors=(*BODY_ERRORS, 404, 409))
+@bp.doc(requestBody=event_body(ACT_DEFINITIONS.values()))
 def fire_event(act_id: int, event: str) -> dict[str, Any]:
+    """Fire an event of the act's machine (an opinion, a signature, a number…) with its data.
+
+    The body's fields depend on the event: the step's own parser reads them.
+    """
     body = json_body()
     version = body_version(body, "dell'atto", text=True)
     data = {k: v for k, v in body.items() if k != "version"}
@@ -179,16 +285,17 @@ def fire_event(act_id: int, event: str) -> dict[str, Any]:
 
 
 @bp.post("/acts/<int:act_id>/documents")
-def upload(act_id: int) -> tuple[dict[str, Any], int]:
-    upload = request.files.get("file")
-    if upload is None:
-        raise BadRequest("Manca il file (campo «file» di un modulo multipart).")
+@bp.answers(201, Uploaded, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(UploadForm, location="multipart")
+def upload(form: dict[str, Any], act_id: int) -> tuple[dict[str, Any], int]:
+    """Attach a PDF to the act: its SHA-256 and its signatures are read and stored."""
+    upload = form["file"]
     document = documents.attach(
         act_id,
-        expected_version=body_version(request.form, "dell'atto", text=True),
+        expected_version=form["version"],
         filename=upload.filename or "",
         content=upload.read(documents.max_bytes() + 1),
-        kind=request.form.get("kind", "atto"),
+        kind=form["kind"],
         actor=caller(),
         clock=clock(),
     )
@@ -197,19 +304,21 @@ def upload(act_id: int) -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/acts/<int:act_id>/documents/<int:document_id>")
+@bp.answers(200, PDF, errors=(404,), content_type="application/pdf")
 def download(act_id: int, document_id: int) -> Response:
+    """A stored document as it was uploaded, with its SHA-256 in the headers."""
     document = documents.get_document(act_id, document_id)
     return send_pdf(documents.read(document), document.original_name, document.sha256)
 
 
-@bp.get("/registers/<register>/daily")
-def daily_register(register: str) -> Response:
-    raw = request.args.get("date")
-    if not raw:
-        raise BadRequest("Manca «date» (aaaa-mm-gg): il giorno del registro.")
+@bp.get("/registers/<register>/daily", parameters=[REGISTER_PARAMETER])
+@bp.answers(200, CSV, errors=(422,), content_type="text/csv")
+@bp.arguments(RegisterQuery, location="query")
+def daily_register(query: dict[str, Any], register: str) -> Response:
+    """A register's entries of one day, as CSV."""
     if register not in registers.REGISTERS:
         raise InvalidData(f"Registro «{register}» sconosciuto.")
-    day = parse_date(raw, "Giorno del registro")
-    form = csvexport.variant(request.args.get(csvexport.PARAMETER))
+    day = query["date"]
+    form = csvexport.variant(query.get(csvexport.PARAMETER))
     csv = registers.daily_register_csv(day, register, form)
     return csvexport.download(csv, f"registro-{register}-{day}", form)

@@ -6,17 +6,102 @@ import base64
 import binascii
 from typing import Any
 
-from flask import Blueprint, request
+from marshmallow import fields
 
 from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory
-from workflow.consultations.models import Body, Consultation, Contribution
+from workflow.consultations.models import Body, BodyAddress, Consultation, Contribution
 from workflow.core.errors import BadRequest, NotFound
-from workflow.core.web import body_version, caller, clock, iso, json_body, local_datetime
-from workflow.engine.stepdata import parse_date
+from workflow.core.openapi import (
+    BODY_ERRORS,
+    Blueprint,
+    Day,
+    LocalInstant,
+    Schema,
+    identifier,
+    integer,
+    text,
+)
+from workflow.core.web import caller, clock, iso
 from workflow.procedures import operations as procedures
 
-bp = Blueprint("api_contributions", __name__, url_prefix="/api/v1")
+bp = Blueprint(
+    "api_contributions", __name__, url_prefix="/api/v1", description="Territorio e consultazioni"
+)
+CONTRIBUTION = Contribution.__table__.c
+THEME_LENGTH = 10  # a theme's code: M1…M6, D1…D10
+
+
+class BodiesQuery(Schema):
+    kind = text(Body.__table__.c.kind, load_default=None, metadata={"description": "tipo di ente"})
+
+
+class AddressesBody(Schema):
+    addresses = fields.List(text(BodyAddress.__table__.c.address), required=True)
+
+
+class OpenConsultationBody(Schema):
+    deadline = Day(required=True, metadata={"description": "termine per i contributi"})
+    zones = fields.List(text(Body.__table__.c.zone), allow_none=True, load_default=None)
+    forum = fields.Boolean(load_default=True)
+    unions = fields.Boolean(load_default=False)
+
+
+class ContributionBody(Schema):
+    body_id = identifier(required=True)
+    received_at = LocalInstant(required=True, metadata={"description": "AAAA-MM-GGTHH:MM"})
+    channel = text(CONTRIBUTION.channel, load_default="")
+    summary = text(CONTRIBUTION.summary, load_default="")
+    themes = fields.List(text(max_length=THEME_LENGTH), load_default=list)
+    file_name = text(CONTRIBUTION.file_name, load_default="")
+    content_base64 = fields.String(load_default="", metadata={"format": "byte"})
+
+
+class CloseBody(Schema):
+    version = integer(0, required=True, metadata={"description": "versione letta"})
+    outcome = text(Consultation.__table__.c.outcome, load_default="")
+
+
+class BodyAnswer(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    zone = fields.String(allow_none=True)
+    active = fields.Boolean()
+    addresses = fields.List(fields.String())
+
+
+class BodyList(Schema):
+    bodies = fields.List(fields.Nested(BodyAnswer))
+
+
+class ContributionAnswer(Schema):
+    id = fields.Integer()
+    body_id = fields.Integer()
+    body = fields.String()
+    received_at = fields.DateTime()
+    channel = fields.String()
+    late = fields.Boolean()
+    protocol = fields.String(allow_none=True)
+    summary = fields.String()
+    themes = fields.List(fields.String())
+    file_name = fields.String()
+    file_sha256 = fields.String()
+    file_size = fields.Integer()
+
+
+class ConsultationAnswer(Schema):
+    id = fields.Integer()
+    procedure_id = fields.Integer()
+    deadline = fields.Date()
+    effective_deadline = fields.Date()
+    version = fields.Integer()
+    closed_at = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    summary_sha256 = fields.String(allow_none=True)
+    completeness = fields.Dict()
+    missing = fields.List(fields.Integer())
+    contributions = fields.List(fields.Nested(ContributionAnswer))
 
 
 def body_json(body: Body) -> dict[str, Any]:
@@ -73,21 +158,26 @@ def consultation_json(found: Consultation) -> dict[str, Any]:
 
 
 @bp.get("/territorio/enti")
-def list_bodies() -> dict[str, Any]:
-    return {"bodies": [body_json(b) for b in territory.bodies(request.args.get("kind"))]}
+@bp.answers(200, BodyList, errors=(422,))
+@bp.arguments(BodiesQuery, location="query")
+def list_bodies(query: dict[str, Any]) -> dict[str, Any]:
+    """The bodies of the territory (municipalities, unions…), of one kind or all."""
+    return {"bodies": [body_json(b) for b in territory.bodies(query["kind"])]}
 
 
 @bp.put("/territorio/enti/<int:body_id>/indirizzi")
-def set_addresses(body_id: int) -> dict[str, Any]:
-    addresses = json_body().get("addresses")
-    if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
-        raise BadRequest("«addresses» è un elenco di indirizzi.")
-    body = territory.set_addresses(body_id, addresses, actor=caller(), clock=clock())
-    return body_json(body)
+@bp.answers(200, BodyAnswer, errors=(*BODY_ERRORS, 404))
+@bp.arguments(AddressesBody)
+def set_addresses(body: dict[str, Any], body_id: int) -> dict[str, Any]:
+    """Replace a body's PEC/e-mail addresses."""
+    found = territory.set_addresses(body_id, body["addresses"], actor=caller(), clock=clock())
+    return body_json(found)
 
 
 @bp.get("/procedures/<int:procedure_id>/consultation")
+@bp.answers(200, ConsultationAnswer, errors=(404,))
 def show(procedure_id: int) -> dict[str, Any]:
+    """The procedure's consultation: its deadline, completeness and contributions."""
     procedure = procedures.get(procedure_id)
     found = queries.for_procedure(procedure.id)
     if found is None:
@@ -96,19 +186,16 @@ def show(procedure_id: int) -> dict[str, Any]:
 
 
 @bp.post("/procedures/<int:procedure_id>/consultation")
-def open_consultation(procedure_id: int) -> tuple[dict[str, Any], int]:
-    body = json_body()
-    zones = body.get("zones")
-    if zones is not None and (
-        not isinstance(zones, list) or not all(isinstance(z, str) for z in zones)
-    ):
-        raise BadRequest("«zones» è un elenco di codici di zona.")
+@bp.answers(201, ConsultationAnswer, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(OpenConsultationBody)
+def open_consultation(body: dict[str, Any], procedure_id: int) -> tuple[dict[str, Any], int]:
+    """Open the consultation of the territory: invitations to the bodies of the zones."""
     found = contributions.open_consultation(
         procedure_id,
-        deadline=parse_date(body.get("deadline"), "deadline"),
-        zones=zones,
-        forum=bool(body.get("forum", True)),
-        unions=bool(body.get("unions", False)),
+        deadline=body["deadline"],
+        zones=body["zones"],
+        forum=body["forum"],
+        unions=body["unions"],
         actor=caller(),
         clock=clock(),
     )
@@ -116,26 +203,22 @@ def open_consultation(procedure_id: int) -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/consultations/<int:consultation_id>/contributions")
-def register(consultation_id: int) -> tuple[dict[str, Any], int]:
-    body = json_body()
+@bp.answers(201, ContributionAnswer, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(ContributionBody)
+def register(body: dict[str, Any], consultation_id: int) -> tuple[dict[str, Any], int]:
+    """Register a body's contribution (its file in base64), protocolled on receipt."""
     try:
-        content = base64.b64decode(str(body.get("content_base64", "")), validate=True)
+        content = base64.b64decode(body["content_base64"], validate=True)
     except (binascii.Error, ValueError) as exc:
         raise BadRequest("«content_base64» non è base64 valido.") from exc
-    themes = body.get("themes", [])
-    if not isinstance(themes, list):
-        raise BadRequest("«themes» è un elenco di codici (M1…M6, D1…D10).")
-    body_id = body.get("body_id")
-    if not isinstance(body_id, int) or isinstance(body_id, bool):
-        raise BadRequest("«body_id» deve essere un intero.")
     contribution = contributions.register_contribution(
         consultation_id,
-        body_id=body_id,
-        received_at=local_datetime(str(body.get("received_at", "")), "Data e ora di ricezione"),
-        channel=str(body.get("channel", "")),
-        summary=str(body.get("summary", "")),
-        themes=[str(t) for t in themes],
-        file_name=str(body.get("file_name", "")),
+        body_id=body["body_id"],
+        received_at=body["received_at"],
+        channel=body["channel"],
+        summary=body["summary"],
+        themes=body["themes"],
+        file_name=body["file_name"],
         content=content,
         actor=caller(),
         clock=clock(),
@@ -144,13 +227,14 @@ def register(consultation_id: int) -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/consultations/<int:consultation_id>/close")
-def close(consultation_id: int) -> dict[str, Any]:
-    body = json_body()
+@bp.answers(200, ConsultationAnswer, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(CloseBody)
+def close(body: dict[str, Any], consultation_id: int) -> dict[str, Any]:
+    """Close the consultation with its outcome (the procedure's version, as read last)."""
     found = contributions.close_consultation(
         consultation_id,
-        # The procedure's wording, as the answer has always said for the consultation too.
-        expected_version=body_version(body, "del procedimento"),
-        outcome=str(body.get("outcome", "")),
+        expected_version=body["version"],
+        outcome=body["outcome"],
         actor=caller(),
         clock=clock(),
     )

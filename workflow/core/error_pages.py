@@ -23,28 +23,33 @@ MESSAGES = {
 }
 
 
-def _answer(status: int, message: str) -> tuple[object, int]:
+def _answer(
+    status: int, message: str, headers: dict[str, str] | None = None
+) -> tuple[object, int, dict[str, str]]:
     if request.path.startswith("/api/"):
-        return {"error": {"status": status, "message": message}}, status
-    return render_template("errors/error.html", status=status, message=message), status
+        return {"error": {"status": status, "message": message}}, status, headers or {}
+    page = render_template("errors/error.html", status=status, message=message)
+    return page, status, headers or {}
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError) -> tuple[object, int]:
+    def domain_error(exc: DomainError) -> tuple[object, int, dict[str, str]]:
         return _answer(exc.status, exc.message)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError) -> tuple[object, int]:
+    def csrf_error(exc: CSRFError) -> tuple[object, int, dict[str, str]]:
         return _answer(400, "Modulo scaduto o non valido (CSRF): ricarica la pagina e riprova.")
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[object, int]:
+    def http_error(exc: HTTPException) -> tuple[object, int, dict[str, str]]:
         status = exc.code or 500
-        return _answer(status, MESSAGES.get(status, exc.description or MESSAGES[500]))
+        # A 405 names the methods the URL takes (RFC 9110 §15.5.6): keep Werkzeug's Allow.
+        headers = {k: v for k, v in exc.get_headers() if k == "Allow"}
+        return _answer(status, MESSAGES.get(status, exc.description or MESSAGES[500]), headers)
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> tuple[object, int]:
+    def unexpected(exc: Exception) -> tuple[object, int, dict[str, str]]:
         # Never a stack trace or SQL to the user; the log keeps them for us.
         db.session.rollback()
         current_app.logger.exception(

@@ -58,8 +58,8 @@ def _check_request() -> None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             for key, value in request.form.items(multi=True):
-                if "\x00" in key or "\x00" in value:
-                    raise BadRequest(f"Il campo «{key[:40]}» contiene un carattere nullo.")
+                if "\x00" in (key or "") or "\x00" in (value or ""):
+                    raise BadRequest(f"Il campo «{(key or '')[:40]}» contiene un carattere nullo.")
         elif request.is_json and request.content_length:
             body = request.get_json(silent=True)
             if body is None:

@@ -4,18 +4,68 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from marshmallow import fields
 
-from workflow.core.errors import BadRequest
-from workflow.core.web import caller, clock, iso, json_body
+from workflow.core.inputs import INT_MIN
+from workflow.core.openapi import BODY_ERRORS, Blueprint, Day, Schema, identifier, integer, text
+from workflow.core.web import caller, clock, iso
 from workflow.deadlines import operations as deadlines
 from workflow.deadlines import reminders
 from workflow.deadlines.models import Deadline
-from workflow.engine.stepdata import parse_date
+from workflow.engine.stepdata import MAX_TEXT
 from workflow.mail import sender
 from workflow.procedures import operations as procedures
 
-bp = Blueprint("api_deadlines", __name__, url_prefix="/api/v1")
+bp = Blueprint("api_deadlines", __name__, url_prefix="/api/v1", description="Scadenze")
+DEADLINE = Deadline.__table__.c
+
+
+class ListQuery(Schema):
+    mine = fields.Boolean(load_default=False, metadata={"description": "solo le mie (1)"})
+
+
+class CreateBody(Schema):
+    title = text(DEADLINE.title, load_default="")
+    due_date = Day(allow_none=True, load_default=None)
+    working_days = integer(INT_MIN, allow_none=True, load_default=None)
+    counted_from = Day(allow_none=True, load_default=None)
+    kind = text(DEADLINE.kind, load_default="manuale")
+    procedure_id = identifier(allow_none=True, load_default=None)
+    responsible_role = text(
+        DEADLINE.responsible_role, allow_none=True, load_default="direzione_generale"
+    )
+    assignees = fields.List(identifier(), load_default=list, metadata={"description": "id utente"})
+    legal_basis = text(DEADLINE.legal_basis, load_default="")
+    description = text(DEADLINE.description, load_default="")
+
+
+class SettleBody(Schema):
+    state = text(DEADLINE.state, load_default="", metadata={"description": "met o cancelled"})
+    note = text(max_length=MAX_TEXT, load_default="")
+
+
+class DeadlineSummary(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    due_date = fields.Date()
+    due_time = fields.String(allow_none=True)
+    state = fields.String()
+    state_label = fields.String()
+    procedure_id = fields.Integer(allow_none=True)
+    responsible_role = fields.String(allow_none=True)
+    assignees = fields.List(fields.Integer())
+    legal_basis = fields.String()
+    next_reminder_at = fields.DateTime(allow_none=True)
+
+
+class DeadlineList(Schema):
+    deadlines = fields.List(fields.Nested(DeadlineSummary))
+
+
+class DeadlineDetail(DeadlineSummary):
+    upcoming_reminders = fields.List(fields.Dict())
+    emails = fields.List(fields.Dict())
 
 
 def summary(deadline: Deadline) -> dict[str, Any]:
@@ -59,50 +109,46 @@ def detail(deadline: Deadline) -> dict[str, Any]:
 
 
 @bp.get("/deadlines")
-def list_deadlines() -> dict[str, Any]:
-    if request.args.get("mine") == "1":
-        rows = list(deadlines.responsible_for(caller()))
-    else:
-        rows = deadlines.list_live()
+@bp.answers(200, DeadlineList, errors=(422,))
+@bp.arguments(ListQuery, location="query")
+def list_deadlines(query: dict[str, Any]) -> dict[str, Any]:
+    """The live deadlines, or with `mine=1` those the caller answers for."""
+    mine = query["mine"]
+    rows = list(deadlines.responsible_for(caller())) if mine else deadlines.list_live()
     return {"deadlines": [summary(d) for d in rows]}
 
 
 @bp.get("/procedures/<int:procedure_id>/deadlines")
+@bp.answers(200, DeadlineList, errors=(404,))
 def procedure_deadlines(procedure_id: int) -> dict[str, Any]:
+    """The deadlines of one procedure."""
     procedure = procedures.get(procedure_id)
     return {"deadlines": [summary(d) for d in deadlines.for_object("procedure", procedure.id)]}
 
 
 @bp.get("/deadlines/<int:deadline_id>")
+@bp.answers(200, DeadlineDetail, errors=(404,))
 def show(deadline_id: int) -> dict[str, Any]:
+    """One deadline with its coming reminders and the e-mails sent for it."""
     return detail(deadlines.get(deadline_id))
 
 
-def _optional_int(body: dict[str, Any], name: str) -> int | None:
-    value = body.get(name)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise BadRequest(f"«{name}» deve essere un intero.")
-    return value
-
-
 @bp.post("/deadlines")
-def create() -> tuple[dict[str, Any], int]:
-    body = json_body()
-    assignees = body.get("assignees", [])
-    if not isinstance(assignees, list) or not all(isinstance(a, int) for a in assignees):
-        raise BadRequest("«assignees» è un elenco di id utente.")
-    raw_due, raw_from = body.get("due_date"), body.get("counted_from")
+@bp.answers(201, DeadlineDetail, errors=(*BODY_ERRORS, 404))
+@bp.arguments(CreateBody)
+def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Record a deadline by hand: a date, or N working days from a date."""
     deadline = deadlines.create_deadline(
-        title=str(body.get("title", "")),
-        due_date=parse_date(raw_due, "due_date") if raw_due is not None else None,
-        working_days=_optional_int(body, "working_days"),
-        counted_from=parse_date(raw_from, "counted_from") if raw_from is not None else None,
-        kind=str(body.get("kind", "manuale")),
-        procedure_id=_optional_int(body, "procedure_id"),
-        responsible_role=body.get("responsible_role", "direzione_generale"),
-        assignee_ids=assignees,
-        legal_basis=str(body.get("legal_basis", "")),
-        description=str(body.get("description", "")),
+        title=body["title"],
+        due_date=body["due_date"],
+        working_days=body["working_days"],
+        counted_from=body["counted_from"],
+        kind=body["kind"],
+        procedure_id=body["procedure_id"],
+        responsible_role=body["responsible_role"],
+        assignee_ids=body["assignees"],
+        legal_basis=body["legal_basis"],
+        description=body["description"],
         actor=caller(),
         clock=clock(),
     )
@@ -110,13 +156,11 @@ def create() -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/deadlines/<int:deadline_id>/settle")
-def settle(deadline_id: int) -> dict[str, Any]:
-    body = json_body()
+@bp.answers(200, DeadlineDetail, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(SettleBody)
+def settle(body: dict[str, Any], deadline_id: int) -> dict[str, Any]:
+    """Close a deadline as met or cancelled: its reminders stop."""
     deadline = deadlines.settle(
-        deadline_id,
-        str(body.get("state", "")),
-        note=str(body.get("note", "")),
-        actor=caller(),
-        clock=clock(),
+        deadline_id, body["state"], note=body["note"], actor=caller(), clock=clock()
     )
     return detail(deadline)

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import render_template, url_for
+from marshmallow import fields
 
 from workflow.access.models import User
-from workflow.core.errors import BadRequest
-from workflow.core.openapi import build as build_openapi
-from workflow.core.openapi import documented, event_body
+from workflow.core.openapi import (
+    BODY_ERRORS,
+    Blueprint,
+    Day,
+    Schema,
+    current_spec,
+    event_body,
+    event_parameter,
+    integer,
+    one_of,
+    text,
+)
 from workflow.core.web import body_version, caller, clock, iso, json_body
 from workflow.definitions import LATEST
-from workflow.engine.stepdata import allowed_events_json, parse_date
+from workflow.engine.stepdata import allowed_events_json
 from workflow.procedures import operations as procedures
-from workflow.procedures.models import Procedure
+from workflow.procedures.models import Milestone, Procedure
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Procedimenti (PSTTM)")
 
 
 def summary(procedure: Procedure) -> dict[str, Any]:
@@ -68,72 +78,102 @@ def detail(procedure: Procedure, user: User) -> dict[str, Any]:
     }
 
 
-OPEN_BODY = {
-    "type": "object",
-    "required": ["period_start"],
-    "properties": {
-        "period_start": {"type": "integer", "minimum": 2000, "maximum": 2100},
-        "kind": {"type": "string", "enum": sorted(LATEST)},
-        "title": {"type": "string", "maxLength": 300},
-        "fascicolo": {"type": "string", "maxLength": 40},
-    },
-}
-PLAN_BODY = {
-    "type": "object",
-    "required": ["version", "planned"],
-    "properties": {
-        "version": {"type": "integer"},
-        "planned": {
-            "type": "object",
-            "additionalProperties": {"type": ["string", "null"], "format": "date"},
-        },
-    },
-}
+class OpenBody(Schema):
+    period_start = integer(2000, 2100, required=True, metadata={"description": "anno di inizio"})
+    kind = one_of(LATEST, load_default="psttm")
+    title = text(Procedure.__table__.c.title, allow_none=True, load_default=None)
+    fascicolo = text(Procedure.__table__.c.fascicolo, load_default="")
 
 
-@bp.get("/openapi.json")
+class PlanBody(Schema):
+    version = integer(0, required=True, metadata={"description": "versione letta"})
+    planned = fields.Dict(
+        keys=text(Milestone.__table__.c.code),
+        values=Day(allow_none=True),
+        required=True,
+        metadata={"description": "{codice tappa: data prevista o null}"},
+    )
+
+
+class AllowedEvent(Schema):
+    event = fields.String()
+    label = fields.String()
+    fields_ = fields.List(fields.Dict(), data_key="fields")
+
+
+class ProcedureSummary(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    period = fields.String()
+    fascicolo = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    version = fields.Integer()
+
+
+class ProcedureList(Schema):
+    procedures = fields.List(fields.Nested(ProcedureSummary))
+
+
+class ProcedureDetail(ProcedureSummary):
+    definition_version = fields.Integer()
+    milestones = fields.List(fields.Dict())
+    steps = fields.List(fields.Dict())
+    allowed_events = fields.List(fields.Nested(AllowedEvent))
+
+
+@bp.outside_contract("/openapi.json")
 def openapi() -> dict[str, Any]:
     """This API's OpenAPI description, generated from the code."""
-    return build_openapi(current_app)
+    return current_spec()
+
+
+@bp.outside_contract("/docs")
+def docs() -> str:
+    """The API's description as a page (Swagger UI, served from our own static files)."""
+    return render_template("api/docs.html", spec_url=url_for("api.openapi"))
 
 
 @bp.get("/procedures")
-@documented()
+@bp.answers(200, ProcedureList)
 def list_procedures() -> dict[str, Any]:
     """List the procedures with their current state and version."""
     return {"procedures": [summary(p) for p in procedures.list_all()]}
 
 
 @bp.post("/procedures")
-@documented(400, 404, 409, 413, 422, ok=201, body=OPEN_BODY)
-def open_procedure() -> tuple[dict[str, Any], int]:
+@bp.answers(201, ProcedureDetail, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(OpenBody)
+def open_procedure(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Open the procedure of a triennio."""
-    body = json_body()
-    start = body.get("period_start")
-    if not isinstance(start, int) or isinstance(start, bool):
-        raise BadRequest("Manca «period_start» (intero): l'anno di inizio del triennio.")
     procedure = procedures.open_procedure(
-        str(body.get("kind", "psttm")),
-        start,
+        body["kind"],
+        body["period_start"],
         actor=caller(),
         clock=clock(),
-        title=body.get("title") if isinstance(body.get("title"), str) else None,
-        fascicolo=body.get("fascicolo") if isinstance(body.get("fascicolo"), str) else "",
+        title=body["title"],
+        fascicolo=body["fascicolo"],
     )
     return detail(procedure, caller()), 201
 
 
 @bp.get("/procedures/<int:procedure_id>")
-@documented(404)
+@bp.answers(200, ProcedureDetail, errors=(404,))
 def show(procedure_id: int) -> dict[str, Any]:
     """One procedure: state, version, milestones, steps and the events allowed to the caller."""
     return detail(procedures.get(procedure_id), caller())
 
 
-@bp.post("/procedures/<int:procedure_id>/events/<event>")
-@documented(400, 404, 409, 413, 422, body=event_body())
+@bp.post("/procedures/<int:procedure_id>/events/<event>", parameters=[event_parameter()])
+@bp.answers(200, ProcedureDetail, errors=(*BODY_ERRORS, 404, 409))
+@bp.doc(requestBody=event_body())
 def fire_event(procedure_id: int, event: str) -> dict[str, Any]:
-    """Fire an event of the procedure's machine with the step's data."""
+    """Fire an event of the procedure's machine with the step's data.
+
+    The body's fields depend on the event (the machine's definition): the step's own parser
+    reads them, and refuses a field the step does not have.
+    """
     body = json_body()
     version = body_version(body, "del procedimento")
     data = {k: v for k, v in body.items() if k != "version"}
@@ -144,21 +184,14 @@ def fire_event(procedure_id: int, event: str) -> dict[str, Any]:
 
 
 @bp.post("/procedures/<int:procedure_id>/milestones")
-@documented(400, 404, 409, 413, 422, body=PLAN_BODY)
-def plan(procedure_id: int) -> dict[str, Any]:
+@bp.answers(200, ProcedureDetail, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(PlanBody)
+def plan(body: dict[str, Any], procedure_id: int) -> dict[str, Any]:
     """Set the planned dates of milestones."""
-    body = json_body()
-    planned_raw = body.get("planned")
-    if not isinstance(planned_raw, dict):
-        raise BadRequest("Manca «planned»: un oggetto {codice tappa: data o null}.")
-    planned = {
-        code: parse_date(value, f"Data prevista ({code})") if value is not None else None
-        for code, value in planned_raw.items()
-    }
     procedure = procedures.plan_milestones(
         procedure_id,
-        expected_version=body_version(body, "del procedimento"),
-        planned=planned,
+        expected_version=body["version"],
+        planned=body["planned"],
         actor=caller(),
         clock=clock(),
     )
