@@ -25,7 +25,7 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from workflow.core.clock import ROME
 from workflow.core.error_pages import MESSAGES
 from workflow.core.errors import BadRequest, InvalidData
-from workflow.core.inputs import DATE_MAX, DATE_MIN, INT_MAX
+from workflow.core.inputs import DATE_MAX, DATE_MIN, INT_MAX, TEXT_MAX
 from workflow.definitions import DEFINITIONS
 from workflow.engine.stepdata import MAX_TEXT, parse_date
 
@@ -128,9 +128,7 @@ def text(column: Column[Any] | None = None, *, max_length: int | None = None, **
     column guard's own bounds (workflow/core/database.py)."""
     length = max_length
     if column is not None:
-        length = getattr(column.type, "length", None) or column.info.get(
-            "max_length", inputs.TEXT_MAX
-        )
+        length = getattr(column.type, "length", None) or column.info.get("max_length", TEXT_MAX)
     if length is not None:
         message = "troppo lungo: al massimo {max} caratteri"
         kw["validate"] = [validate.Length(max=length, error=message), *kw.get("validate", ())]
