@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from workflow.config import check_secret_key, from_environment
+from workflow.config import check_secret_key, from_environment, serving
 from workflow.core import database  # noqa: F401  (registers the SQLite engine events)
 from workflow.core.clock import SystemClock, format_date, format_instant
 from workflow.core.inputs import INT_MAX
@@ -99,7 +99,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(from_environment(app.instance_path))
     if config:
         app.config.update(config)
-    check_secret_key(app.config)
+    if serving():
+        check_secret_key(app.config)
     app.config.setdefault("CLOCK", SystemClock())
     # Ids in URLs fit the database's integer columns: a larger one is simply not found (404),
     # never an overflow error from PostgreSQL.

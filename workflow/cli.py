@@ -19,6 +19,7 @@ from workflow.acts.register_models import REGISTERS
 from workflow.audit import chain as audit
 from workflow.audit import history
 from workflow.audit import verify as integrity
+from workflow.config import ConfigurationError, check_secret_key
 from workflow.consultations import reminders as consultations_reminders
 from workflow.consultations import territory
 from workflow.core.errors import DomainError
@@ -255,6 +256,10 @@ def mail_address(username: str, email: str) -> None:
 @click.command("scheduler", cls=Command)
 def scheduler_command() -> None:
     """Run the scheduler (reminders, mail, daily digest) in this process until stopped."""
+    try:  # it signs the unsubscribe links with SECRET_KEY, as the app signs its cookies
+        check_secret_key(current_app.config)
+    except ConfigurationError as exc:
+        raise Refused(str(exc)) from exc
     sched = scheduler.configure(current_app._get_current_object())
     click.echo("Scheduler avviato (Europe/Rome). Ctrl-C per fermarlo.")
     try:

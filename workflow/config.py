@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import click
+
 # The key used when SECRET_KEY is unset: it is public on purpose, so only debug and testing
 # accept it (check_secret_key).
 DEVELOPMENT_SECRET_KEY = "dev-only-change-me"  # nosec B105
@@ -84,6 +86,15 @@ def mail_and_reminders() -> dict[str, Any]:
     }
 
 
+def serving() -> bool:
+    """Whether the app being built will answer requests: under gunicorn or any WSGI server (no
+    click context), or `flask run`. Another `flask` command (db, users, demo, territorio…) signs
+    nothing with SECRET_KEY; `flask scheduler` checks the key itself."""
+    return click.get_current_context(silent=True) is None or (
+        os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+    )
+
+
 def check_secret_key(config: Mapping[str, Any]) -> None:
     """Refuse to run outside debug or testing with no SECRET_KEY or with the development one:
     whoever knows the key can forge a session cookie and sign in as anyone.
@@ -96,9 +107,9 @@ def check_secret_key(config: Mapping[str, Any]) -> None:
         raise ConfigurationError(
             "SECRET_KEY mancante o uguale alla chiave di sviluppo: impostare SECRET_KEY a un "
             "valore casuale e segreto (ad es. python -c 'import secrets; "
-            "print(secrets.token_hex(32))'), oppure avviare in modalità debug (--debug). / "
+            "print(secrets.token_hex(32))'). / "
             "SECRET_KEY is missing or is the development key: set SECRET_KEY to a random secret "
-            "value, or run in debug mode."
+            "value."
         )
 
 

@@ -84,7 +84,7 @@ def test_the_log_masks_secret_url_tokens_and_cannot_be_split(client, caplog) -> 
     masked, encoded = request_lines(caplog)
     assert "segreto-del-calendario" not in masked
     assert masked.startswith("GET /calendario/***.ics 404 ")
-    assert "\n" not in encoded and encoded.startswith("GET /albo/riga%0Afalsa 404 ")
+    assert "\n" not in encoded and encoded.startswith("GET /albo/riga%0Afalsa 400 ")
 
 
 def test_an_unexpected_error_is_logged_with_the_request_id(app, client, caplog) -> None:

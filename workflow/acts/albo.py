@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 
 from workflow.acts import documents, queries
 from workflow.acts import feed as albo_feed
@@ -17,7 +17,7 @@ from workflow.acts import operations as acts
 from workflow.audit import chain as audit
 from workflow.core.clock import rome_today
 from workflow.core.errors import DomainError, NotFound
-from workflow.core.web import clock, send_pdf
+from workflow.core.web import clock, public_url, send_pdf
 from workflow.engine.stepdata import parse_date
 
 bp = Blueprint("albo", __name__)
@@ -100,17 +100,11 @@ def feed() -> Response:
         queries.public_list(today),
         today=today,
         now=clock().now(),
-        self_url=url_for("albo.feed", _external=True),
-        list_url=url_for("albo.public_list", _external=True),
-        act_url=lambda a: url_for(
-            "albo.show", anno=a.albo_year, numero=a.albo_number, _external=True
-        ),
-        document_url=lambda a, document_id: url_for(
-            "albo.document",
-            anno=a.albo_year,
-            numero=a.albo_number,
-            document_id=document_id,
-            _external=True,
+        self_url=public_url("albo.feed"),
+        list_url=public_url("albo.public_list"),
+        act_url=lambda a: public_url("albo.show", anno=a.albo_year, numero=a.albo_number),
+        document_url=lambda a, document_id: public_url(
+            "albo.document", anno=a.albo_year, numero=a.albo_number, document_id=document_id
         ),
     )
     return Response(body, mimetype="application/rss+xml")

@@ -26,9 +26,9 @@ from workflow.acts.register_models import (
     RegisterEntry,
 )
 from workflow.audit import chain as audit
-from workflow.core import csvexport
+from workflow.core import csvexport, inputs
 from workflow.core.clock import ROME, Clock, as_utc
-from workflow.core.database import dialect
+from workflow.core.database import checked_values, dialect
 from workflow.core.errors import Conflict, InvalidData, NotAllowed
 from workflow.core.transaction import operation
 from workflow.extensions import db
@@ -88,9 +88,10 @@ def allocate(
         "registered_at": as_utc(clock.now()),
         "object_type": object_type,
         "object_id": str(object_id),
-        "subject": subject[:1000],
+        "subject": inputs.fit(subject, 1000),
         "fingerprint": fingerprint,
     }
+    entry = checked_values(RegisterEntry, entry)  # a Core INSERT: no set-listener sees it
     postgres = dialect() == "postgresql"
     take = _increment_and_register if postgres else _increment_then_register
     number = take(register, year, entry)

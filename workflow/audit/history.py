@@ -11,7 +11,7 @@ from sqlalchemy import select
 from workflow.access.roles import ROLE_LABELS
 from workflow.audit.chain import iso_utc
 from workflow.audit.models import AuditEvent
-from workflow.core import csvexport
+from workflow.core import csvexport, inputs
 from workflow.core.clock import format_date, format_instant
 from workflow.definitions import DEFINITIONS
 from workflow.engine.stepdata import parse_date
@@ -118,8 +118,12 @@ def events_for(object_type: str, object_id: object) -> list[AuditEvent]:
 
 
 def events_between(first: int | None, last: int | None, batch: int = 2000) -> Iterator[AuditEvent]:
-    """Events with first ≤ seq ≤ last (either bound optional), in seq order, page by page."""
-    after = (first or 1) - 1
+    """Events with first ≤ seq ≤ last (either bound optional), in seq order, page by page.
+    Bounds past the INTEGER column are clamped to it: a range, not a key, so "from 10²⁰" is
+    simply empty and "to 10²⁰" is everything (the database would refuse the number)."""
+    after = min(max((first or 1) - 1, 0), inputs.INT_MAX)
+    if last is not None:
+        last = min(max(last, 0), inputs.INT_MAX)
     while True:
         query = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq)
         if last is not None:

@@ -8,6 +8,7 @@ and the optimistic lock are then serialised without a retry loop.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -105,18 +106,23 @@ def _verbatim(value: Any, label: str, length: int | None) -> str:
     return value
 
 
-def _checker(column: Any, verbatim: bool) -> Any:
+def _written_by_system(column: Any, model: type) -> bool:
+    """Text the system composes or copies from outside (a model's `__written_by__ = "system"`, or
+    a column's `info={"written_by": "system"}`): made safe and cut, never refused."""
+    return "system" in (getattr(model, "__written_by__", None), column.info.get("written_by"))
+
+
+def _checker(column: Any, verbatim: bool, system: bool = False) -> Any:
     """The set-listener enforcing `column`'s rules, or None for a type with nothing to check.
     `verbatim` columns hold bytes already hashed: checked (NUL, length), never rewritten."""
     kind = column.type
     label = _label(column)
     if isinstance(kind, String) and verbatim:
         return lambda value: _verbatim(value, label, kind.length)
-    if isinstance(kind, String) and column.info.get("written_by") == "system" and not kind.length:
+    if isinstance(kind, String) and system and not kind.length:
         return lambda value: inputs.made_safe(value, max_length=None, multiline=True)
     if isinstance(kind, String):
         multiline = isinstance(kind, Text) or column.info.get("multiline", False)
-        system = column.info.get("written_by") == "system"
         length = kind.length
         if length is None and not verbatim:
             length = column.info.get("max_length", inputs.TEXT_MAX)
@@ -154,7 +160,9 @@ def _instant(value: datetime, label: str) -> datetime:
 @event.listens_for(Mapper, "mapper_configured")
 def _guard_columns(mapper: Mapper[Any], class_: type) -> None:
     for prop in mapper.column_attrs:
-        check = _checker(prop.columns[0], getattr(class_, "__verbatim__", False))
+        column = prop.columns[0]
+        verbatim = getattr(class_, "__verbatim__", False)
+        check = _checker(column, verbatim, _written_by_system(column, class_))
         if check is None:
             continue
 
@@ -162,3 +170,17 @@ def _guard_columns(mapper: Mapper[Any], class_: type) -> None:
             return value if value is None else check(value)
 
         event.listen(getattr(class_, prop.key), "set", on_set, retval=True)
+
+
+def checked_values(model: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` for a Core INSERT or UPDATE of `model`'s table (which no set-listener sees),
+    passed through the same rules as an assignment to the mapped column: cleaned, made safe or
+    refused (InvalidData). Keys are column names."""
+    table = model.__table__  # type: ignore[attr-defined]
+    verbatim = getattr(model, "__verbatim__", False)
+    checked = {}
+    for key, value in values.items():
+        column = table.c[key]
+        check = _checker(column, verbatim, _written_by_system(column, model))
+        checked[key] = value if value is None or check is None else check(value)
+    return checked

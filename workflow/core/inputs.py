@@ -31,9 +31,14 @@ TEXT_MAX = 10_000
 # JSON bodies nest at most this deep (the deepest real body is 3 levels).
 JSON_MAX_DEPTH = 32
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[\t\u00a0\u2007\u202f]")
-SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-MULTI_LINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Never in any text: C0 and C1 controls (but what multi-line text keeps), DEL, the bidirectional
+# overrides and isolates that make "fdp.exe" read as "exe.pdf", lone UTF-16 surrogates (a JSON
+# "\\ud800" escape: no UTF-8 encoding exists) and the noncharacters U+FFFE/U+FFFF.
+_NEVER = "\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+SINGLE_LINE_BAD = re.compile(f"[\x00-\x1f\u2028\u2029{_NEVER}]")
+MULTI_LINE_BAD = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_NEVER}]")
 
 
 def _describe(char: str) -> str:
@@ -41,6 +46,8 @@ def _describe(char: str) -> str:
         return "un carattere nullo"
     if char in "\r\n\u2028\u2029":
         return "un a capo (il campo è di una sola riga)"
+    if "\ud800" <= char <= "\udfff" or char in "\ufffe\uffff":
+        return f"un carattere non valido (U+{ord(char):04X})"
     return f"un carattere di controllo (U+{ord(char):04X})"
 
 
@@ -71,14 +78,27 @@ def made_safe(value: str, *, max_length: int | None, multiline: bool = False) ->
     an exception): never refused, every character the kind of field forbids replaced by U+FFFD,
     cut to `max_length`."""
     bad = MULTI_LINE_BAD if multiline else SINGLE_LINE_BAD
-    return bad.sub("\ufffd", value)[:max_length]
+    return fit(bad.sub("\ufffd", value), max_length)
+
+
+def fit(text: str, max_length: int | None) -> str:
+    """`text` cut to `max_length` characters, ending with "…" when cut (None: as it is). For text
+    the system composes from what users typed (a deadline's title from a procedure's, a mail's
+    subject from a deadline's), which may be longer than its own column."""
+    if max_length is None or len(text) <= max_length:
+        return text
+    return text[: max_length - 1].rstrip() + "…"
 
 
 def json_fault(value: Any) -> str | None:
     """What no JSON value may carry anywhere, keys included: NUL in a string, or an integer no
     database column can hold (past 64 bits). The Italian description, or None when clean."""
     if isinstance(value, str):
-        return "un carattere nullo (U+0000)" if "\x00" in value else None
+        if "\x00" in value:
+            return "un carattere nullo (U+0000)"
+        if _SURROGATE.search(value):
+            return "un carattere non valido (un surrogato UTF-16 isolato)"
+        return None
     if isinstance(value, int) and not BIGINT_MIN <= value <= BIGINT_MAX:
         return "un numero intero fuori da ogni intervallo ammesso (oltre 64 bit)"
     children: Any = ()

@@ -9,6 +9,7 @@ un testo). Bounds come from the database columns and workflow.core.inputs, never
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, NoReturn
@@ -81,10 +82,43 @@ class Schema(ma.Schema):
     error_messages = {"unknown": "campo non previsto", "type": NOT_AN_OBJECT}
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        messages: dict[str, str] = {}
-        for cls in reversed(type(field_obj).__mro__):
-            messages |= _MESSAGES.get(cls, {})
-        field_obj.error_messages = {**field_obj.error_messages, **messages}
+        _italian(field_obj)
+
+
+def _italian(field_obj: fields.Field | None) -> None:
+    """Give a field, and the fields inside it (a list's items, a dict's keys and values), the
+    Italian messages of its class."""
+    if field_obj is None:
+        return
+    messages: dict[str, str] = {}
+    for cls in reversed(type(field_obj).__mro__):
+        messages |= _MESSAGES.get(cls, {})
+    field_obj.error_messages = {**field_obj.error_messages, **messages}
+    for inner in ("inner", "key_field", "value_field"):
+        _italian(getattr(field_obj, inner, None))
+
+
+# marshmallow's validators speak English; what a client may read of them, in Italian.
+_VALIDATOR_MESSAGES = [
+    (re.compile(r"^Must be one of: (.*)\.$"), r"deve essere uno tra: \1"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), r"al massimo \1 caratteri"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), r"almeno \1 caratteri"),
+    (
+        re.compile(r"^Must be greater than or equal to (.*) and less than or equal to (.*)\.$"),
+        r"deve essere tra \1 e \2",
+    ),
+    (re.compile(r"^Must be greater than or equal to (.*)\.$"), r"deve essere almeno \1"),
+    (re.compile(r"^Must be less than or equal to (.*)\.$"), r"deve essere al massimo \1"),
+    (re.compile(r"^Not a valid (.*)\.$"), r"valore non valido"),
+    (re.compile(r"^Invalid value\.$"), r"valore non valido"),
+]
+
+
+def _in_italian(message: str) -> str:
+    for pattern, italian in _VALIDATOR_MESSAGES:
+        if pattern.match(message):
+            return pattern.sub(italian, message)
+    return message.rstrip(".")
 
 
 class Day(fields.Date):
@@ -167,10 +201,15 @@ class Error(ma.Schema):
 
 def _flatten(messages: Any, path: tuple[str, ...] = ()) -> list[str]:
     if isinstance(messages, Mapping):
-        return [line for k, v in messages.items() for line in _flatten(v, (*path, str(k)))]
+        # A dict's errors nest under "key"/"value": the path names the entry, not those.
+        return [
+            line
+            for k, v in messages.items()
+            for line in _flatten(v, path if k in ("key", "value") else (*path, str(k)))
+        ]
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         where = ".".join(path) or "corpo"
-        return [f"«{where}»: {m}" for m in messages]
+        return [f"«{where}»: {_in_italian(m)}" for m in messages]
     if isinstance(messages, list):
         return [line for m in messages for line in _flatten(m, path)]
     return [f"«{'.'.join(path)}»: {messages}"]

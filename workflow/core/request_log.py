@@ -31,6 +31,10 @@ def _incoming_id() -> str:
     return uuid.uuid4().hex
 
 
+# The URL prefixes whose next segment is a credential: calendar feeds, unsubscribe links.
+_SECRET_SEGMENT = re.compile(r"^(/calendario/|/promemoria/disiscrizione/)[^/.]+")
+
+
 def _logged_path() -> str:
     """The path, percent-encoded (so a crafted path cannot forge a second line) and with a
     secret-URL token (calendar feeds, unsubscribe links) masked: it is a credential."""
@@ -38,6 +42,8 @@ def _logged_path() -> str:
     token = (request.view_args or {}).get("token")
     if isinstance(token, str) and token:
         path = path.replace(token, "***")
+    # Also where no route matched (a mistyped feed address still carries the real token).
+    path = _SECRET_SEGMENT.sub(r"\1***", path)
     return quote(path, safe="/:@!$&'()*+,;=-._~")
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, request, url_for
 
 from workflow.core.clock import ROME, Clock, as_utc
 from workflow.core.errors import BadRequest
@@ -61,6 +61,13 @@ def body_version(body: Mapping[str, Any], of: str, *, text: bool = False) -> int
 def form_version(missing: str) -> int:
     """The hidden `version` field of an HTML form. Raises BadRequest with `missing`."""
     return version(request.form.get("version", ""), missing, text=True)
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute address of a page as the public knows it: PUBLIC_BASE_URL and the route's
+    path, never the request's Host header (a feed built from a forged Host would hand every
+    reader, through a shared cache, links to another site)."""
+    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
 
 
 def iso(value: date | datetime | None) -> str | None:

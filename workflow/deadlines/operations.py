@@ -19,6 +19,7 @@ from workflow.access.roles import (
     ROLE_CODES,
 )
 from workflow.audit import chain as audit
+from workflow.core import inputs
 from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.core.errors import Conflict, InvalidData, NotFound
 from workflow.core.transaction import operation
@@ -233,7 +234,11 @@ def settle(deadline_id: int, state: str, *, actor: User, clock: Clock, note: str
         object_type="deadline",
         object_id=deadline.id,
         action=f"deadline.{state}",
-        payload={"note": note.strip(), "on": rome_today(clock).isoformat()},
+        # The note lives only in the audit payload: the column guard never sees it.
+        payload={
+            "note": inputs.clean_text(note, "nota", max_length=2000, multiline=True).strip(),
+            "on": rome_today(clock).isoformat(),
+        },
         clock=clock,
     )
     return deadline

@@ -23,6 +23,7 @@ from workflow.access.roles import (
     RAGIONERIA,
     SEGRETARIO_GENERALE,
 )
+from workflow.core import inputs
 from workflow.core.calendar import add_working_days, publication_end, roll_forward
 from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.deadlines.models import CANCELLED, MET, MISSED, OPEN, Deadline
@@ -40,6 +41,12 @@ KIND_LABELS = {
     "parere": "Parere",
     "manuale": "Scadenza",
 }
+
+
+def composed(title: str) -> str:
+    """A deadline title the rules compose from an act's oggetto or a procedure's title: cut to
+    the column with "…" (the source may fill its own column), never refused."""
+    return inputs.fit(title, Deadline.__table__.c.title.type.length)
 
 
 def policy() -> Policy:
@@ -217,7 +224,7 @@ def sync_act(act: Any, from_state: str | None, *, clock: Clock) -> None:
         Spec(
             source_key=f"act:{act.id}:{key}",
             kind=key,
-            title=f"{what}: {act.oggetto}"[:300],
+            title=composed(f"{what}: {act.oggetto}"),
             object_type="act",
             object_id=str(act.id),
             due_date=due,
@@ -280,7 +287,7 @@ def _sync_milestones(
                 Spec(
                     source_key=key,
                     kind="tappa",
-                    title=f"{label} — {procedure.title}",
+                    title=composed(f"{label} — {procedure.title}"),
                     object_type="procedure",
                     object_id=str(procedure.id),
                     procedure_id=procedure.id,
@@ -303,7 +310,7 @@ def _sync_contributions(procedure: Procedure, known: dict[str, Deadline], *, clo
         Spec(
             source_key=f"procedure:{procedure.id}:contributi",
             kind="contributi",
-            title=f"Termine per i contributi di Comuni e Forum — {procedure.title}",
+            title=composed(f"Termine per i contributi di Comuni e Forum — {procedure.title}"),
             object_type="procedure",
             object_id=str(procedure.id),
             procedure_id=procedure.id,
@@ -378,7 +385,7 @@ def _sync_annual_updates(procedure: Procedure, known: dict[str, Deadline], *, cl
             Spec(
                 source_key=key,
                 kind="aggiornamento",
-                title=f"Avvio dell'aggiornamento annuale — {procedure.title}",
+                title=composed(f"Avvio dell'aggiornamento annuale — {procedure.title}"),
                 object_type="procedure",
                 object_id=str(procedure.id),
                 procedure_id=procedure.id,

@@ -29,7 +29,13 @@ _STATE_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in OUTBOX_STATES) + ")"
 class OutboxMessage(db.Model):
     """One e-mail to one user. `key` says why it exists — (deadline, reminder kind, due instant,
     user) for a reminder, (user, day) for a digest — and is UNIQUE: a restarted or second
-    scheduler that decides the same reminder again inserts nothing."""
+    scheduler that decides the same reminder again inserts nothing.
+
+    Every text of the row is composed by the system (subjects from titles, SMTP replies): the
+    column guard makes it safe and cuts it to size, never refuses it, so one odd row cannot stop
+    a reminder scan; the sender fails that row alone."""
+
+    __written_by__ = "system"
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
@@ -48,9 +54,9 @@ class OutboxMessage(db.Model):
     message_id: Mapped[str] = mapped_column(String(250), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300), info={"written_by": "system"})
-    body_text: Mapped[str] = mapped_column(Text, info={"written_by": "system"})
-    body_html: Mapped[str] = mapped_column(Text, info={"written_by": "system"})
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
     unsubscribe_url: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(20), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -58,8 +64,8 @@ class OutboxMessage(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    smtp_response: Mapped[str] = mapped_column(Text, default="", info={"written_by": "system"})
-    last_error: Mapped[str] = mapped_column(Text, default="", info={"written_by": "system"})
+    smtp_response: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class MailSettings(db.Model):

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workflow.core.clock import Clock, as_utc
-from workflow.core.database import dialect
+from workflow.core.database import checked_values, dialect
 from workflow.extensions import db
 from workflow.mail.models import (
     CANCELLED,
@@ -96,4 +96,6 @@ def enqueue(draft: Draft, *, clock: Clock) -> bool:
         last_error="" if draft.recipient else "Nessun indirizzo e-mail per il destinatario.",
     )
     statement = _INSERT_IGNORING_DUPLICATES[dialect()]
-    return db.session.execute(statement, values).scalar() is not None
+    # A subject composed from a 300-character title is longer than its column: cut, never refused.
+    row = checked_values(OutboxMessage, values)
+    return db.session.execute(statement, row).scalar() is not None
