@@ -500,3 +500,16 @@ def test_a_secret_calendar_token_is_masked_where_no_route_matches(client, caplog
     client.get("/calendario/segretissimo.ical")
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "segretissimo" not in logged and "/calendario/***" in logged
+
+
+@pytest.mark.parametrize("typed", ["abc", "1.5", "-0", "١٢"])
+def test_an_act_proposed_for_a_procedure_that_is_no_number_is_refused(demo_app, typed) -> None:
+    client = demo_app.test_client()
+    assert login(client, "direzione", "demo-direzione").status_code == 302
+    token = csrf_from(client.get("/atti").get_data(as_text=True))
+    before = fingerprint()
+    form = {**VALID_ACT, "procedure_id": typed, "csrf_token": token}
+    response = client.post("/atti", data=form)
+    assert response.status_code == 422
+    assert "Procedimento" in response.get_data(as_text=True)
+    assert fingerprint() == before

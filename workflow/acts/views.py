@@ -9,7 +9,7 @@ from workflow.access.enforce import may
 from workflow.acts import documents, queries
 from workflow.acts import operations as acts
 from workflow.core.clock import rome_today
-from workflow.core.errors import BadRequest, GuardFailed, NotFound
+from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound
 from workflow.core.web import clock, form_version, send_pdf
 from workflow.definitions import ACT_LATEST
 from workflow.definitions import acts as machine
@@ -44,11 +44,14 @@ def propose() -> Response | tuple[str, int]:
     values = {name: request.form.get(name, "") for name in PROPOSAL_FIELDS}
     raw_procedure = request.form.get("procedure_id", "").strip()
     try:
+        if raw_procedure and not (raw_procedure.isascii() and raw_procedure.isdigit()):
+            # Never dropped in silence: an act proposed "for" a procedure that is not one.
+            raise InvalidData("«Procedimento»: indicare il numero del procedimento, o nulla.")
         act = acts.propose(
             request.form.get("act_type", "decreto_sindaco"),
             actor=current_user,
             clock=clock(),
-            procedure_id=int(raw_procedure) if raw_procedure.isdigit() else None,
+            procedure_id=int(raw_procedure) if raw_procedure else None,
             **values,
         )
     except GuardFailed as exc:

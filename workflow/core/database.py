@@ -82,6 +82,9 @@ LABELS = {
     "act_date": "data dell'atto",
     "valid_from": "valido dal",
     "valid_to": "valido fino al",
+    "act": "atto",
+    "last_number": "ultimo numero",
+    "key_hash": "chiave",
 }
 
 

@@ -126,7 +126,8 @@ def check_date(value: date, label: str) -> date:
     """`value` if within DATE_MIN..DATE_MAX. Raises InvalidData naming `label`."""
     if not DATE_MIN <= value <= DATE_MAX:
         raise InvalidData(
-            f"«{label}»: {value:%d/%m/%Y} è fuori dall'intervallo ammesso "
+            f"«{label}»: {value.day:02d}/{value.month:02d}/{value.year:04d} è fuori "
+            "dall'intervallo ammesso "
             f"({DATE_MIN:%d/%m/%Y}–{DATE_MAX:%d/%m/%Y})."
         )
     return value

@@ -54,7 +54,10 @@ def version(raw: Any, missing: str, *, text: bool = False) -> int:
 def body_version(body: Mapping[str, Any], of: str, *, text: bool = False) -> int:
     """The `version` field of a JSON body (or of a multipart form, with `text`); `of` names the
     object in the message: "del procedimento", "dell'atto". Raises BadRequest."""
-    message = f"Manca «version» (intero): la versione {of} letta per ultima."
+    if body.get("version") is None:
+        message = f"Manca «version» (intero): la versione {of} letta per ultima."
+    else:
+        message = f"«version» deve essere un intero: la versione {of} letta per ultima."
     return version(body.get("version"), message, text=text)
 
 
