@@ -276,3 +276,28 @@ def test_bad_step_data_is_refused_with_an_italian_message(direzione, clock) -> N
             procedures.advance(
                 procedure.id, "avvia", expected_version=1, data=data, actor=direzione, clock=clock
             )
+
+
+def test_presentations_recorded_late_and_out_of_date_order_are_accepted(clock, direzione) -> None:
+    """Issue 18: the Forum of 27/03 entered first, then the Conferenza held on 20/03, then the
+    Commissione of 12/03: each is on or after the schema decree (19/02), so each is accepted; the
+    adoption must still follow the latest of them, and none may precede the schema decree."""
+    procedure = run(open_psttm(direzione, clock), TO_CONSULTATION, direzione, clock)
+    procedure = run(
+        procedure, ["presenta_forum", "presenta_conferenza"], direzione, clock
+    )  # 27/03 then 20/03
+    with pytest.raises(GuardFailed, match="precede l'inizio della consultazione"):
+        run(
+            procedure,
+            ["esame_commissione"],
+            direzione,
+            clock,
+            esame_commissione={"data": "2025-02-18"},
+        )
+    procedure = run(procedure, ["esame_commissione"], direzione, clock)  # 12/03
+    with pytest.raises(GuardFailed, match="precede l'ultimo passaggio registrato"):
+        run(procedure, ["adotta"], direzione, clock, adotta={"data": "2025-03-26"})
+    procedure = run(procedure, ["adotta"], direzione, clock)
+    assert procedure.state == "adottato"
+    dates = {s.event: s.occurred_on.isoformat() for s in procedure.steps}
+    assert dates["presenta_forum"] == "2025-03-27" and dates["esame_commissione"] == "2025-03-12"

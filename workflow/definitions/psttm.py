@@ -91,6 +91,19 @@ def in_order(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
     return None
 
 
+def after_phase_start(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
+    """The consultation's presentations come in any order, recorded late and out of date order,
+    each on or after the step that opened the consultation (the decree approving the schema,
+    decreto R.G. 43/2025): the Forum of 27/03 may be entered before the Conferenza of 20/03."""
+    when = data.get("data")
+    if when and facts.phase_started_on and when < facts.phase_started_on:
+        return (
+            f"La data {format_date(when)} precede l'inizio della consultazione "
+            f"({format_date(facts.phase_started_on)}, decreto di approvazione dello schema)."
+        )
+    return None
+
+
 def presentations_complete(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
     """Adoption only after Commissione, Conferenza and Forum (decree R.G. 43/2025, point 1)."""
     missing = [text for code, text in PRESENTATIONS.items() if code not in facts.recorded]
@@ -186,6 +199,7 @@ DEFINITION = Definition(
             fields=act_fields("del decreto di avvio"),
             milestone="avvio",
             act=DECRETO,
+            guards=("date_in_ordine",),
         ),
         Step(
             event="elabora_linee_guida",
@@ -195,6 +209,7 @@ DEFINITION = Definition(
             roles=RECORDERS,
             fields=session_fields("delle linee guida"),
             milestone="linee_guida",
+            guards=("date_in_ordine",),
         ),
         Step(
             event="approva_schema",
@@ -213,6 +228,7 @@ DEFINITION = Definition(
             ),
             milestone="schema",
             act=DECRETO,
+            guards=("date_in_ordine",),
         ),
         Step(
             event="esame_commissione",
@@ -222,7 +238,7 @@ DEFINITION = Definition(
             roles=RECORDERS,
             fields=session_fields("della seduta della Commissione"),
             milestone="commissione",
-            guards=("commissione_non_registrata",),
+            guards=("dopo_lo_schema", "commissione_non_registrata"),
         ),
         Step(
             event="presenta_conferenza",
@@ -232,7 +248,7 @@ DEFINITION = Definition(
             roles=RECORDERS,
             fields=session_fields("della seduta della Conferenza"),
             milestone="conferenza",
-            guards=("conferenza_non_registrata",),
+            guards=("dopo_lo_schema", "conferenza_non_registrata"),
         ),
         Step(
             event="presenta_forum",
@@ -242,7 +258,7 @@ DEFINITION = Definition(
             roles=RECORDERS,
             fields=session_fields("della seduta del Forum"),
             milestone="forum",
-            guards=("forum_non_registrata",),
+            guards=("dopo_lo_schema", "forum_non_registrata"),
         ),
         Step(
             event="adotta",
@@ -253,7 +269,7 @@ DEFINITION = Definition(
             fields=act_fields("della delibera di adozione"),
             milestone="adozione",
             act=DELIBERA_CONSIGLIO,
-            guards=("presentazioni_complete",),
+            guards=("date_in_ordine", "presentazioni_complete"),
         ),
         Step(
             event="parere_conferenza",
@@ -265,6 +281,7 @@ DEFINITION = Definition(
             milestone="parere_conferenza",
             act=DELIBERA_CONFERENZA,
             when=("favorevole",),
+            guards=("date_in_ordine",),
         ),
         Step(
             event="parere_conferenza",
@@ -276,6 +293,7 @@ DEFINITION = Definition(
             milestone="parere_conferenza",
             act=DELIBERA_CONFERENZA,
             unless=("favorevole",),
+            guards=("date_in_ordine",),
         ),
         Step(
             event="riadotta",
@@ -286,6 +304,7 @@ DEFINITION = Definition(
             fields=act_fields("della delibera di riadozione"),
             milestone="adozione",
             act=DELIBERA_CONSIGLIO,
+            guards=("date_in_ordine",),
         ),
         Step(
             event="approva",
@@ -296,16 +315,18 @@ DEFINITION = Definition(
             fields=act_fields("della delibera di approvazione"),
             milestone="approvazione",
             act=DELIBERA_CONSIGLIO,
+            guards=("date_in_ordine",),
         ),
     ),
     guards={
         "data_non_futura": not_in_future,
         "date_in_ordine": in_order,
+        "dopo_lo_schema": after_phase_start,
         "presentazioni_complete": presentations_complete,
         "commissione_non_registrata": not_yet("commissione"),
         "conferenza_non_registrata": not_yet("conferenza"),
         "forum_non_registrata": not_yet("forum"),
     },
     routes={"favorevole": favourable},
-    common_guards=("data_non_futura", "date_in_ordine"),
+    common_guards=("data_non_futura",),
 )

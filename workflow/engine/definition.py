@@ -84,10 +84,12 @@ class Facts:
 
 @dataclass(frozen=True, kw_only=True)
 class ProcedureFacts(Facts):
-    """What a procedure's guards look at: the milestones recorded and the date of the last step."""
+    """What a procedure's guards look at: the milestones recorded, the date of the last step and
+    of the last step that changed state (where the current phase began)."""
 
     recorded: frozenset[str]
     last_step_on: date | None
+    phase_started_on: date | None = None
 
 
 # A guard returns None when satisfied, or the Italian sentence that says what is missing. It reads

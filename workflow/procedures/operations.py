@@ -91,6 +91,9 @@ def facts_of(procedure: Procedure, clock: Clock) -> ProcedureFacts:
         today=rome_today(clock),
         recorded=frozenset(s.milestone_code for s in procedure.steps if s.milestone_code),
         last_step_on=max((s.occurred_on for s in procedure.steps), default=None),
+        phase_started_on=max(
+            (s.occurred_on for s in procedure.steps if s.to_state != s.from_state), default=None
+        ),
     )
 
 
