@@ -87,12 +87,11 @@ def mail_and_reminders() -> dict[str, Any]:
 
 
 def serving() -> bool:
-    """Whether the app being built will answer requests: under gunicorn or any WSGI server (no
-    click context), or `flask run`. Another `flask` command (db, users, demo, territorio…) signs
-    nothing with SECRET_KEY; `flask scheduler` checks the key itself."""
-    return click.get_current_context(silent=True) is None or (
-        os.environ.get("FLASK_RUN_FROM_CLI") == "true"
-    )
+    """Whether the app is being built by a WSGI server (gunicorn, `make serve`), not by a `flask`
+    command: those (db, users, demo, territorio…) sign nothing with SECRET_KEY; `flask scheduler`
+    checks the key itself. `flask run` is the development server, never production (`make run`
+    gives it a random key anyway)."""
+    return click.get_current_context(silent=True) is None
 
 
 def check_secret_key(config: Mapping[str, Any]) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 
+import click
 import pytest
 
 from tests.conftest import login
 from workflow import create_app
 from workflow.access import rights
-from workflow.config import DEVELOPMENT_SECRET_KEY, ConfigurationError
+from workflow.config import DEVELOPMENT_SECRET_KEY, ConfigurationError, serving
 from workflow.core.request_log import HEADER
 
 
@@ -124,3 +125,17 @@ def test_the_development_secret_key_is_accepted_in_debug_and_testing(
     assert create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True}).testing
     monkeypatch.setenv("SECRET_KEY", "una-chiave-lunga-e-casuale")
     assert create_app({"SQLALCHEMY_DATABASE_URI": database_url}).secret_key
+
+
+def test_only_serving_and_the_scheduler_need_the_secret_key(app) -> None:
+    """gunicorn builds the app outside any click context: checked there (test above). A flask
+    command (db, users, demo…) signs nothing and runs without the key; the scheduler signs the
+    unsubscribe links and ends with "Errore: SECRET_KEY…" without it."""
+    assert serving()
+    with click.Context(click.Command("users")):
+        assert not serving()
+    app.config.update(TESTING=False, DEBUG=False, SECRET_KEY=DEVELOPMENT_SECRET_KEY)
+    listed = app.test_cli_runner().invoke(args=["users", "list"])
+    assert listed.exit_code == 0, listed.output
+    refused = app.test_cli_runner().invoke(args=["scheduler"])
+    assert refused.exit_code == 1 and "Errore: SECRET_KEY mancante" in refused.output
