@@ -190,3 +190,15 @@ def test_allowed_events_list_each_step_with_its_fields(client, direzione, token_
             {"name": "note", "label": "Note", "type": "text", "required": False},
         ],
     }
+
+
+def test_a_number_of_another_year_asks_for_confirmation(client, direzione, token_for, clock):
+    procedure = open_psttm(direzione, clock, 2027)
+    url = f"/api/v1/procedures/{procedure.id}/events/avvia"
+    body = {"version": procedure.version, "numero": "264/2023", "data": "2024-10-22"}
+    refused = client.post(url, json=body, headers=token_for(direzione))
+    assert refused.status_code == 422
+    assert "porta l'anno 2023" in refused.get_json()["error"]["message"]
+    confirmed = client.post(url, json={**body, "conferma_anno": True}, headers=token_for(direzione))
+    assert confirmed.status_code == 200, confirmed.data
+    assert confirmed.get_json()["steps"][0]["data"]["conferma_anno"] is True

@@ -93,7 +93,23 @@ def test_a_step_cannot_be_dated_in_the_future() -> None:
 
 def test_a_step_cannot_precede_the_last_one() -> None:
     with pytest.raises(Refused, match="precede"):
-        fire(D, "in_preparazione", "avvia", facts(), {**DATA, "data": date(2024, 12, 31)})
+        fire(
+            D,
+            "in_preparazione",
+            "avvia",
+            facts(),
+            {**DATA, "numero": "1/2024", "data": date(2024, 12, 31)},
+        )
+
+
+def test_a_number_of_another_year_than_its_date_is_recorded_only_when_confirmed() -> None:
+    """Issue 18: a delibera 12/2024 dated 30/04/2025 asks for confirmation; a bare number takes
+    the date's year (stepdata.parse), so only an explicit other year is questioned."""
+    slip = {**DATA, "numero": "12/2024", "data": date(2025, 4, 30)}
+    with pytest.raises(Refused, match="porta l'anno 2024, ma l'atto è del 30/04/2025"):
+        fire(D, "in_preparazione", "avvia", facts(), slip)
+    step, state = fire(D, "in_preparazione", "avvia", facts(), {**slip, "conferma_anno": True})
+    assert (step.event, state) == ("avvia", "avviato")
 
 
 def test_every_non_final_state_has_a_way_out_and_every_state_is_reachable() -> None:

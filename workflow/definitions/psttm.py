@@ -54,6 +54,13 @@ DELIBERA_RECORDERS = (DIREZIONE_GENERALE, SEGRETARIO_GENERALE)
 
 
 NOTE = Field(name="note", label="Note", type="text", required=False)
+# Registers restart every year: a number whose year is not the act's date's is usually a slip.
+YEAR_CONFIRMED = Field(
+    name="conferma_anno",
+    label="Confermo il numero anche se il suo anno è diverso da quello della data",
+    type="bool",
+    required=False,
+)
 
 
 def act_fields(noun: str) -> tuple[Field, ...]:
@@ -63,6 +70,7 @@ def act_fields(noun: str) -> tuple[Field, ...]:
             name="numero", label="Numero dell'atto", type="act_number", missing=f"il numero {noun}"
         ),
         Field(name="data", label="Data dell'atto", type="date", missing=f"la data {noun}"),
+        YEAR_CONFIRMED,
         NOTE,
     )
 
@@ -102,6 +110,21 @@ def after_phase_start(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | N
             f"({format_date(facts.phase_started_on)}, decreto di approvazione dello schema)."
         )
     return None
+
+
+def year_of_number(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
+    """An act's number carries the year of its register (registers restart every 1 January): a
+    delibera 12/2024 dated 30/04/2025 is recorded only when confirmed (`conferma_anno`)."""
+    number, when = data.get("numero"), data.get("data")
+    if not number or not when or "/" not in number or data.get("conferma_anno"):
+        return None
+    year = int(number.split("/")[1])
+    if year == when.year:
+        return None
+    return (
+        f"Il numero {number} porta l'anno {year}, ma l'atto è del {format_date(when)}: "
+        "correggi il numero o la data, oppure conferma che è giusto così («Confermo il numero…»)."
+    )
 
 
 def presentations_complete(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
@@ -322,11 +345,12 @@ DEFINITION = Definition(
         "data_non_futura": not_in_future,
         "date_in_ordine": in_order,
         "dopo_lo_schema": after_phase_start,
+        "anno_del_numero": year_of_number,
         "presentazioni_complete": presentations_complete,
         "commissione_non_registrata": not_yet("commissione"),
         "conferenza_non_registrata": not_yet("conferenza"),
         "forum_non_registrata": not_yet("forum"),
     },
     routes={"favorevole": favourable},
-    common_guards=("data_non_futura",),
+    common_guards=("data_non_futura", "anno_del_numero"),
 )
