@@ -32,7 +32,7 @@ def test_approval_opens_the_annual_update_and_the_next_avvio_meets_it(direzione,
         ["avvia"],
         direzione,
         clock,
-        avvia={"data": "2025-07-01"},
+        avvia={"numero": "120/2025", "data": "2025-07-01"},
     )
     db.session.refresh(deadline)
     assert deadline.state == MET

@@ -112,7 +112,13 @@ def test_recording_the_milestone_meets_the_deadline_and_stops_reminders(
     clock.instant = rome(2025, 7, 4, 8)  # Friday: two working days before
     reminders.scan(clock=clock)
     assert len(outbox()) == 1
-    run(procedures.get(p.id), ["avvia"], direzione, clock, avvia={"data": "2025-07-04"})
+    run(
+        procedures.get(p.id),
+        ["avvia"],
+        direzione,
+        clock,
+        avvia={"numero": "121/2025", "data": "2025-07-04"},
+    )
     d = deadline(f"procedure:{p.id}:tappa:avvio")
     assert (d.state, d.next_reminder_at) == ("met", None)
     for day in (7, 8, 9, 10, 14, 21):
