@@ -94,13 +94,10 @@ def _label(column: Any) -> str:
 
 def _json_text_ok(value: Any) -> bool:
     """No NUL and no control character but tab, CR and LF in any string of a JSON value."""
-    if isinstance(value, str):
-        return not inputs.MULTI_LINE_BAD.search(value)
-    if isinstance(value, dict):
-        return all(_json_text_ok(k) and _json_text_ok(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return all(_json_text_ok(v) for v in value)
-    return True
+    return not any(
+        isinstance(leaf, str) and inputs.MULTI_LINE_BAD.search(leaf)
+        for leaf in inputs.json_leaves(value)
+    )
 
 
 def _verbatim(value: Any, label: str, length: int | None) -> str:
@@ -122,12 +119,10 @@ def _checker(column: Any, verbatim: bool, system: bool = False) -> Any:
     label = _label(column)
     if isinstance(kind, String) and verbatim:
         return lambda value: _verbatim(value, label, kind.length)
-    if isinstance(kind, String) and system and not kind.length:
-        return lambda value: inputs.made_safe(value, max_length=None, multiline=True)
     if isinstance(kind, String):
         multiline = isinstance(kind, Text) or column.info.get("multiline", False)
         length = kind.length
-        if length is None and not verbatim:
+        if length is None and not system:  # what the system writes is never cut by TEXT_MAX
             length = column.info.get("max_length", inputs.TEXT_MAX)
 
         def text(value: Any) -> Any:
@@ -162,9 +157,9 @@ def _instant(value: datetime, label: str) -> datetime:
 
 @event.listens_for(Mapper, "mapper_configured")
 def _guard_columns(mapper: Mapper[Any], class_: type) -> None:
+    verbatim = getattr(class_, "__verbatim__", False)
     for prop in mapper.column_attrs:
         column = prop.columns[0]
-        verbatim = getattr(class_, "__verbatim__", False)
         check = _checker(column, verbatim, _written_by_system(column, class_))
         if check is None:
             continue

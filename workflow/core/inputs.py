@@ -5,12 +5,14 @@ Every text value is either single-line (oggetto, titles, names, numbers, address
 characters are refused; multi-line: CR/LF and tabs kept, other control characters refused; NUL is
 refused everywhere (PostgreSQL cannot store it). Lengths are the column's, integers the column's
 range, dates a sane window. The JSON API's schemas and the forms use the same bounds; the database
-guard in `guard_flush` applies them to every row any operation writes, so no path can skip them.
+guard in `core/database.py` applies them to every value assigned to a column, so no path can
+skip them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -90,26 +92,31 @@ def fit(text: str, max_length: int | None) -> str:
     return text[: max_length - 1].rstrip() + "…"
 
 
+def json_leaves(value: Any) -> Iterator[Any]:
+    """Every key and scalar of a JSON value (str, number, bool, None), nested ones included,
+    without recursion."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+        else:
+            yield item
+
+
 def json_fault(value: Any) -> str | None:
     """What no JSON value may carry anywhere, keys included: NUL in a string, or an integer no
     database column can hold (past 64 bits). The Italian description, or None when clean."""
-    if isinstance(value, str):
-        if "\x00" in value:
+    for leaf in json_leaves(value):
+        if isinstance(leaf, str) and "\x00" in leaf:
             return "un carattere nullo (U+0000)"
-        if _SURROGATE.search(value):
+        if isinstance(leaf, str) and _SURROGATE.search(leaf):
             return "un carattere non valido (un surrogato UTF-16 isolato)"
-        return None
-    if isinstance(value, int) and not BIGINT_MIN <= value <= BIGINT_MAX:
-        return "un numero intero fuori da ogni intervallo ammesso (oltre 64 bit)"
-    children: Any = ()
-    if isinstance(value, dict):
-        children = [*value.keys(), *value.values()]
-    elif isinstance(value, list | tuple):
-        children = value
-    for child in children:
-        fault = json_fault(child)
-        if fault:
-            return fault
+        if isinstance(leaf, int) and not BIGINT_MIN <= leaf <= BIGINT_MAX:
+            return "un numero intero fuori da ogni intervallo ammesso (oltre 64 bit)"
     return None
 
 
@@ -122,12 +129,20 @@ def check_int(value: Any, label: str, *, low: int = INT_MIN, high: int = INT_MAX
     return value
 
 
+def out_of_range(value: date) -> str | None:
+    """Why `value` is not a date the tracker takes ("31/12/9999 è fuori dall'intervallo ammesso
+    (01/01/1900–31/12/2100)"), or None within DATE_MIN..DATE_MAX."""
+    if DATE_MIN <= value <= DATE_MAX:
+        return None
+    return (
+        f"{value.day:02d}/{value.month:02d}/{value.year:04d} è fuori dall'intervallo ammesso "
+        f"({DATE_MIN:%d/%m/%Y}–{DATE_MAX:%d/%m/%Y})"
+    )
+
+
 def check_date(value: date, label: str) -> date:
     """`value` if within DATE_MIN..DATE_MAX. Raises InvalidData naming `label`."""
-    if not DATE_MIN <= value <= DATE_MAX:
-        raise InvalidData(
-            f"«{label}»: {value.day:02d}/{value.month:02d}/{value.year:04d} è fuori "
-            "dall'intervallo ammesso "
-            f"({DATE_MIN:%d/%m/%Y}–{DATE_MAX:%d/%m/%Y})."
-        )
+    problem = out_of_range(value)
+    if problem:
+        raise InvalidData(f"«{label}»: {problem}.")
     return value

@@ -26,9 +26,9 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from workflow.core.clock import ROME
 from workflow.core.error_pages import MESSAGES
 from workflow.core.errors import BadRequest, InvalidData
-from workflow.core.inputs import DATE_MAX, DATE_MIN, INT_MAX, TEXT_MAX
+from workflow.core.inputs import INT_MAX, TEXT_MAX, out_of_range
 from workflow.definitions import DEFINITIONS
-from workflow.engine.stepdata import MAX_TEXT, parse_date
+from workflow.engine.stepdata import MAX_TEXT, read_date
 
 F = Callable[..., Any]
 TITLE = "workflow — API dei procedimenti"
@@ -126,15 +126,12 @@ class Day(fields.Date):
     within workflow.core.inputs.DATE_MIN..DATE_MAX."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
-        try:
-            day = parse_date(value, "data")
-        except InvalidData:
-            raise self.make_error("invalid") from None
-        if not DATE_MIN <= day <= DATE_MAX:
-            raise ma.ValidationError(
-                f"{day:%d/%m/%Y} è fuori dall'intervallo ammesso "
-                f"({DATE_MIN:%d/%m/%Y}–{DATE_MAX:%d/%m/%Y})"
-            )
+        day = read_date(value)
+        if day is None:
+            raise self.make_error("invalid")
+        problem = out_of_range(day)
+        if problem:
+            raise ma.ValidationError(problem)
         return day
 
 
@@ -149,10 +146,9 @@ class LocalInstant(fields.DateTime):
             local = datetime.fromisoformat(value.strip())
         except ValueError as exc:
             raise self.make_error("invalid") from exc
-        if not DATE_MIN <= local.date() <= DATE_MAX:
-            raise ma.ValidationError(
-                f"fuori dall'intervallo ammesso ({DATE_MIN:%d/%m/%Y}–{DATE_MAX:%d/%m/%Y})"
-            )
+        problem = out_of_range(local.date())
+        if problem:
+            raise ma.ValidationError(problem)
         return local.replace(tzinfo=ROME) if local.tzinfo is None else local
 
 

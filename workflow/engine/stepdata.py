@@ -62,14 +62,21 @@ def _convert(f: Field, value: Any) -> Any:
 def parse_date(value: Any, label: str) -> date:
     """A calendar date from ISO (forms, API) or dd/mm/yyyy (what people type), within
     core.inputs.DATE_MIN..DATE_MAX. Raises InvalidData naming `label`."""
+    parsed = read_date(value)
+    if parsed is None:
+        raise InvalidData(f"«{label}»: data non valida, usare gg/mm/aaaa.")
+    return check_date(parsed, label)
+
+
+def read_date(value: Any) -> date | None:
+    """A calendar date read from ISO or dd/mm/yyyy text, any year; None when it is none."""
     if isinstance(value, str):
         for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
-                parsed = datetime.strptime(value.strip(), fmt).date()
+                return datetime.strptime(value.strip(), fmt).date()
             except ValueError:
                 continue
-            return check_date(parsed, label)
-    raise InvalidData(f"«{label}»: data non valida, usare gg/mm/aaaa.")
+    return None
 
 
 def to_json(values: Mapping[str, Any]) -> dict[str, Any]:
