@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Part of the session id: raising it ends every open session of the user ("esci ovunque").
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Failed logins before this instant no longer lock the account: an administrator unlocked it.
+    failures_cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -23,7 +23,7 @@ from workflow.access.models import (
 from workflow.access.roles import ADMIN, ANONYMOUS, ROLE_CODES, SYSTEM, USER
 from workflow.audit import chain as audit
 from workflow.core import inputs
-from workflow.core.clock import Clock, rome_today
+from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.core.errors import Conflict, InvalidData, NotFound, TooManyAttempts
 from workflow.core.transaction import operation
 from workflow.extensions import db
@@ -116,6 +116,38 @@ def _failures(column: Any, value: str, since: datetime) -> int:
     )
 
 
+def _account_failures_since(username: str, now: datetime) -> datetime:
+    """Where the account's count of failed logins starts: the window's start, or the instant an
+    administrator unlocked the account if later."""
+    since = now - LOGIN_WINDOW
+    cleared = db.session.scalar(select(User.failures_cleared_at).where(User.username == username))
+    if cleared is None:
+        return since
+    # Strictly after the unlock: an attempt recorded in the same instant belongs before it.
+    return max(since, as_utc(cleared) + timedelta(microseconds=1))
+
+
+def locked_until(user: User, *, clock: Clock) -> datetime | None:
+    """When the account's lock for failed logins ends (UTC), or None when it is not locked.
+
+    Locked: MAX_FAILURES_PER_ACCOUNT failures within LOGIN_WINDOW (15 minutes), counted after
+    the last unlock. The lock ends LOGIN_WINDOW after the oldest failure that still counts."""
+    now = clock.now()
+    since = _account_failures_since(user.username, now)
+    failures = list(
+        db.session.scalars(
+            select(LoginAttempt.attempted_at)
+            .where(LoginAttempt.username == user.username, LoginAttempt.attempted_at >= since)
+            .where(LoginAttempt.succeeded.is_(False))
+            .order_by(LoginAttempt.attempted_at.desc())
+            .limit(MAX_FAILURES_PER_ACCOUNT)
+        )
+    )
+    if len(failures) < MAX_FAILURES_PER_ACCOUNT:
+        return None
+    return as_utc(failures[-1]) + LOGIN_WINDOW
+
+
 @operation
 def login(username: str, password: str, *, address: str, clock: Clock) -> User | None:
     """Check credentials, recording the attempt and its audit event; None when refused.
@@ -127,7 +159,8 @@ def login(username: str, password: str, *, address: str, clock: Clock) -> User |
     now = clock.now()
     since = now - LOGIN_WINDOW
     if (
-        _failures(LoginAttempt.username, username, since) >= MAX_FAILURES_PER_ACCOUNT
+        _failures(LoginAttempt.username, username, _account_failures_since(username, now))
+        >= MAX_FAILURES_PER_ACCOUNT
         or _failures(LoginAttempt.address, address, since) >= MAX_FAILURES_PER_ADDRESS
     ):
         raise TooManyAttempts(
@@ -276,6 +309,8 @@ def set_roles(username: str, roles: Iterable[str], *, actor: User | None, clock:
     before = sorted(user.role_codes)
     if before == wanted:
         return user
+    if ADMIN in before and ADMIN not in wanted and user.active:
+        _keep_an_admin(user, "togliere il ruolo di Amministratore a")
     user.roles = [UserRole(role=r) for r in wanted]
     audit.record(
         actor=actor,
@@ -295,6 +330,8 @@ def set_active(username: str, active: bool, *, actor: User | None, clock: Clock)
     user = find_user(username)
     if user.active == active:
         return user
+    if not active and ADMIN in user.role_codes:
+        _keep_an_admin(user, "disabilitare")
     user.active = active
     if not active:
         user.session_epoch += 1
@@ -304,6 +341,44 @@ def set_active(username: str, active: bool, *, actor: User | None, clock: Clock)
         object_type="user",
         object_id=user.id,
         action="user.enabled" if active else "user.disabled",
+        payload={"username": user.username},
+        clock=clock,
+    )
+    return user
+
+
+def _keep_an_admin(user: User, what: str) -> None:
+    """Raise Conflict when `user` is the last active administrator: without one, nobody could
+    manage accounts from the application any more (only from the server's command line)."""
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .join(UserRole)
+        .where(User.active.is_(True), UserRole.role == ADMIN, User.id != user.id)
+    )
+    if not others:
+        raise Conflict(
+            f"Non si può {what} {user.username}: è l'ultimo amministratore attivo. "
+            "Abilita o nomina prima un altro amministratore."
+        )
+
+
+@operation
+def unlock(username: str, *, actor: User | None, clock: Clock) -> User:
+    """Unlock an account locked by failed logins: failures before now stop counting.
+
+    The attempts stay recorded (they are evidence); the limit per address is untouched.
+    Raises NotFound, Conflict (the account is not locked)."""
+    user = find_user(username)
+    if locked_until(user, clock=clock) is None:
+        raise Conflict(f"L'utente {user.username} non è bloccato.")
+    user.failures_cleared_at = clock.now()
+    audit.record(
+        actor=actor,
+        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
+        object_type="user",
+        object_id=user.id,
+        action="user.unlocked",
         payload={"username": user.username},
         clock=clock,
     )
@@ -443,3 +518,32 @@ def delegate(
 def delegations_of(user: User) -> list[Delegation]:
     query = select(Delegation).where(Delegation.user_id == user.id).order_by(Delegation.id)
     return list(db.session.scalars(query))
+
+
+def all_delegations() -> list[Delegation]:
+    """Every delegation ever recorded, newest first, with its user loaded."""
+    query = select(Delegation).options(joinedload(Delegation.user)).order_by(Delegation.id.desc())
+    return list(db.session.scalars(query))
+
+
+@operation
+def revoke_delegation(delegation_id: int, *, actor: User | None, clock: Clock) -> Delegation:
+    """End a delegation now (it is kept, marked revoked, and no longer honoured).
+
+    Raises NotFound, Conflict (already revoked)."""
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None:
+        raise NotFound("Delega non trovata.")
+    if delegation.revoked_at is not None:
+        raise Conflict("La delega è già stata revocata.")
+    delegation.revoked_at = clock.now()
+    audit.record(
+        actor=actor,
+        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
+        object_type="delegation",
+        object_id=delegation.id,
+        action="delegation.revoked",
+        payload={"username": delegation.user.username, "role": delegation.role},
+        clock=clock,
+    )
+    return delegation

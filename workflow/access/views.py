@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from workflow.access import operations as users
 from workflow.access import rights
+from workflow.access.models import Delegation
 from workflow.access.roles import ROLE_CODES, ROLE_LABELS
+from workflow.core.clock import rome_today
+from workflow.core.errors import DomainError
+from workflow.core.forms import DataField, SingleLine
 from workflow.core.web import clock
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,6 +41,7 @@ def users_page() -> str:
         "admin/users.html",
         accounts=accounts,
         tokens={u.id: users.tokens_of(u) for u in accounts},
+        locked={u.id: users.locked_until(u, clock=clock()) for u in accounts},
         roles=ROLE_CODES,
         labels=ROLE_LABELS,
         new_token=None,
@@ -76,6 +85,7 @@ def issue_token(username: str) -> str:
         "admin/users.html",
         accounts=accounts,
         tokens={u.id: users.tokens_of(u) for u in accounts},
+        locked={u.id: users.locked_until(u, clock=clock()) for u in accounts},
         roles=ROLE_CODES,
         labels=ROLE_LABELS,
         new_token=(username, token),
@@ -87,3 +97,94 @@ def revoke_token(token_id: int) -> Response:
     users.revoke_token(token_id, actor=current_user, clock=clock())
     flash(f"Token {token_id} revocato.", "info")
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/utenti/<username>/sblocca")
+def unlock(username: str) -> Response:
+    users.unlock(username, actor=current_user, clock=clock())
+    flash(f"Utente {username} sbloccato: può accedere di nuovo.", "info")
+    return redirect(url_for("admin.users"))
+
+
+class DelegationForm(FlaskForm):
+    """A delegation: who, which role, by which act, from when to when (Europe/Rome days)."""
+
+    username = SelectField("Delegato", validators=[InputRequired("Scegli il delegato.")])
+    role = SelectField(
+        "Ruolo delegato",
+        choices=[SelectChoice("", "— scegli —")]
+        + [SelectChoice(code, label) for code, label in ROLE_LABELS.items()],
+        validators=[InputRequired("Scegli il ruolo delegato.")],
+    )
+    act = StringField(
+        "Atto di delega",
+        validators=[
+            InputRequired("Indica l'atto che conferisce la delega."),
+            SingleLine(Delegation.act.type.length),
+        ],
+        render_kw={"placeholder": "es. Decreto R.G. 148/2023"},
+    )
+    valid_from = DataField("Dal", validators=[InputRequired("Indica da quando vale la delega.")])
+    valid_to = DataField("Al (vuoto: fino a revoca)", validators=[Optional()])
+
+    def validate_valid_to(self, field: DataField) -> None:
+        if field.data and self.valid_from.data and field.data < self.valid_from.data:
+            raise ValidationError("La delega non può finire prima di iniziare.")
+
+
+def _delegation_form() -> DelegationForm:
+    form = DelegationForm()
+    form.username.choices = [SelectChoice("", "— scegli —")] + [
+        SelectChoice(u.username, f"{u.full_name} ({u.username})")
+        for u in users.list_users()
+        if u.active
+    ]
+    return form
+
+
+def _delegations_page(form: DelegationForm, status: int = 200) -> tuple[str, int]:
+    today = rome_today(clock())
+    return (
+        render_template(
+            "admin/delegations.html",
+            form=form,
+            delegations=users.all_delegations(),
+            labels=ROLE_LABELS,
+            today=today,
+        ),
+        status,
+    )
+
+
+@bp.get("/deleghe", endpoint="delegations")
+def delegations_page() -> tuple[str, int]:
+    return _delegations_page(_delegation_form())
+
+
+@bp.post("/deleghe")
+def delegate() -> Response | tuple[str, int]:
+    form = _delegation_form()
+    if not form.validate_on_submit():
+        return _delegations_page(form, 422)
+    try:
+        users.delegate(
+            form.username.data,
+            form.role.data,
+            form.act.data,
+            form.valid_from.data,
+            form.valid_to.data,
+            actor=current_user,
+            clock=clock(),
+        )
+    except DomainError as error:
+        form.form_errors.append(str(error))
+        return _delegations_page(form, error.status)
+    flash(f"Delega a {form.username.data} registrata.", "info")
+    return redirect(url_for("admin.delegations"))
+
+
+@bp.post("/deleghe/<int:delegation_id>/revoca")
+def revoke_delegation(delegation_id: int) -> Response:
+    users.revoke_delegation(delegation_id, actor=current_user, clock=clock())
+    flash("Delega revocata.", "info")
+    return redirect(url_for("admin.delegations"))
