@@ -313,6 +313,23 @@ def test_public_checkpoint_needs_no_login(client, chain, clock) -> None:
     audit.checkpoint_now(actor=None, clock=clock)
     body = client.get("/registro/checkpoint").get_json()["checkpoint"]
     assert body["seq"] == chain and len(body["hash"]) == 64
+    assert client.get("/registro/checkpoint.json").get_json() == {"checkpoint": body}
+
+
+def test_public_checkpoint_is_a_page_for_a_browser_in_rome_time(client, chain, clock) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = client.get("/registro/checkpoint", headers=browser)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "Nessun checkpoint ancora pubblicato" in page.get_data(as_text=True)
+    audit.checkpoint_now(actor=None, clock=clock)  # NOW: 01/07/2025 08:00 UTC = 10:00 in Rome
+    clock.instant += timedelta(days=1)
+    audit.checkpoint_now(actor=None, clock=clock)  # a checkpoint is itself an event
+    text = client.get("/registro/checkpoint", headers=browser).get_data(as_text=True)
+    newest, oldest = text.index("02/07/2025 10:00"), text.index("01/07/2025 10:00")
+    assert newest < oldest  # newest first
+    assert f"<td>{chain}</td>" in text and "/registro/checkpoint.json" in text
+    assert '"seq"' not in text  # a page, not JSON
+    assert client.get("/registro/checkpoint.json", headers=browser).is_json
 
 
 def test_daily_checkpoint_is_published_once_a_day(app, chain, clock) -> None:

@@ -68,6 +68,7 @@ ROUTES: dict[str, Route] = {
     "auth.logout": Route(STAFF, "l'uscita"),
     "auth.logout_everywhere": Route(STAFF, "l'uscita da tutte le sessioni"),
     "audit.public_checkpoint": Route(PUBLIC, "il checkpoint pubblico"),
+    "audit.public_checkpoint_json": Route(PUBLIC, "il checkpoint pubblico in JSON"),
     # For load balancers and monitors: says only whether the database answers.
     "health.health": Route(PUBLIC, "lo stato del servizio"),
     "desk.index": Route(STAFF, "la scrivania"),

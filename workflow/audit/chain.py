@@ -260,4 +260,10 @@ def publish_daily_checkpoint(*, clock: Clock) -> AuditCheckpoint | None:
 
 def latest_checkpoint() -> AuditCheckpoint | None:
     """The newest published checkpoint (highest seq), None before the first."""
-    return db.session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))
+    return next(iter(recent_checkpoints(1)), None)
+
+
+def recent_checkpoints(limit: int) -> list[AuditCheckpoint]:
+    """The `limit` most recently published checkpoints, newest first."""
+    query = select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(limit)
+    return list(db.session.scalars(query))

@@ -24,6 +24,9 @@ from workflow.core.errors import BadRequest
 from workflow.core.web import attachment, clock
 from workflow.procedures import operations as procedures
 
+# How many published heads the public page lists, newest first.
+PUBLIC_CHECKPOINTS = 60
+
 bp = Blueprint("audit", __name__)
 
 AUDITORS = OPERATIONS["audit.read"]
@@ -106,8 +109,20 @@ def procedure_history(procedure_id: int) -> str:
 
 
 @bp.get("/registro/checkpoint")
-def public_checkpoint() -> dict[str, object]:
-    """Public: the latest published chain head, for anyone to note (no login)."""
+def public_checkpoint() -> dict[str, object] | str:
+    """Public (no login): the published chain heads. A browser gets a page in Europe/Rome time;
+    a client asking for JSON (or for anything) gets the latest head as JSON, as before."""
+    # `*/*` (curl, scripts) matches the first offer: JSON stays the default answer.
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+        return render_template(
+            "audit/checkpoints.html", checkpoints=audit.recent_checkpoints(PUBLIC_CHECKPOINTS)
+        )
+    return public_checkpoint_json()
+
+
+@bp.get("/registro/checkpoint.json")
+def public_checkpoint_json() -> dict[str, object]:
+    """Public: the latest published chain head as JSON, `published_at` in UTC (ISO 8601)."""
     latest = audit.latest_checkpoint()
     if latest is None:
         return {"checkpoint": None}
