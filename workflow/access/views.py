@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from workflow.access import operations as users
 from workflow.access import rights
 from workflow.access.roles import ROLE_CODES, ROLE_LABELS
+from workflow.acts.signature_check import trust_configured
 from workflow.core.web import clock
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -36,6 +37,7 @@ def users_page() -> str:
         roles=ROLE_CODES,
         labels=ROLE_LABELS,
         new_token=None,
+        trust_checked=trust_configured(),
     )
 
 
@@ -48,6 +50,7 @@ def create_user() -> Response:
         request.form.getlist("roles"),
         actor=current_user,
         clock=clock(),
+        codice_fiscale=request.form.get("codice_fiscale", ""),
     )
     flash(f"Utente {created.username} creato.", "info")
     return redirect(url_for("admin.users"))
@@ -57,6 +60,19 @@ def create_user() -> Response:
 def set_roles(username: str) -> Response:
     users.set_roles(username, request.form.getlist("roles"), actor=current_user, clock=clock())
     flash(f"Ruoli di {username} aggiornati.", "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/utenti/<username>/codice-fiscale")
+def set_codice_fiscale(username: str) -> Response:
+    user = users.set_codice_fiscale(
+        username, request.form.get("codice_fiscale", ""), actor=current_user, clock=clock()
+    )
+    flash(
+        f"Codice fiscale di {username} "
+        + (f"registrato: {user.codice_fiscale}." if user.codice_fiscale else "tolto."),
+        "info",
+    )
     return redirect(url_for("admin.users"))
 
 
@@ -79,6 +95,7 @@ def issue_token(username: str) -> str:
         roles=ROLE_CODES,
         labels=ROLE_LABELS,
         new_token=(username, token),
+        trust_checked=trust_configured(),
     )
 
 
