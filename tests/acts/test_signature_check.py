@@ -226,3 +226,98 @@ def test_admin_page_warns_that_trust_checking_is_off(app, client, make_user, tmp
     page = client.get("/admin/utenti").get_data(as_text=True)
     assert "Verifica della fiducia delle firme disattivata" not in page
     assert csrf_from(page)
+
+
+# ---- The trusted list (ETSI TS 119 612), as AgID publishes Italy's: signed XML ----
+
+GRANTED = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/granted"
+WITHDRAWN = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/withdrawn"
+
+
+def trusted_list(services: list[tuple[TestCA, str]], operator: TestCA) -> bytes:
+    """A trusted list with one qualified CA service (Svctype/CA/QC) per (CA, status), signed
+    (XAdES, enveloped) by the list operator, as the Italian list is signed by AgID."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from lxml import etree
+    from signxml import methods
+    from signxml.xades import XAdESSigner
+
+    def service(ca: TestCA, status: str) -> str:
+        der = base64.b64encode(ca.cert.public_bytes(serialization.Encoding.DER)).decode()
+        return (
+            "<tsl:TSPService><tsl:ServiceInformation>"
+            "<tsl:ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC"
+            "</tsl:ServiceTypeIdentifier>"
+            f'<tsl:ServiceName><tsl:Name xml:lang="it">{ca.name}</tsl:Name></tsl:ServiceName>'
+            "<tsl:ServiceDigitalIdentity><tsl:DigitalId>"
+            f"<tsl:X509Certificate>{der}</tsl:X509Certificate>"
+            "</tsl:DigitalId></tsl:ServiceDigitalIdentity>"
+            f"<tsl:ServiceStatus>{status}</tsl:ServiceStatus>"
+            "<tsl:StatusStartingTime>2016-06-30T22:00:00Z</tsl:StatusStartingTime>"
+            "</tsl:ServiceInformation></tsl:TSPService>"
+        )
+
+    xml = (
+        '<tsl:TrustServiceStatusList xmlns:tsl="http://uri.etsi.org/02231/v2#" Id="TSL" '
+        'TSLTag="http://uri.etsi.org/19612/TSLTag"><tsl:SchemeInformation>'
+        "<tsl:TSLVersionIdentifier>5</tsl:TSLVersionIdentifier>"
+        "<tsl:TSLSequenceNumber>1</tsl:TSLSequenceNumber>"
+        "<tsl:SchemeTerritory>IT</tsl:SchemeTerritory></tsl:SchemeInformation>"
+        "<tsl:TrustServiceProviderList><tsl:TrustServiceProvider><tsl:TSPInformation>"
+        '<tsl:TSPName><tsl:Name xml:lang="it">Prestatore di prova</tsl:Name></tsl:TSPName>'
+        "</tsl:TSPInformation><tsl:TSPServices>"
+        + "".join(service(ca, status) for ca, status in services)
+        + "</tsl:TSPServices></tsl:TrustServiceProvider></tsl:TrustServiceProviderList>"
+        "</tsl:TrustServiceStatusList>"
+    )
+    key = operator.key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    signer = XAdESSigner(
+        method=methods.enveloped, signature_algorithm="ecdsa-sha256", digest_algorithm="sha256"
+    )
+    signed = signer.sign(etree.fromstring(xml.encode()), key=key, cert=operator.pem().decode())
+    return etree.tostring(signed)
+
+
+def configure_list(app, tmp_path, list_xml: bytes, operator: TestCA) -> None:
+    (tmp_path / "TSL-IT.xml").write_bytes(list_xml)
+    (tmp_path / "tlso.pem").write_bytes(operator.pem())
+    app.config["SIGNATURE_TRUST_LIST"] = str(tmp_path / "TSL-IT.xml")
+    app.config["SIGNATURE_TRUST_LIST_SIGNERS"] = str(tmp_path / "tlso.pem")
+
+
+def test_a_ca_granted_in_the_trusted_list_is_a_trust_root_a_withdrawn_one_is_not(
+    app, people, clock, tmp_path
+):
+    operator, qualified, withdrawn = TestCA(name="AgID"), TestCA(name="QC"), TestCA(name="Ex")
+    services = [(qualified, GRANTED), (withdrawn, WITHDRAWN)]
+    configure_list(app, tmp_path, trusted_list(services, operator), operator)
+    act = to_adopted(propose(people, clock), people, clock)
+    act = upload(act, people, clock, decree(people, withdrawn), "ritirata.pdf")
+    assert act.documents[-1].signature_status == "firma_non_fidata"
+    act = upload(act, people, clock, decree(people, qualified), "qualificata.pdf")
+    assert all(s.trust_checked and s.trusted for s in act.documents[-1].signatures)
+    assert fire(act, "pubblica", people.albo, clock).albo_number is not None
+
+
+def test_a_trusted_list_whose_signature_does_not_verify_is_not_used(app, tmp_path):
+    qualified = TestCA(name="QC")
+    configure_list(app, tmp_path, trusted_list([(qualified, GRANTED)], TestCA()), TestCA())
+    with pytest.raises(RuntimeError, match="SIGNATURE_TRUST_LIST"):
+        signature_check.trust_roots()
+    altered = trusted_list([(qualified, GRANTED)], operator := TestCA())
+    configure_list(app, tmp_path, altered.replace(b"Prestatore", b"Impostore"), operator)
+    with pytest.raises(RuntimeError, match="SIGNATURE_TRUST_LIST"):
+        signature_check.trust_roots()
+
+
+def test_a_trusted_list_without_its_signer_certificate_is_refused(app, tmp_path):
+    (tmp_path / "TSL-IT.xml").write_bytes(b"<x/>")
+    app.config["SIGNATURE_TRUST_LIST"] = str(tmp_path / "TSL-IT.xml")
+    with pytest.raises(RuntimeError, match="SIGNATURE_TRUST_LIST_SIGNERS"):
+        signature_check.trust_roots()

@@ -113,7 +113,7 @@ def _new_document(
     """The document's row (fingerprint, size, the signatures pyHanko finds and their outcome),
     not yet added to the session, and the signatures as validated; the file is stored first.
     """
-    check = check_signatures(content, trust_roots())
+    check = check_signatures(content, trust_roots(as_utc(clock.now())))
     infos = list(check.signatures)
     # Stored before the row that points to it: a rolled-back upload leaves at most a file
     # nobody points to (reused by the next identical upload), never a record without its file.

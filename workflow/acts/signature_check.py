@@ -8,8 +8,11 @@ A signature counts only when three things hold (CAD art. 20-21; ISO 32000-2 §12
   signature upkeep (DSS, document timestamps) are allowed, within the DocMDP level a certifying
   signature set; anything else (a page's content rewritten in an incremental update) makes the
   document "modificato dopo la firma";
-- when trust roots are configured (SIGNATURE_TRUST_ROOTS, a PEM file), its certificate chains to one
-  of them. Without them the chain is not judged and every page says so.
+- when trust is configured, its certificate chains to a trust root: a certificate of
+  SIGNATURE_TRUST_ROOTS (a PEM file) or a CA whose qualified status is granted in
+  SIGNATURE_TRUST_LIST (an ETSI TS 119 612 trusted list such as AgID's, read by pyHanko's
+  trust-list parser once its XML signature verifies). Without either the chain is not judged
+  and every page says so.
 
 Revocation is not checked: the server fetches nothing (no OCSP, no CRL; pyHanko's "soft-fail"
 mode without fetching), so a certificate revoked after issue still reads as trusted here.
@@ -161,33 +164,71 @@ def verdict(signatures: Sequence[Any]) -> str:
 
 
 @lru_cache(maxsize=4)
-def _load_roots(path: str, modified: float) -> tuple[Any, ...]:
+def _pem_certificates(path: str, modified: float) -> tuple[Any, ...]:
     from pyhanko.keys import load_certs_from_pemder
 
     return tuple(load_certs_from_pemder([path]))
 
 
-def trust_roots() -> list:
-    """Certificates of the configured trust list (SIGNATURE_TRUST_ROOTS, a PEM file), if any.
+@lru_cache(maxsize=2)
+def _trusted_list(path: str, modified: float, signers: tuple[Any, ...]) -> Any:
+    """The TSPRegistry of an ETSI TS 119 612 trusted list, once its XML signature verifies
+    with one of `signers` (pyHanko's trust_list_to_registry; raises SignatureValidationError)."""
+    from pyhanko.sign.validation.qualified.eutl_parse import trust_list_to_registry
 
-    Read again when the file changes. Raises RuntimeError naming the setting when the file is
-    missing or holds no certificate: a misconfigured trust list must not pass for "no list".
-    """
-    path = current_app.config.get("SIGNATURE_TRUST_ROOTS")
-    if not path:
-        return []
+    registry, _unreadable_services = trust_list_to_registry(
+        Path(path).read_text(encoding="utf-8"), list(signers)
+    )
+    return registry
+
+
+def _read(setting: str, load: Any, *extra: Any) -> Any:
+    """`load(path, mtime, *extra)` for the file named by `setting`; RuntimeError naming it."""
+    path = str(current_app.config.get(setting))
     try:
-        roots = _load_roots(str(path), Path(path).stat().st_mtime)
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(f"SIGNATURE_TRUST_ROOTS: impossibile leggere «{path}»: {exc}") from exc
-    if not roots:
-        raise RuntimeError(f"SIGNATURE_TRUST_ROOTS: «{path}» non contiene certificati.")
-    return list(roots)
+        return load(path, Path(path).stat().st_mtime, *extra)
+    except Exception as exc:  # unreadable file, bad PEM, bad XML, signature not verified
+        raise RuntimeError(f"{setting}: impossibile usare «{path}»: {exc}") from exc
+
+
+def trust_roots(at: datetime | None = None) -> list | None:
+    """The certificates a signer's chain must reach: those of SIGNATURE_TRUST_ROOTS (a PEM file)
+    and the CAs of SIGNATURE_TRUST_LIST (an ETSI TS 119 612 trusted list, its XML signature
+    verified with SIGNATURE_TRUST_LIST_SIGNERS) whose qualified status (Svctype/CA/QC) is granted
+    at `at` (None: granted at any time in the list's history). None when neither is configured.
+
+    Files are read again when they change. Raises RuntimeError naming the setting when a file
+    is unreadable, holds no certificate, or the list's signature does not verify: a broken trust
+    configuration must not pass for "no trust list".
+    """
+    if not trust_configured():
+        return None
+    config = current_app.config
+    roots: list = []
+    if config.get("SIGNATURE_TRUST_ROOTS"):
+        roots += _read("SIGNATURE_TRUST_ROOTS", _pem_certificates)
+        if not roots:
+            raise RuntimeError("SIGNATURE_TRUST_ROOTS: il file non contiene certificati.")
+    if config.get("SIGNATURE_TRUST_LIST"):
+        if not config.get("SIGNATURE_TRUST_LIST_SIGNERS"):
+            raise RuntimeError(
+                "SIGNATURE_TRUST_LIST_SIGNERS: manca il certificato con cui verificare la firma "
+                "dell'elenco di fiducia (un elenco non verificato non si usa)."
+            )
+        signers = _read("SIGNATURE_TRUST_LIST_SIGNERS", _pem_certificates)
+        registry = _read("SIGNATURE_TRUST_LIST", _trusted_list, signers)
+        roots += [
+            authority.certificate
+            for authority in registry.known_certificate_authorities
+            if any(registry.applicable_service_definitions(authority, at))
+        ]
+    return roots
 
 
 def trust_configured() -> bool:
-    """True when signatures are checked against configured trust roots."""
-    return bool(current_app.config.get("SIGNATURE_TRUST_ROOTS"))
+    """True when signatures are checked against configured trust roots or a trusted list."""
+    config = current_app.config
+    return bool(config.get("SIGNATURE_TRUST_ROOTS") or config.get("SIGNATURE_TRUST_LIST"))
 
 
 # ---- Validation ----
@@ -229,7 +270,7 @@ def _summary(
     return "; ".join(parts)
 
 
-def _validate(sig: Any, roots: list) -> SignatureInfo:
+def _validate(sig: Any, roots: list, trust_checked: bool) -> SignatureInfo:
     from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -249,7 +290,6 @@ def _validate(sig: Any, roots: list) -> SignatureInfo:
         and status.coverage >= SignatureCoverageLevel.ENTIRE_REVISION
         and status.docmdp_ok is True
     )
-    trust_checked = bool(roots)
     trusted = bool(status.trusted) and trust_checked
     when = status.signer_reported_dt
     return SignatureInfo(
@@ -273,24 +313,26 @@ def _validate(sig: Any, roots: list) -> SignatureInfo:
 
 def check_signatures(content: bytes, roots: Iterable | None = None) -> SignatureCheck:
     """Validate every embedded PAdES signature of `content` with pyHanko, against `roots`
-    (asn1crypto certificates; None or empty: the chain is not judged).
+    (asn1crypto certificates, as trust_roots gives them; None: no trust configured, the chain
+    is not judged; an empty list: every chain is untrusted).
 
     Document timestamps (/DocTimeStamp) are not signers and are left out; a signature pyHanko
     cannot read counts as broken. Never raises on malformed input: the verdict says so.
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
 
+    checked = roots is not None
     roots = list(roots or [])
     try:
         reader = PdfFileReader(io.BytesIO(content), strict=False)
         embedded = list(reader.embedded_regular_signatures)
     except Exception as exc:  # pyHanko raises many kinds on malformed input
         log.info("PDF illeggibile: %s", exc)
-        return SignatureCheck(ILLEGGIBILE, (), bool(roots))
+        return SignatureCheck(ILLEGGIBILE, (), checked)
     infos = []
     for sig in embedded:
         try:
-            infos.append(_validate(sig, roots))
+            infos.append(_validate(sig, roots, checked))
         except Exception as exc:  # a broken CMS blob must show as broken, not crash the upload
             log.info("Firma non verificabile: %s", exc)
             infos.append(
@@ -301,10 +343,10 @@ def check_signatures(content: bytes, roots: Iterable | None = None) -> Signature
                     False,
                     False,
                     "firma non verificabile",
-                    trust_checked=bool(roots),
+                    trust_checked=checked,
                 )
             )
-    return SignatureCheck(verdict(infos), tuple(infos), bool(roots))
+    return SignatureCheck(verdict(infos), tuple(infos), checked)
 
 
 def stored_check(document: Any) -> SignatureCheck:
