@@ -19,13 +19,13 @@ from workflow.access.models import User
 from workflow.access.rights import OPERATIONS
 from workflow.acts.models import ActDocument, DocumentSignature
 from workflow.acts.operations import check_version, get
-from workflow.acts.signature_check import (
-    SignatureCheck,
-    SignatureInfo,
-    check_signatures,
-    trust_configured,
-    trust_roots,
-)
+from workflow.acts.signature_check import SignatureCheck as SignatureCheck
+from workflow.acts.signature_check import SignatureInfo as SignatureInfo
+from workflow.acts.signature_check import check_signatures as check_signatures
+from workflow.acts.signature_check import signature_problem as signature_problem
+from workflow.acts.signature_check import stored_check as stored_check
+from workflow.acts.signature_check import trust_configured as trust_configured
+from workflow.acts.signature_check import trust_roots
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, as_utc
 from workflow.core.errors import Conflict, InvalidData, NotFound, TooLarge
@@ -40,8 +40,6 @@ MAX_NAME = 180
 # Path separators, Windows-reserved characters and control characters make a name dangerous to
 # hand back in a Content-Disposition or to anyone's file system.
 _BAD_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
-
-__all__ = ["SignatureCheck", "SignatureInfo", "check_signatures", "trust_configured"]
 
 
 def documents_dir() -> Path:
