@@ -85,13 +85,16 @@ def test_a_second_signature_after_the_first_is_an_allowed_change():
     assert second.modification_ok and "nessuna modifica dopo la firma" in second.summary
 
 
-def test_publication_refused_for_a_decree_changed_after_both_signatures(people, clock):
+def test_publication_refused_for_a_decree_changed_after_both_signatures(client, people, clock):
     act = to_adopted(propose(people, clock), people, clock)
     act = upload(act, people, clock, rewrite_page(decree(people), "Decreto cambiato"))
     assert act.documents[-1].signature_status == "modificato_dopo_la_firma"
     with pytest.raises(GuardFailed, match="modificato dopo la firma"):
         fire(act, "pubblica", people.albo, clock)
     assert acts.get(act.id).albo_number is None
+    login(client, "albo")
+    page = client.get(f"/atti/{act.id}").get_data(as_text=True)
+    assert "Il documento è stato modificato dopo la firma di Francesco Vassallo" in page
 
 
 def test_without_trust_roots_the_chain_is_not_judged_and_pages_say_so(app, client, people, clock):
