@@ -78,11 +78,40 @@ def list_users() -> None:
     type=click.Choice(ROLE_CODES),
     help="Codice di ruolo; ripetibile.",
 )
+@click.option(
+    "--codice-fiscale",
+    default=None,
+    help="Codice fiscale della persona: riconosce le sue firme digitali (TINIT-…).",
+)
 @click.password_option("--password", prompt="Password", confirmation_prompt=True)
-def create_user(username: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
-    """Create a user with one or more roles."""
-    user = users.create_user(username, full_name, password, roles, actor=None, clock=clock())
+def create_user(
+    username: str,
+    full_name: str,
+    roles: tuple[str, ...],
+    codice_fiscale: str | None,
+    password: str,
+) -> None:
+    """Create a user with one or more roles and, optionally, their codice fiscale."""
+    user = users.create_user(
+        username,
+        full_name,
+        password,
+        roles,
+        actor=None,
+        clock=clock(),
+        codice_fiscale=codice_fiscale,
+    )
     click.echo(f"Creato {user.username} {','.join(sorted(user.role_codes))}")
+
+
+@users_cli.command("codice-fiscale")
+@click.argument("username")
+@click.argument("codice_fiscale")
+def set_codice_fiscale(username: str, codice_fiscale: str) -> None:
+    """Record a user's codice fiscale ("-" clears it): their signatures are recognised by it."""
+    value = "" if codice_fiscale == "-" else codice_fiscale
+    user = users.set_codice_fiscale(username, value, actor=None, clock=clock())
+    click.echo(f"{user.username} {user.codice_fiscale or 'senza codice fiscale'}")
 
 
 @users_cli.command("delegate")

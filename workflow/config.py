@@ -42,6 +42,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(Path(instance_path) / "documents")),
         # PEM file of the CAs whose signatures count as trusted (e.g. from the EU trusted list).
         "SIGNATURE_TRUST_ROOTS": os.environ.get("SIGNATURE_TRUST_ROOTS", ""),
+        # A trusted list in ETSI TS 119 612 XML (e.g. AgID's TSL-IT.xml, downloaded by the
+        # operator: the server fetches nothing) and the PEM certificates its XML signature must
+        # verify with (the list operator's, as the EU list of lists publishes them).
+        "SIGNATURE_TRUST_LIST": os.environ.get("SIGNATURE_TRUST_LIST", ""),
+        "SIGNATURE_TRUST_LIST_SIGNERS": os.environ.get("SIGNATURE_TRUST_LIST_SIGNERS", ""),
         # Contributions' files (PDF), stored by SHA-256; and the most one file may weigh.
         "CONTRIBUTIONS_DIR": os.environ.get(
             "CONTRIBUTIONS_DIR", str(Path(instance_path) / "contributi")

@@ -236,7 +236,7 @@ def test_publication_refused_with_unsigned_document(people, clock):
         actor=people.albo,
         clock=clock,
     )
-    with pytest.raises(GuardFailed, match="non ha firme digitali integre"):
+    with pytest.raises(GuardFailed, match="non ha firme digitali"):
         fire(acts.get(act.id), "pubblica", people.albo, clock)
 
 

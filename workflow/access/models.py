@@ -20,6 +20,9 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    # The person's codice fiscale (upper case, check character verified): how a digital signature
+    # is matched to its signer (the certificate's serialNumber TINIT-…, ETSI EN 319 412-1).
+    codice_fiscale: Mapped[str | None] = mapped_column(String(16), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

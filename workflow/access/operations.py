@@ -22,7 +22,7 @@ from workflow.access.models import (
 )
 from workflow.access.roles import ADMIN, ANONYMOUS, ROLE_CODES, SYSTEM, USER
 from workflow.audit import chain as audit
-from workflow.core import inputs
+from workflow.core import codicefiscale, inputs
 from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.core.errors import Conflict, InvalidData, NotFound, TooManyAttempts
 from workflow.core.transaction import operation
@@ -41,8 +41,12 @@ def create_user(
     *,
     actor: User | None,
     clock: Clock,
+    codice_fiscale: str | None = None,
 ) -> User:
-    """Create an account with its roles. Raises InvalidData, Conflict (username taken)."""
+    """Create an account with its roles and, optionally, the person's codice fiscale (how their
+    digital signatures are recognised). Raises InvalidData (a field malformed, a codice fiscale
+    with a wrong check character), Conflict (username or codice fiscale taken).
+    """
     username = username.strip().lower()
     roles = sorted(set(roles))
     if not username or not username.replace(".", "").replace("_", "").isalnum():
@@ -70,9 +74,11 @@ def create_user(
         )
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"L'utente «{username}» esiste già.")
+    code = _free_codice_fiscale(codice_fiscale, None)
     user = User(
         username=username,
         full_name=full_name.strip(),
+        codice_fiscale=code,
         password_hash=generate_password_hash(password),
         created_at=clock.now(),
         roles=[UserRole(role=r) for r in roles],
@@ -85,7 +91,50 @@ def create_user(
         object_type="user",
         object_id=user.id,
         action="user.created",
-        payload={"username": username, "full_name": user.full_name, "roles": roles},
+        payload={
+            "username": username,
+            "full_name": user.full_name,
+            "roles": roles,
+            "codice_fiscale": code,
+        },
+        clock=clock,
+    )
+    return user
+
+
+def _free_codice_fiscale(value: str | None, user: User | None) -> str | None:
+    """`value` checked (codicefiscale.check) and not held by another user; None when blank.
+    Raises InvalidData, Conflict."""
+    if value is None or not value.strip():
+        return None
+    code = codicefiscale.check(value)
+    holder = db.session.scalar(select(User).where(User.codice_fiscale == code))
+    if holder is not None and holder is not user:
+        raise Conflict(f"Il codice fiscale {code} è già associato all'utente «{holder.username}».")
+    return code
+
+
+@operation
+def set_codice_fiscale(
+    username: str, value: str | None, *, actor: User | None, clock: Clock
+) -> User:
+    """Record (or clear, with a blank value) the codice fiscale of a user: from then on a
+    signature is theirs only if its certificate carries it (TINIT-…). Raises NotFound,
+    InvalidData (form or check character), Conflict (held by another user).
+    """
+    user = find_user(username)
+    code = _free_codice_fiscale(value, user)
+    if user.codice_fiscale == code:
+        return user
+    before = user.codice_fiscale
+    user.codice_fiscale = code
+    audit.record(
+        actor=actor,
+        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
+        object_type="user",
+        object_id=user.id,
+        action="user.codice_fiscale_changed",
+        payload={"username": user.username, "before": before, "after": code},
         clock=clock,
     )
     return user

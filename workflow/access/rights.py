@@ -87,6 +87,7 @@ ROUTES: dict[str, Route] = {
     "admin.users": Route(OPERATIONS["users.manage"], "la gestione degli utenti"),
     "admin.create_user": Route(OPERATIONS["users.manage"], "creare utenti"),
     "admin.set_roles": Route(OPERATIONS["users.manage"], "modificare i ruoli"),
+    "admin.set_codice_fiscale": Route(OPERATIONS["users.manage"], "registrare il codice fiscale"),
     "admin.set_active": Route(OPERATIONS["users.manage"], "abilitare o disabilitare utenti"),
     "admin.issue_token": Route(OPERATIONS["users.manage"], "emettere token API"),
     "admin.revoke_token": Route(OPERATIONS["users.manage"], "revocare token API"),

@@ -14,6 +14,7 @@ from workflow.access import operations as users
 from workflow.access import rights
 from workflow.access.models import Delegation
 from workflow.access.roles import ROLE_CODES, ROLE_LABELS
+from workflow.acts.signature_check import trust_configured
 from workflow.core.clock import rome_today
 from workflow.core.errors import DomainError
 from workflow.core.forms import DataField, SingleLine
@@ -34,8 +35,8 @@ def rights_table() -> str:
     )
 
 
-@bp.get("/utenti", endpoint="users")
-def users_page() -> str:
+def _users_page(new_token: tuple[str, str] | None) -> str:
+    """The users page; `new_token` (username, token) is shown once, right after its issue."""
     accounts = users.list_users()
     return render_template(
         "admin/users.html",
@@ -44,8 +45,14 @@ def users_page() -> str:
         locked={u.id: users.locked_until(u, clock=clock()) for u in accounts},
         roles=ROLE_CODES,
         labels=ROLE_LABELS,
-        new_token=None,
+        new_token=new_token,
+        trust_checked=trust_configured(),
     )
+
+
+@bp.get("/utenti", endpoint="users")
+def users_page() -> str:
+    return _users_page(new_token=None)
 
 
 @bp.post("/utenti")
@@ -57,6 +64,7 @@ def create_user() -> Response:
         request.form.getlist("roles"),
         actor=current_user,
         clock=clock(),
+        codice_fiscale=request.form.get("codice_fiscale", ""),
     )
     flash(f"Utente {created.username} creato.", "info")
     return redirect(url_for("admin.users"))
@@ -66,6 +74,19 @@ def create_user() -> Response:
 def set_roles(username: str) -> Response:
     users.set_roles(username, request.form.getlist("roles"), actor=current_user, clock=clock())
     flash(f"Ruoli di {username} aggiornati.", "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/utenti/<username>/codice-fiscale")
+def set_codice_fiscale(username: str) -> Response:
+    user = users.set_codice_fiscale(
+        username, request.form.get("codice_fiscale", ""), actor=current_user, clock=clock()
+    )
+    flash(
+        f"Codice fiscale di {username} "
+        + (f"registrato: {user.codice_fiscale}." if user.codice_fiscale else "tolto."),
+        "info",
+    )
     return redirect(url_for("admin.users"))
 
 
@@ -80,16 +101,7 @@ def set_active(username: str) -> Response:
 @bp.post("/utenti/<username>/token")
 def issue_token(username: str) -> str:
     token = users.issue_token(username, actor=current_user, clock=clock())
-    accounts = users.list_users()
-    return render_template(
-        "admin/users.html",
-        accounts=accounts,
-        tokens={u.id: users.tokens_of(u) for u in accounts},
-        locked={u.id: users.locked_until(u, clock=clock()) for u in accounts},
-        roles=ROLE_CODES,
-        labels=ROLE_LABELS,
-        new_token=(username, token),
-    )
+    return _users_page(new_token=(username, token))
 
 
 @bp.post("/token/<int:token_id>/revoca")

@@ -132,9 +132,12 @@ def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
         "signatures": [
             {
                 "firmato_digitalmente_da": s.signer_name,
+                "codice_fiscale": s.codice_fiscale,
                 "signing_time": iso(s.signing_time),
                 "intact": s.intact,
+                "modification_ok": s.modification_ok,
                 "trusted": s.trusted,
+                "trust_checked": s.trust_checked,
                 "summary": s.summary,
             }
             for s in document.signatures

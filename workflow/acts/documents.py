@@ -2,17 +2,14 @@
 
 The fingerprint is what the Albo shows next to each document (AgID Linee guida, annex 6: the raw
 digest is kept, shown as hex here and as base64 in the download's Repr-Digest header). Embedded
-PAdES signatures are validated with pyHanko at upload and their outcome is stored with the file.
+PAdES signatures are validated with pyHanko at upload (workflow/acts/signature_check.py: integrity,
+changes after signing, trust, codice fiscale) and their outcome is stored with the file.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -22,6 +19,13 @@ from workflow.access.models import User
 from workflow.access.rights import OPERATIONS
 from workflow.acts.models import ActDocument, DocumentSignature
 from workflow.acts.operations import check_version, get
+from workflow.acts.signature_check import SignatureCheck as SignatureCheck
+from workflow.acts.signature_check import SignatureInfo as SignatureInfo
+from workflow.acts.signature_check import check_signatures as check_signatures
+from workflow.acts.signature_check import signature_problem as signature_problem
+from workflow.acts.signature_check import stored_check as stored_check
+from workflow.acts.signature_check import trust_configured as trust_configured
+from workflow.acts.signature_check import trust_roots
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, as_utc
 from workflow.core.errors import Conflict, InvalidData, NotFound, TooLarge
@@ -36,11 +40,6 @@ MAX_NAME = 180
 # Path separators, Windows-reserved characters and control characters make a name dangerous to
 # hand back in a Content-Disposition or to anyone's file system.
 _BAD_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
-
-log = logging.getLogger(__name__)
-# Without a configured trust list every chain is "not trusted", which we record (trusted=False);
-# pyHanko would also log a full traceback for each such signature, which is only noise here.
-logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.CRITICAL)
 
 
 def documents_dir() -> Path:
@@ -89,79 +88,16 @@ def check_content(name: str, content: bytes) -> None:
         raise InvalidData(f"Il file «{name}» non è un PDF.")
 
 
-@dataclass(frozen=True)
-class SignatureInfo:
-    field_name: str
-    signer_name: str
-    signing_time: datetime | None
-    intact: bool
-    trusted: bool
-    summary: str
-
-
-def trust_roots() -> list:
-    """Certificates of the configured trust list (SIGNATURE_TRUST_ROOTS, a PEM file), if any."""
-    from pyhanko.keys import load_certs_from_pemder
-
-    path = current_app.config.get("SIGNATURE_TRUST_ROOTS")
-    return list(load_certs_from_pemder([path])) if path else []
-
-
 def inspect_signatures(
     content: bytes, roots: list | None = None
 ) -> tuple[str, list[SignatureInfo]]:
-    """Validate every embedded PAdES signature with pyHanko.
+    """The document's status and one SignatureInfo per signature (check_signatures, as a pair).
 
-    Returns the document's status ("firmato" when there are signatures and all are intact,
-    "non_firmato", "firma_non_integra", "illeggibile") and one SignatureInfo per signature.
+    Status: "firmato" (every signature valid), "non_firmato", "illeggibile", "firma_non_integra",
+    "modificato_dopo_la_firma", "firma_non_fidata" (roots given, a chain not reaching them).
     """
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    try:
-        reader = PdfFileReader(io.BytesIO(content), strict=False)
-        embedded = list(reader.embedded_signatures)
-    except Exception as exc:  # pyHanko raises many kinds on malformed input
-        log.info("PDF illeggibile: %s", exc)
-        return "illeggibile", []
-    if not embedded:
-        return "non_firmato", []
-    infos = []
-    for sig in embedded:
-        try:
-            cert = sig.signer_cert
-            names = cert.subject.native
-            signer = names.get("common_name") or cert.subject.human_friendly
-            context = ValidationContext(trust_roots=roots or [], allow_fetching=False)
-            status = validate_pdf_signature(sig, context)
-            when = status.signer_reported_dt
-            intact = bool(status.intact and status.valid)
-            infos.append(
-                SignatureInfo(
-                    field_name=sig.field_name or "",
-                    signer_name=str(signer)[:300],
-                    signing_time=as_utc(when) if when else None,
-                    intact=intact,
-                    trusted=bool(status.trusted),
-                    summary=("integra" if intact else "NON integra: il documento è stato alterato")
-                    + ("" if status.trusted else "; catena di certificazione non verificata"),
-                )
-            )
-        except Exception as exc:  # a broken CMS blob must show as broken, not crash the upload
-            log.info("Firma non verificabile: %s", exc)
-            infos.append(
-                SignatureInfo(
-                    sig.field_name or "",
-                    "sconosciuto",
-                    None,
-                    False,
-                    False,
-                    "firma non verificabile",
-                )
-            )
-    status_name = "firmato" if all(i.intact for i in infos) else "firma_non_integra"
-    return status_name, infos
+    check = check_signatures(content, roots)
+    return check.status, list(check.signatures)
 
 
 def path_for(sha256_hex: str) -> Path:
@@ -175,7 +111,8 @@ def _new_document(
     """The document's row (fingerprint, size, the signatures pyHanko finds and their outcome),
     not yet added to the session, and the signatures as validated; the file is stored first.
     """
-    status, infos = inspect_signatures(content, trust_roots())
+    check = check_signatures(content, trust_roots(as_utc(clock.now())))
+    infos = list(check.signatures)
     # Stored before the row that points to it: a rolled-back upload leaves at most a file
     # nobody points to (reused by the next identical upload), never a record without its file.
     digest = store().put(content)
@@ -187,14 +124,17 @@ def _new_document(
         size=len(content),
         uploaded_at=as_utc(clock.now()),
         uploaded_by_id=actor.id,
-        signature_status=status,
+        signature_status=check.status,
         signatures=[
             DocumentSignature(
                 field_name=i.field_name[:200],
                 signer_name=i.signer_name,
+                codice_fiscale=i.codice_fiscale,
                 signing_time=i.signing_time,
                 intact=i.intact,
+                modification_ok=i.modification_ok,
                 trusted=i.trusted,
+                trust_checked=i.trust_checked,
                 summary=i.summary,
             )
             for i in infos
@@ -245,7 +185,7 @@ def attach(
             "sha256": document.sha256_hex,
             "size": document.size,
             "signature_status": document.signature_status,
-            "signers": [i.signer_name for i in infos if i.intact],
+            "signers": [i.signer_name for i in infos if i.valid],
             "version": act.version,
         },
         clock=clock,

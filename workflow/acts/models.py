@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -156,10 +157,17 @@ class DocumentSignature(db.Model):
     document_id: Mapped[int] = mapped_column(ForeignKey("act_documents.id"), index=True)
     field_name: Mapped[str] = mapped_column(String(200), info=FROM_CERTIFICATE)
     signer_name: Mapped[str] = mapped_column(String(300), info=FROM_CERTIFICATE)
+    # From the certificate subject's serialNumber "TINIT-<codice>" (ETSI EN 319 412-1), if any.
+    codice_fiscale: Mapped[str | None] = mapped_column(String(16), info=FROM_CERTIFICATE)
     signing_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     intact: Mapped[bool]
+    # Nothing changed after the signature beyond what it allows (pyHanko's difference analysis:
+    # later signatures, form filling); None on rows validated before that check was recorded.
+    modification_ok: Mapped[bool | None]
     # Chain to a configured trust root (SIGNATURE_TRUST_ROOTS); False when none is configured.
     trusted: Mapped[bool]
+    # Whether trust roots were configured when it was validated (else "trusted" means nothing).
+    trust_checked: Mapped[bool] = mapped_column(default=False, server_default=false())
     summary: Mapped[str] = mapped_column(String(500), info=FROM_CERTIFICATE)
 
     document: Mapped[ActDocument] = relationship(back_populates="signatures")

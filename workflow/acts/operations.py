@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow.access.authorize import acting_role, delegation_for, effective_roles
 from workflow.access.models import User
 from workflow.access.roles import ROLE_LABELS
-from workflow.acts import registers
+from workflow.acts import registers, signature_check
 from workflow.acts.models import Act, ActDocument, ActEvent
 from workflow.acts.proposal import MAX_FIELD, parse_fascicolo, proposal_fields, proposal_sha256
 from workflow.acts.register_models import ALBO, PROTOCOLLO, REPERTORIO
@@ -202,20 +202,9 @@ def document_problem(act: Act) -> str | None:
     if not main:
         return "Manca il documento dell'atto firmato digitalmente (PDF con firme PAdES)."
     document = main[-1]
-    if document.signature_status != "firmato":
-        return (
-            f"Il documento «{document.original_name}» non ha firme digitali integre "
-            f"({document.signature_status.replace('_', ' ')})."
-        )
-    signed_by = {s.signer_name.casefold() for s in document.signatures if s.intact}
-    for role, event in signatures(act).items():
-        name = event.recorded_by.full_name
-        if name.casefold() not in signed_by:
-            return (
-                f"Nel documento «{document.original_name}» manca la firma digitale di {name} "
-                f"({ROLE_LABELS[role]})."
-            )
-    return None
+    return signature_check.signature_problem(
+        document, [(e.recorded_by, ROLE_LABELS[role]) for role, e in signatures(act).items()]
+    )
 
 
 def facts_of(act: Act, actor: User | None, clock: Clock) -> machine.ActFacts:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from workflow.access.enforce import may
-from workflow.acts import documents, queries
+from workflow.acts import documents, queries, signature_check
 from workflow.acts import operations as acts
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound
@@ -15,6 +15,16 @@ from workflow.definitions import ACT_LATEST
 from workflow.definitions import acts as machine
 
 bp = Blueprint("acts", __name__)
+
+
+@bp.app_context_processor
+def signature_words() -> dict[str, object]:
+    """What the document cards of the act page and of the Albo say of their signatures."""
+    return {
+        "signature_message": lambda d: signature_check.stored_check(d).message,
+        "not_against_trust_list": signature_check.NOT_AGAINST_TRUST_LIST,
+    }
+
 
 PROPOSAL_FIELDS = ("oggetto", "fascicolo", "proponente", "materia", "struttura", "testo")
 

@@ -70,6 +70,9 @@ PHRASES: dict[str, Phrase] = {
         f"ha cambiato i ruoli di {p.get('username')} "
         f"da {', '.join(p.get('before', []))} a {', '.join(p.get('after', []))}"
     ),
+    "user.codice_fiscale_changed": lambda p: (
+        f"ha {'registrato' if p.get('after') else 'tolto'} il codice fiscale di {p.get('username')}"
+    ),
     "user.enabled": lambda p: f"ha abilitato l'utente {p.get('username')}",
     "user.disabled": lambda p: f"ha disabilitato l'utente {p.get('username')}",
     "user.logged_out_everywhere": lambda p: "è uscito da tutte le sessioni",

@@ -190,7 +190,7 @@ def _play(act: Act, moves: tuple[Move, ...], people: dict[str, User], clock: Clo
 
 
 def _attach_signed(act: Act, people: dict[str, User], clock: Clock) -> None:
-    signers = [people["sindaco"].full_name, people["segretario"].full_name]
+    signers = [people["sindaco"], people["segretario"]]
     lines = [
         "DECRETO DEL SINDACO METROPOLITANO",
         f"Fascicolo {act.fascicolo}",
@@ -202,7 +202,12 @@ def _attach_signed(act: Act, people: dict[str, User], clock: Clock) -> None:
         act.id,
         expected_version=act.version,
         filename=SEED_DOCUMENT if act.oggetto == SEED_OGGETTO else f"Decreto_{act.id}.pdf",
-        content=signed_pdf(lines, TestCA(), signers),
+        content=signed_pdf(
+            lines,
+            TestCA(),
+            [p.full_name for p in signers],
+            [p.codice_fiscale for p in signers],
+        ),
         kind="atto",
         actor=people["albo"],
         clock=clock,

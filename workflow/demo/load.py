@@ -52,6 +52,16 @@ DEMO_USERS = (
     ("admin", "Amministratore di sistema", "demo-amministratore", ADMIN),
 )
 DEMO_USERS_TABLE = [(u, p, r) for u, _, p, r in DEMO_USERS]
+# Fictitious codici fiscali (invented birth dates and places, right check character): the demo
+# signing certificates carry them (TINIT-…), so the demo decree's signers are recognised by them.
+DEMO_CODICI_FISCALI = {
+    "direzione": "BNCLRA78M52F205J",
+    "segretario": "PRCNNS65C21F839V",
+    "sindaco": "VSSFNC70E12F205S",
+    "dirigente": "RSSMRC80A01F205Z",
+    "ragioneria": "VRDPLA75H45F205C",
+    "albo": "NREGRG82B15F205U",
+}
 
 
 @dataclass
@@ -147,9 +157,21 @@ def load(*, clock: Clock) -> Report:
     report = Report()
     for username, full_name, password, role in DEMO_USERS:
         if db.session.scalar(select(User.id).where(User.username == username)) is None:
-            users.create_user(username, full_name, password, [role], actor=None, clock=clock)
+            users.create_user(
+                username,
+                full_name,
+                password,
+                [role],
+                actor=None,
+                clock=clock,
+                codice_fiscale=DEMO_CODICI_FISCALI.get(username),
+            )
             report.lines.append(f"utente {username} creato")
         user = users.find_user(username)
+        if user.codice_fiscale is None and username in DEMO_CODICI_FISCALI:
+            users.set_codice_fiscale(
+                username, DEMO_CODICI_FISCALI[username], actor=None, clock=clock
+            )
         if not settings.address_of(user):
             # example.org is reserved (RFC 2606): demo mail can never reach a real mailbox.
             settings.update_settings(

@@ -26,13 +26,16 @@ from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
+def _name(common_name: str, codice_fiscale: str | None = None) -> x509.Name:
+    """IT, the common name and, for a person, the codice fiscale as Italian qualified
+    certificates carry it: serialNumber "TINIT-<codice>" (ETSI EN 319 412-1)."""
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ]
+    if codice_fiscale:
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, f"TINIT-{codice_fiscale}"))
+    return x509.Name(attributes)
 
 
 def _der(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -67,11 +70,12 @@ class TestCA:
     def pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
-    def signer(self, common_name: str) -> signers.SimpleSigner:
+    def signer(self, common_name: str, codice_fiscale: str | None = None) -> signers.SimpleSigner:
+        """A signer certified by this CA, with the codice fiscale in its subject if given."""
         key = ec.generate_private_key(ec.SECP256R1())
         cert = (
             x509.CertificateBuilder()
-            .subject_name(_name(common_name))
+            .subject_name(_name(common_name, codice_fiscale))
             .issuer_name(self.cert.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
@@ -138,9 +142,16 @@ def sign(pdf: bytes, signer: signers.SimpleSigner, field_name: str) -> bytes:
     return signers.sign_pdf(writer, meta, signer=signer).getvalue()
 
 
-def signed_pdf(lines: list[str], ca: TestCA, signer_names: list[str]) -> bytes:
-    """A PDF signed in turn by each of `signer_names` (e.g. the Sindaco, then the Segretario)."""
+def signed_pdf(
+    lines: list[str],
+    ca: TestCA,
+    signer_names: list[str],
+    codici_fiscali: list[str | None] | None = None,
+) -> bytes:
+    """A PDF signed in turn by each of `signer_names` (e.g. the Sindaco, then the Segretario),
+    each certificate carrying the matching entry of `codici_fiscali` when given."""
+    codes = codici_fiscali or [None] * len(signer_names)
     pdf = simple_pdf(lines)
-    for i, name in enumerate(signer_names, start=1):
-        pdf = sign(pdf, ca.signer(name), f"Firma{i}")
+    for i, (name, code) in enumerate(zip(signer_names, codes, strict=True), start=1):
+        pdf = sign(pdf, ca.signer(name, code), f"Firma{i}")
     return pdf
