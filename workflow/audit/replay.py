@@ -295,22 +295,27 @@ def fields_table() -> list[tuple[str, str, str, str]]:
     for table, sources in REGISTRY.values():
         for column in table.columns:
             how = [
-                f"{', '.join(s.actions)}: {s.sets[column.name].text}"
+                f"{_events_of(s)}: {s.sets[column.name].text}"
                 + (f" (ogni elemento di `{s.each}`)" if s.each else "")
                 for s in sources
                 if column.name in s.sets
             ]
-            lines.append((table.name, column.name, column.label, "; ".join(how)))
+            lines.append((table.name, column.name, column.label, "; ".join(dict.fromkeys(how))))
         for check in table.files:
             lines.append(
                 (table.name, "file", "file archiviato", f"ricalcolo SHA-256 di `{check.column}`")
             )
         if table.presence:
-            creators = sorted({a for s in sources if s.creates for a in s.actions})
-            lines.append(
-                (table.name, "riga", "presenza", f"una riga per evento {', '.join(creators)}")
-            )
+            creators = "; ".join(dict.fromkeys(_events_of(s) for s in sources if s.creates))
+            lines.append((table.name, "riga", "presenza", f"una riga per evento {creators}"))
     return lines
+
+
+def _events_of(source: Source) -> str:
+    """ "act.* (con `to` nel payload)": the actions of a source and the payload keys it needs."""
+    text = ", ".join(source.actions)
+    conditions = [f"con `{k}`" for k in source.requires] + [f"senza `{k}`" for k in source.absent]
+    return f"{text} ({', '.join(conditions)} nel payload)" if conditions else text
 
 
 def fields_markdown() -> str:
