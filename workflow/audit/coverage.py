@@ -30,7 +30,7 @@ from workflow.core.files import FileStore
 MISSING: Any = object()  # a derivation that finds nothing sets nothing (an older event's payload)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per covered event: no frozen-dataclass cost on the walk
 class Event:
     """An audit event as the replay reads it: its own fields and its parsed payload."""
 
@@ -53,19 +53,27 @@ class Derive:
 
 
 def _path(data: Mapping[str, Any], dotted: str) -> Any:
-    value: Any = data
-    for part in dotted.split("."):
-        if not isinstance(value, Mapping) or part not in value:
+    return _walk(data, tuple(dotted.split(".")))
+
+
+def _walk(data: Any, parts: tuple[str, ...]) -> Any:
+    """The value under `parts` of a parsed payload (dicts), MISSING where a part is absent."""
+    value = data
+    for part in parts:
+        if type(value) is not dict:  # parsed JSON: plain dicts (faster than an ABC check)
             return MISSING
-        value = value[part]
+        value = value.get(part, MISSING)
+        if value is MISSING:
+            return MISSING
     return value
 
 
 def payload(dotted: str, *, non_empty: bool = False) -> Derive:
     """The payload's value at `dotted` ("data.oggetto"); `non_empty`: an empty one sets nothing."""
+    parts = tuple(dotted.split("."))
 
     def read(event: Event, element: Mapping[str, Any]) -> Any:
-        value = _path(event.payload, dotted)
+        value = _walk(event.payload, parts)
         return MISSING if non_empty and not value else value
 
     return Derive(read, f"payload `{dotted}`")
@@ -187,7 +195,7 @@ class Table:
     presence: bool = True
 
     def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
+        return _COLUMNS_BY_NAME[self.name][name]
 
 
 @dataclass(frozen=True)
@@ -208,14 +216,16 @@ class Source:
     absent: tuple[str, ...] = ()
     each: str | None = None
 
-    def matches(self, event: Event) -> bool:
-        named = event.action in self.actions or any(
-            a.endswith(".*") and event.action.startswith(a[:-1]) for a in self.actions
+    def names(self, action: str) -> bool:
+        """Whether `action` is one of this source's actions (exact, or under a "prefix.*")."""
+        return action in self.actions or any(
+            a.endswith(".*") and action.startswith(a[:-1]) for a in self.actions
         )
-        return (
-            named
-            and all(k in event.payload for k in self.requires)
-            and not any(k in event.payload for k in self.absent)
+
+    def applies(self, event: Event) -> bool:
+        """Whether the event's payload has what the source needs (`requires`, not `absent`)."""
+        return all(k in event.payload for k in self.requires) and not any(
+            k in event.payload for k in self.absent
         )
 
     def elements(self, event: Event) -> Iterator[Mapping[str, Any]]:
@@ -675,3 +685,5 @@ SOURCES: tuple[Source, ...] = (
 REGISTRY: dict[str, tuple[Table, tuple[Source, ...]]] = {
     table.name: (table, tuple(s for s in SOURCES if s.table == table.name)) for table in TABLES
 }
+
+_COLUMNS_BY_NAME = {table.name: {c.name: c for c in table.columns} for table in TABLES}

@@ -72,19 +72,20 @@ class Replay:
     the tables. Feed it the rows verify_chain walks (`feed`), so the chain is read once."""
 
     def __init__(self) -> None:
-        self._sources: dict[str, list[Source]] = defaultdict(list)
-        for _table, sources in REGISTRY.values():
-            for source in sources:
-                for action in source.actions:
-                    self._sources[action.split(".")[0]].append(source)
+        self._sources = [source for _table, sources in REGISTRY.values() for source in sources]
+        self._by_action: dict[str, list[tuple[int, Source]]] = {}  # filled as actions are met
+        self._tables = {name: table for name, (table, _sources) in REGISTRY.items()}
         self.expected: dict[str, dict[Key, _Expected]] = {name: {} for name in REGISTRY}
-        self._ordinals: dict[tuple[int, str, str], int] = defaultdict(int)
+        self._ordinals: dict[tuple[int, str, str], int] = {}
         self.events = 0
 
     def feed(self, row: tuple) -> None:
         """One chain row (verify.event_rows' columns): applied if a source covers its action."""
         seq, _at, actor_id, _name, role, otype, oid, action, payload_text, _prev, _hash = row
-        sources = self._sources.get(action.split(".")[0])
+        sources = self._by_action.get(action)
+        if sources is None:
+            sources = [(i, s) for i, s in enumerate(self._sources) if s.names(action)]
+            self._by_action[action] = sources
         if not sources:
             return
         try:
@@ -95,37 +96,36 @@ class Replay:
             return
         event = Event(seq, actor_id, role, otype, oid, action, parsed)
         self.events += 1
-        for index, source in enumerate(sources):
-            if source.matches(event):
+        for index, source in sources:
+            if source.applies(event):
                 self._apply(event, index, source)
 
     def _apply(self, event: Event, index: int, source: Source) -> None:
-        table, _ = REGISTRY[source.table]
+        table = self._tables[source.table]
+        rows = self.expected[source.table]
         ordinal = 0
         if table.ordinal_parent:
-            position = (index, event.action.split(".")[0], event.object_id)
-            self._ordinals[position] += 1
-            ordinal = self._ordinals[position]
+            position = (index, event.object_type, event.object_id)
+            ordinal = self._ordinals[position] = self._ordinals.get(position, 0) + 1
         for element in source.elements(event):
             key = tuple(source.key[name].read(event, element) for name in table.key)
-            if any(part is MISSING for part in key):
-                if not (table.ordinal_parent and ordinal):
+            if MISSING in key:
+                if not ordinal:
                     continue
                 key = ("#", _as_int(event.object_id), ordinal)
             else:
-                key = tuple(_key_part(part) for part in key)
-            expected = self.expected[table.name].get(key)
+                key = tuple(map(_key_part, key))
+            expected = rows.get(key)
             if expected is None:  # changed, not created: compared, not required
-                expected = _Expected(created_by=event.seq if source.creates else None)
-                self.expected[table.name][key] = expected
+                expected = rows[key] = _Expected(created_by=event.seq if source.creates else None)
             elif source.creates and expected.created_by is None:
                 expected.created_by = event.seq
+            values = expected.values
             for name, derive in source.sets.items():
                 value = derive.read(event, element)
-                if value is INCREMENT:
-                    value = (expected.values.get(name) or 0) + 1
-                if value is not MISSING:
-                    expected.values[name] = value
+                if value is MISSING:
+                    continue
+                values[name] = (values.get(name) or 0) + 1 if value is INCREMENT else value
 
     def finish(self, progress: Callable[[int], None] | None = None) -> list[Difference]:
         """Compare every expected row with its table, and re-hash the files the tables name."""
@@ -144,9 +144,7 @@ def _as_int(value: Any) -> Any:
 
 def _key_part(value: Any) -> Any:
     """Key values as the table gives them back: ids and years as int, the rest as text."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | str) and str(value).isdigit():
+    if type(value) is str and value.isdigit():
         return int(value)
     return value
 
