@@ -14,7 +14,7 @@ making the operation that writes the row state in its audit event the fields the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,17 +228,19 @@ class Source:
             k in event.payload for k in self.absent
         )
 
-    def elements(self, event: Event) -> Iterator[Mapping[str, Any]]:
+    def elements(self, event: Event) -> Iterable[Mapping[str, Any]]:
+        """The elements a row is derived from: the event alone, or each of the `each` list."""
         if self.each is None:
-            yield {}
-            return
+            return _WHOLE_EVENT
         listed = _path(event.payload, self.each)
-        if isinstance(listed, Mapping):  # a mapping: one element {"key", "value"} per entry
-            yield from ({"key": k, "value": v} for k, v in listed.items())
-        elif isinstance(listed, list):
-            yield from (e for e in listed if isinstance(e, Mapping))
+        if type(listed) is dict:  # a mapping: one element {"key", "value"} per entry
+            return [{"key": k, "value": v} for k, v in listed.items()]
+        if type(listed) is list:
+            return [e for e in listed if type(e) is dict]
+        return ()
 
 
+_WHOLE_EVENT: tuple[Mapping[str, Any], ...] = ({},)
 ORDINAL = Derive(lambda event, element: MISSING, "posizione tra gli eventi dell'oggetto")
 
 
