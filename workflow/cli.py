@@ -17,7 +17,7 @@ from workflow.access.roles import ROLE_CODES
 from workflow.acts import registers
 from workflow.acts.register_models import REGISTERS
 from workflow.audit import chain as audit
-from workflow.audit import history
+from workflow.audit import history, replay
 from workflow.audit import verify as integrity
 from workflow.config import ConfigurationError, check_secret_key
 from workflow.consultations import reminders as consultations_reminders
@@ -191,25 +191,32 @@ def _anchor(value: str) -> integrity.Anchor:
     metavar="SEQ:HASH",
     help="Una testa della catena annotata in precedenza (es. dal checkpoint sull'Albo).",
 )
-def audit_verify(expected: tuple[str, ...]) -> None:
-    """Walk the chain; exit 0 when intact, 1 naming the first broken event."""
+@click.option(
+    "--campi",
+    "fields",
+    is_flag=True,
+    help="Elenca i campi delle tabelle che la verifica confronta con gli eventi, ed esce.",
+)
+def audit_verify(expected: tuple[str, ...], fields: bool) -> None:
+    """Walk the chain and replay it against the tables; exit 0 when all agree, 1 naming the first
+    broken event and every difference (table, row, field, expected, found)."""
+    if fields:
+        click.echo(replay.fields_markdown())
+        return
     extra = [_anchor(value) for value in expected]
     total = integrity.count_events()
+    tables = replay.Replay()
     with click.progressbar(length=total, label="Verifica catena", file=sys.stderr) as bar:
-        report = integrity.verify_chain(extra, progress=bar.update)
-    documents = integrity.count_documents()
-    with click.progressbar(length=documents, label="Verifica documenti", file=sys.stderr) as bar:
-        broken_documents = integrity.verify_documents(progress=bar.update)
-    for doc in broken_documents:
-        click.echo(
-            f"ERRORE: documento {doc.document_id} «{doc.name}» dell'atto {doc.act_id}: "
-            f"{doc.message}",
-            err=True,
-        )
-    if report.ok and not broken_documents:
+        report = integrity.verify_chain(extra, progress=bar.update, observe=tables.feed)
+    files = replay.count_files()
+    with click.progressbar(length=files, label="Verifica tabelle e file", file=sys.stderr) as bar:
+        differences = tables.finish(progress=bar.update)
+    for difference in differences:
+        click.echo(f"ERRORE: {difference.message}", err=True)
+    if report.ok and not differences:
         click.echo(
             f"OK: {report.checked} eventi, testa {report.head_seq} {report.head_hash}; "
-            f"{documents} documenti con impronta corrispondente"
+            f"tabelle concordi con gli eventi, {files} file con impronta corrispondente"
         )
         return
     if not report.ok:
@@ -217,6 +224,8 @@ def audit_verify(expected: tuple[str, ...]) -> None:
         click.echo(f"ERRORE: {problem.message} [{problem.kind}]", err=True)
         for other in report.problems[1:]:
             click.echo(f"  inoltre: {other.message} [{other.kind}]", err=True)
+    if differences:
+        click.echo(f"{len(differences)} differenze tra le tabelle e gli eventi.", err=True)
     sys.exit(1)
 
 

@@ -110,7 +110,7 @@ def test_audit_verify_rehashes_every_stored_document(app, clock):
     path.write_bytes(pdf.replace(b"Decreto", b"Decretx", 1))
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
-    assert f"documento {document.id} «decreto.pdf»" in result.output
+    assert f"[act_documents {document.id}], file archiviato [file]" in result.output
     assert "impronta SHA-256 diversa" in result.output
     path.unlink()
     assert "file mancante" in runner.invoke(args=["audit", "verify"]).output

@@ -7,7 +7,7 @@ in the same transaction, so a refused or failed step consumes none.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -23,6 +23,7 @@ from workflow.acts.models import Act, ActDocument, ActEvent
 from workflow.acts.proposal import MAX_FIELD, parse_fascicolo, proposal_fields, proposal_sha256
 from workflow.acts.register_models import ALBO, PROTOCOLLO, REPERTORIO
 from workflow.audit import chain as audit
+from workflow.audit.registrations import PAYLOAD_KEY, entry_payload
 from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.core.errors import InvalidData, NotFound, StaleVersion
 from workflow.core.transaction import operation
@@ -159,6 +160,9 @@ def _audit_proposal(act: Act, role: str, actor: User, clock: Clock) -> None:
         action="act.proposed",
         payload={
             "act_type": act.act_type,
+            "definition_version": act.definition_version,
+            "state": act.state,
+            "publication_days": act.publication_days,
             "fascicolo": act.fascicolo,
             "procedure_id": act.procedure_id,
             "proposal_sha256": act.proposal_sha256,
@@ -268,10 +272,12 @@ def fire_event(
 
 @dataclass(frozen=True)
 class Entry:
-    """What an event records: its data (event row and audit payload) and the role it is under."""
+    """What an event records: its data (event row and audit payload) and the role it is under;
+    `audited`: what only the audit payload states besides (the register entries written)."""
 
     data: dict[str, Any]
     role: str
+    audited: dict[str, Any] = field(default_factory=dict)
 
 
 def _record_event(
@@ -279,21 +285,21 @@ def _record_event(
 ) -> None:
     """The event row, the act's new state and version, its audit event and deadlines."""
     from_state = act.state
-    db.session.add(
-        ActEvent(
-            act_id=act.id,
-            event=event,
-            from_state=from_state,
-            to_state=new_state,
-            data=entry.data,
-            proposal_sha256=act.proposal_sha256,
-            recorded_at=as_utc(clock.now()),
-            recorded_by_id=actor.id,
-            recorded_role=entry.role,
-        )
+    row = ActEvent(
+        act_id=act.id,
+        event=event,
+        from_state=from_state,
+        to_state=new_state,
+        data=entry.data,
+        proposal_sha256=act.proposal_sha256,
+        recorded_at=as_utc(clock.now()),
+        recorded_by_id=actor.id,
+        recorded_role=entry.role,
     )
+    db.session.add(row)
     act.state = new_state
     act.version = act.version + 1
+    db.session.flush()  # the event row's id, which the audit event names
     audit.record(
         actor=actor,
         role=entry.role,
@@ -306,6 +312,8 @@ def _record_event(
             "data": entry.data,
             "proposal_sha256": act.proposal_sha256,
             "version": act.version,
+            "event_id": row.id,
+            **entry.audited,
         },
         clock=clock,
     )
@@ -372,7 +380,11 @@ def _number(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Cloc
     }
     if act.immediately_executable:
         stored |= {"immediatamente_eseguibile": True, "votazione": act.executability_vote}
-    return Entry(stored, firing.role)
+    written = [
+        entry_payload(REPERTORIO, act.repertorio_year, act.repertorio_number),
+        entry_payload(PROTOCOLLO, act.protocollo_year, act.protocollo_number),
+    ]
+    return Entry(stored, firing.role, {PAYLOAD_KEY: written})
 
 
 def executability_date(act: Act) -> date | None:
@@ -407,6 +419,7 @@ def _publish(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Clo
             "al": act.published_to.isoformat(),
         },
         firing.role,
+        {PAYLOAD_KEY: [entry_payload(ALBO, act.albo_year, act.albo_number)]},
     )
 
 

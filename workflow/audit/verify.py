@@ -1,4 +1,6 @@
 """Verifying the audit chain: every hash, every link, no gap, the head and the checkpoints.
+The tables and the stored files are compared with the events by workflow/audit/replay.py, fed by
+the same walk (verify_chain's `observe`).
 
 What it detects and what it cannot is written in the README ("Audit trail").
 """
@@ -10,8 +12,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from workflow.acts import documents
-from workflow.acts.models import ActDocument
 from workflow.audit.chain import canonical_json, canonical_record, chain_hash, iso_utc
 from workflow.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
 from workflow.extensions import db
@@ -94,6 +94,7 @@ def anchors(extra: Iterable[Anchor] = ()) -> list[Anchor]:
 def verify_chain(
     extra_anchors: Iterable[Anchor] = (),
     progress: Callable[[int], None] | None = None,
+    observe: Callable[[tuple], None] | None = None,
 ) -> Report:
     """Walk the whole chain and name the first broken event and why.
 
@@ -101,7 +102,8 @@ def verify_chain(
     event's hash (link), its hash is SHA-256 over prev_hash and its canonical bytes (hash). Then the
     head row must point at the last event, and every anchor (published checkpoint or noted head)
     must still be in the chain with the same hash — which reveals a truncated tail and a chain
-    recomputed from scratch.
+    recomputed from scratch. `observe` sees every row walked (the tables' replay reads the chain
+    in the same pass: replay.Replay.feed).
     """
     report = Report()
     expected_seq, prev_hash = 1, GENESIS_HASH
@@ -130,6 +132,8 @@ def verify_chain(
         if seq in wanted:
             hashes_at[seq] = own
         expected_seq, prev_hash = seq + 1, own
+        if observe:
+            observe(row)
         report.checked += 1
         if progress:
             progress(1)
@@ -161,28 +165,3 @@ def _check_anchors(report: Report, known: list[Anchor], hashes_at: dict[int, str
         else:
             why = f"impronta diversa da quella attestata dal {anchor.source} (catena ricalcolata)."
         report.problems.append(Problem(anchor.seq, "checkpoint", f"Evento {anchor.seq}: {why}"))
-
-
-@dataclass(frozen=True)
-class DocumentProblem:
-    document_id: int
-    act_id: int
-    name: str
-    message: str
-
-
-def verify_documents(progress: Callable[[int], None] | None = None) -> list[DocumentProblem]:
-    """Re-hash every stored document against the SHA-256 recorded when it was registered."""
-    problems = []
-    archive = documents.store()
-    for doc in db.session.scalars(select(ActDocument).order_by(ActDocument.id)):
-        message = archive.problem(doc.sha256.hex())
-        if message:
-            problems.append(DocumentProblem(doc.id, doc.act_id, doc.original_name, message))
-        if progress:
-            progress(1)
-    return problems
-
-
-def count_documents() -> int:
-    return db.session.scalar(select(func.count()).select_from(ActDocument)) or 0

@@ -22,6 +22,7 @@ from workflow.access.rights import OPERATIONS
 from workflow.acts import registers
 from workflow.acts.register_models import PROTOCOLLO
 from workflow.audit import chain as audit
+from workflow.audit.registrations import PAYLOAD_KEY, entry_payload
 from workflow.consultations import territory_data as territory
 from workflow.consultations.models import (
     CHANNELS,
@@ -201,6 +202,7 @@ def _registered(contribution: Contribution, body: Body) -> dict[str, object]:
     """The audit payload of a registration: who sent what, when, how, and its protocol."""
     return {
         "consultation_id": contribution.consultation_id,
+        "body_id": body.id,
         "body": body.name,
         "received_at": as_utc(contribution.received_at).isoformat(),
         "channel": contribution.channel,
@@ -210,6 +212,13 @@ def _registered(contribution: Contribution, body: Body) -> dict[str, object]:
         "file": contribution.file_name,
         "sha256": contribution.file_sha256,
         "size": contribution.file_size,
+        PAYLOAD_KEY: [
+            entry_payload(
+                contribution.protocol_register,
+                contribution.protocol_year,
+                contribution.protocol_number,
+            )
+        ],
     }
 
 

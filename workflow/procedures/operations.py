@@ -162,6 +162,7 @@ def open_procedure(
             "kind": kind,
             "definition_version": definition.version,
             "title": procedure.title,
+            "state": procedure.state,
             "period": procedure.period_label,
             "fascicolo": procedure.fascicolo,
         },
@@ -212,6 +213,7 @@ def advance(
     row = _step_row(procedure, firing, actor, clock)
     known_deadlines = _record_step(procedure, firing.new_state, actor, row)
     moved = {"from": row["from_state"], "to": row["to_state"], "data": row["data"]}
+    moved |= _step_fields(procedure.steps[-1])
     audit.record(
         actor=actor,
         role=firing.role,
@@ -224,6 +226,19 @@ def advance(
     # The step may meet a deadline: it stops reminding in this same commit.
     rules.sync_procedure(procedure, clock=clock, known=known_deadlines)
     return procedure
+
+
+def _step_fields(step: ProcedureStep) -> dict[str, Any]:
+    """What the audit event adds about the step row written (workflow/audit/coverage.py replays
+    it): its id, milestone, date and act (kind, number, date; ISO dates)."""
+    return {
+        "step_id": step.id,
+        "milestone": step.milestone_code,
+        "occurred_on": step.occurred_on.isoformat(),
+        "act_kind": step.act_kind,
+        "act_number": step.act_number,
+        "act_date": step.act_date.isoformat() if step.act_date else None,
+    }
 
 
 def _step_row(
