@@ -286,7 +286,10 @@ def test_public_api_needs_no_token_and_shows_only_public_data(client, two, peopl
     assert record["consultabile_fino_al"] == "2030-12-31"
     (document,) = record["documenti"]
     assert set(document) == {"nome", "sha256", "dimensione", "url", "firme"}
-    assert document["url"] == f"http://127.0.0.1:5000/albo/2025/1084/documenti/{decree.documents[0].id}"
+    assert (
+        document["url"]
+        == f"http://127.0.0.1:5000/albo/2025/1084/documenti/{decree.documents[0].id}"
+    )
     assert client.get(document["url"].removeprefix("http://127.0.0.1:5000")).status_code == 200
     text = json.dumps(record, ensure_ascii=False)
     for staff_only in (
