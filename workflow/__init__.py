@@ -46,6 +46,7 @@ BLUEPRINTS = [
     "workflow.acts.views:bp",
     "workflow.acts.api:bp",
     "workflow.acts.albo:bp",
+    "workflow.acts.albo_api:bp",
     "workflow.consultations.views:bp",
     "workflow.consultations.api:bp",
     "workflow.core.health:bp",
@@ -85,6 +86,15 @@ class DatabaseId(IntegerConverter):
         self.regex = _decimal_at_most(self.max)
 
 
+def _declared_by_models(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's include_object: everything but the full-text machinery (acts/fulltext.py)."""
+    from workflow.acts.fulltext import is_search_object
+
+    return not is_search_object(name, type_)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. No side effects: it never migrates, seeds or starts the scheduler.
 
@@ -108,7 +118,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    # The full-text search's own objects (FTS5 table, expression index) are not models.
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), include_object=_declared_by_models
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
 

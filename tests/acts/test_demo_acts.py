@@ -52,7 +52,7 @@ def test_demo_decree_has_the_seed_numbers_dates_and_classification(demo_app):
     assert (record.dal, record.al) == ("19/02/2025", "05/03/2025")
     assert record.repertorio == "43/2025 del 19/02/2025"
     assert record.approvazione == "19/02/2025"
-    assert record.protocollo == "0032556/2025"
+    assert record.protocollo == "32556/2025"
     assert record.fascicolo == "2.16/2024/1"
     assert record.heading == "DECRETO DEL SINDACO METROPOLITANO"
     assert act.state == "pubblicazione_certificata"

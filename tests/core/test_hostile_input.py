@@ -338,6 +338,15 @@ def test_malformed_json_is_a_400(api, body) -> None:
         "/api/v1/procedures/9223372036854775808",
         "/api/v1/acts/99999999999999999999999",
         "/api/v1/registers/a%00b/daily?date=2025-01-10",
+        "/api/v1/albo/pubblicazioni?q=a%00b",
+        "/api/v1/albo/pubblicazioni?q=" + "x" * 5000,
+        "/api/v1/albo/pubblicazioni?numero=" + "9" * 30,
+        "/api/v1/albo/pubblicazioni?pagina=99999999999999999999",
+        "/api/v1/albo/pubblicazioni/2147483648/1",
+        "/api/v1/albo/feed?tipo=%00",
+        "/albo?q=a%00b",
+        "/albo/archivio?numero=" + "9" * 30,
+        "/albo/feed?tipo=ordinanza",
     ],
 )
 def test_hostile_query_strings_and_paths_are_refused(api, query) -> None:

@@ -26,7 +26,10 @@ def test_upgrade_from_empty_matches_models_and_downgrade_empties(databases) -> N
             assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
             upgrade()
             with db.engine.connect() as conn:
-                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+                opts = {
+                    "include_object": app.extensions["migrate"].configure_args["include_object"]
+                }
+                diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
             assert diff == []
             db.engine.dispose()
     finally:

@@ -63,7 +63,7 @@ def test_demo_decree_staff_page_then_public_page_after_the_window(app, clock, li
             html = page.content()
             for text in SEED_FIELDS:
                 assert text in html, text
-            assert page.inner_text("#protocollo") == "0032556/2025"
+            assert page.inner_text("#protocollo") == "32556/2025"
             assert page.inner_text("#pubblicazione") == "1084/2025"
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "atto-43-2025-staff.png"), full_page=True)

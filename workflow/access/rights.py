@@ -138,6 +138,11 @@ ROUTES: dict[str, Route] = {
     "albo.document": Route(PUBLIC, "i documenti pubblicati"),
     "albo.feed": Route(PUBLIC, "il feed dell'Albo"),
     "albo.robots": Route(PUBLIC, "robots.txt"),
+    "albo.archive": Route(PUBLIC, "l'archivio delle pubblicazioni concluse"),
+    # The Albo's public JSON API: the same data as its pages, no token.
+    "albo_api.list_publications": Route(PUBLIC, "l'elenco delle pubblicazioni dell'Albo"),
+    "albo_api.show_publication": Route(PUBLIC, "una pubblicazione dell'Albo"),
+    "albo_api.feed": Route(PUBLIC, "i dati del feed dell'Albo"),
     "contributions.territory_index": Route(STAFF, "il territorio e i suoi enti"),
     "contributions.set_addresses": Route(
         OPERATIONS["territory.manage"], "modificare gli indirizzi degli enti"

@@ -1,8 +1,10 @@
 """The Albo pretorio online: public, no login (L. 69/2009 art. 32: the legally effective record).
 
 Garante privacy, guidelines 243/2014: personal data are published only for the legal period and
-not indexed by search engines — every page says `noindex`, robots.txt excludes the Albo, and after
-the window neither the record nor its documents are served any more.
+not indexed by search engines — every page says `noindex`, robots.txt excludes the Albo. After the
+window the documents are no longer served (410) and the record's metadata stays in the archivio
+delle pubblicazioni concluse until the act type's data di oblio; from then on the publication is
+not on the public site at all (404 everywhere), while staff keep everything.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from workflow.acts import feed as albo_feed
 from workflow.acts import operations as acts
 from workflow.audit import chain as audit
 from workflow.core.clock import rome_today
-from workflow.core.errors import DomainError, NotFound
+from workflow.core.errors import DomainError
 from workflow.core.web import clock, public_url, send_pdf
+from workflow.definitions import acts as machine
 from workflow.engine.stepdata import parse_date
+from workflow.procedures.browse import page_number
 
 bp = Blueprint("albo", __name__)
 
@@ -47,33 +51,68 @@ def robots() -> Response:
     return Response("User-agent: *\nDisallow: /albo\n", mimetype="text/plain")
 
 
+FILTERS = ("q", "numero", "materia", "tipo", "data")
+
+
+def _filters(phase: str) -> tuple[queries.AlboFilters, dict[str, str]]:
+    """The search filters of the query string, and the same as given (to refill the form)."""
+    args = {k: request.args.get(k, "").strip() for k in FILTERS}
+    day: date | None = parse_date(args["data"], "Data") if args["data"] else None
+    filters = queries.AlboFilters(
+        q=args["q"],
+        numero=args["numero"],
+        materia=args["materia"],
+        tipo=args["tipo"],
+        data=day,
+        phase=phase,
+    )
+    return filters, args
+
+
+def _list(phase: str, template: str) -> str:
+    today = rome_today(clock())
+    filters, args = _filters(phase)
+    page = queries.public_page(
+        today, filters, page_number(request.args.get("pagina")), queries.PUBLIC_PER_PAGE
+    )
+    return render_template(
+        template,
+        page=page,
+        rows=[(a, queries.record(a, today)) for a in page.items],
+        args={k: v for k, v in args.items() if v},
+        form=args,
+        types=machine.ACT_TYPES,
+        today=today,
+        public_until=queries.public_until,
+    )
+
+
 @bp.get("/albo")
 def public_list() -> str:
-    today = rome_today(clock())
-    args = {k: request.args.get(k, "").strip() for k in ("q", "numero", "materia", "data")}
-    day: date | None = parse_date(args["data"], "Data") if args["data"] else None
-    rows = queries.public_list(today, args["q"], args["numero"], args["materia"], day)
-    return render_template(
-        "albo/list.html",
-        rows=[(a, queries.record(a, today)) for a in rows],
-        args=args,
-        today=today,
-    )
+    """The publications in progress today, searched by words, number, materia, type, day."""
+    return _list(queries.IN_CORSO, "albo/list.html")
+
+
+@bp.get("/albo/archivio")
+def archive() -> str:
+    """L'archivio delle pubblicazioni concluse: ended or annulled publications before their data
+    di oblio, metadata only (Garante privacy 243/2014: the documents are not served)."""
+    return _list(queries.ARCHIVIO, "albo/archive.html")
 
 
 @bp.get("/albo/<int:anno>/<int:numero>")
 def show(anno: int, numero: int) -> str:
     today = rome_today(clock())
-    act = queries.by_albo_number(anno, numero)
+    act, phase = queries.public_act(anno, numero, today)
     status = queries.albo_status(act, today)
-    if status is None or status == queries.IN_ATTESA:
-        raise NotFound(f"Pubblicazione {numero}/{anno} non trovata all'Albo.")
     return render_template(
         "albo/show.html",
         act=act,
         record=queries.record(act, today),
         status=status,
-        active=status == queries.ATTIVO,
+        active=phase == queries.IN_CORSO,
+        documents=queries.public_documents(act) if phase == queries.IN_CORSO else [],
+        public_until=queries.public_until(act),
         annulment=queries.annulment(act),
         kind=acts.act_type(act),
     )
@@ -81,30 +120,27 @@ def show(anno: int, numero: int) -> str:
 
 @bp.get("/albo/<int:anno>/<int:numero>/documenti/<int:document_id>")
 def document(anno: int, numero: int, document_id: int) -> Response:
-    act = queries.by_albo_number(anno, numero)
-    status = queries.albo_status(act, rome_today(clock()))
-    if status != queries.ATTIVO:
+    act, phase = queries.public_act(anno, numero, rome_today(clock()))
+    if phase != queries.IN_CORSO:
         raise Gone(
             f"La pubblicazione {numero}/{anno} non è in corso: "
             "i documenti non sono più consultabili."
         )
-    document = documents.get_document(act.id, document_id)
+    document = queries.public_document(act, document_id)
     return send_pdf(documents.read(document), document.original_name, document.sha256)
 
 
 @bp.get("/albo/feed")
 def feed() -> Response:
-    """RSS 2.0 after the AlboPOP specification (albopop.it/specs): one item per publication."""
-    today = rome_today(clock())
+    """RSS 2.0 after the AlboPOP specification (albopop.it/specs): one item per publication in
+    progress, at most 25, the latest first; `?materia=…&tipo=…` filter it."""
+    materia = request.args.get("materia", "").strip()
+    tipo = request.args.get("tipo", "").strip()
+    chosen = {k: v for k, v in (("materia", materia), ("tipo", tipo)) if v}
     body = albo_feed.rss(
-        queries.public_list(today),
-        today=today,
+        albo_feed.current_items(rome_today(clock()), materia, tipo),
         now=clock().now(),
-        self_url=public_url("albo.feed"),
-        list_url=public_url("albo.public_list"),
-        act_url=lambda a: public_url("albo.show", anno=a.albo_year, numero=a.albo_number),
-        document_url=lambda a, document_id: public_url(
-            "albo.document", anno=a.albo_year, numero=a.albo_number, document_id=document_id
-        ),
+        self_url=public_url("albo.feed", **chosen),
+        docs_url=public_url("albo.public_list") + "#feed",
     )
     return Response(body, mimetype="application/rss+xml")

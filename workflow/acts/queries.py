@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
-from workflow.acts import registers
-from workflow.acts.models import Act, ActEvent
+from workflow.acts import fulltext
+from workflow.acts.models import Act, ActDocument, ActEvent
 from workflow.acts.operations import act_type, definition_of
-from workflow.acts.register_models import PROTOCOLLO
 from workflow.core.clock import ROME, as_utc, format_date
 from workflow.core.errors import InvalidData, NotFound
 from workflow.definitions import acts as machine
 from workflow.extensions import db
+from workflow.procedures.browse import Page
 
 # A number as a user searches for it: "43", "0043", "43/2025".
 _NUMBER = re.compile(r"^\s*0*(\d{1,9})\s*(?:/\s*(\d{4}))?\s*$")
@@ -82,38 +82,178 @@ def annulment(act: Act) -> ActEvent | None:
     return next((e for e in act.events if e.event == "annulla_pubblicazione"), None)
 
 
-def public_list(
-    today: date, q: str = "", numero: str = "", materia: str = "", data: date | None = None
-) -> list[Act]:
-    """Acts on the Albo today (window open, not annulled), with the public search filters."""
-    query = (
-        select(Act)
-        .where(
-            Act.state.in_((machine.PUBBLICATO, machine.CERTIFICATO)),
-            Act.published_from <= today,
-            Act.published_to >= today,
-        )
-        .order_by(Act.albo_year.desc(), Act.albo_number.desc())
-    )
-    if q.strip():
-        query = query.where(Act.oggetto.icontains(q.strip(), autoescape=True))
-    if materia.strip():
-        query = query.where(Act.materia.icontains(materia.strip(), autoescape=True))
-    if numero.strip():
-        match = _NUMBER.match(numero)
-        if not match:
-            raise InvalidData("Numero non valido: indicare ad esempio 1084 o 1084/2025.")
-        n, year = int(match.group(1)), match.group(2)
-        by_number = or_(Act.albo_number == n, Act.repertorio_number == n)
-        if year:
-            by_number = or_(
-                and_(Act.albo_number == n, Act.albo_year == int(year)),
-                and_(Act.repertorio_number == n, Act.repertorio_year == int(year)),
+# Where a publication stands for the public, from the clock (never stored):
+IN_CORSO = "in_corso"  # the window is open: the record and its published documents
+ARCHIVIO = "archivio"  # ended or annulled, before the data di oblio: the record's metadata only
+
+
+def oblio_date(act: Act) -> date | None:
+    """The first day the publication leaves the public site entirely (its act type's retention,
+    definitions/acts.py oblio_date); None while it has no window."""
+    if act.published_from is None:
+        return None
+    return machine.oblio_date(act.published_from, act_type(act).oblio_years)
+
+
+def public_until(act: Act) -> date | None:
+    """The last day the publication is on the public site (the day before its data di oblio)."""
+    oblio = oblio_date(act)
+    return oblio - timedelta(days=1) if oblio else None
+
+
+def public_phase(act: Act, today: date) -> str | None:
+    """IN_CORSO, ARCHIVIO, or None when the public must not see the publication at all: not on
+    the Albo yet, or past its data di oblio (Garante privacy 243/2014). `today`: Europe/Rome.
+    An annulled publication is in the archive from its annulment, whatever the window says."""
+    if act.published_from is None or act.published_to is None or act.albo_number is None:
+        return None
+    if today >= machine.oblio_date(act.published_from, act_type(act).oblio_years):
+        return None
+    if act.state == machine.ANNULLATO:
+        return ARCHIVIO
+    if act.state not in (machine.PUBBLICATO, machine.CERTIFICATO) or today < act.published_from:
+        return None
+    return ARCHIVIO if today > act.published_to else IN_CORSO
+
+
+def _before_oblio(today: date) -> ColumnElement[bool]:
+    """SQL: the publication has not reached its act type's data di oblio (the same rule as
+    oblio_date: published from 1 January of the year `oblio_years` back, or later)."""
+    return or_(
+        *(
+            and_(
+                Act.act_type == code,
+                Act.published_from >= date(today.year - kind.oblio_years, 1, 1),
             )
-        query = query.where(by_number)
-    if data is not None:
-        query = query.where(or_(Act.published_from == data, Act.approval_date == data))
-    return list(db.session.scalars(query))
+            for code, kind in machine.ACT_TYPES.items()
+        )
+    )
+
+
+def _in_phase(phase: str, today: date) -> ColumnElement[bool]:
+    """SQL twin of public_phase(act, today) == phase."""
+    on_albo = Act.state.in_((machine.PUBBLICATO, machine.CERTIFICATO))
+    if phase == IN_CORSO:
+        return and_(on_albo, Act.published_from <= today, Act.published_to >= today)
+    return and_(
+        Act.albo_number.is_not(None),
+        _before_oblio(today),
+        or_(
+            Act.state == machine.ANNULLATO,
+            and_(on_albo, Act.published_to < today),
+        ),
+    )
+
+
+# The public list's page size (the API lets a client choose, up to its own maximum).
+PUBLIC_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class AlboFilters:
+    """The public search of the Albo (all optional): words of oggetto, proponente, materia and
+    numbers (full text, acts/fulltext.py); a number, "1084" or "1084/2025", of the publication,
+    the Repertorio Generale or the Protocollo; materia (words); act type code; a day of
+    publication or approval; `phase` IN_CORSO (the Albo) or ARCHIVIO (pubblicazioni concluse)."""
+
+    q: str = ""
+    numero: str = ""
+    materia: str = ""
+    tipo: str = ""
+    data: date | None = None
+    phase: str = IN_CORSO
+
+
+def _number_condition(numero: str) -> ColumnElement[bool]:
+    match = _NUMBER.match(numero)
+    if not match:
+        raise InvalidData("Numero non valido: indicare ad esempio 1084 o 1084/2025.")
+    n, year = int(match.group(1)), match.group(2)
+    registers_ = (
+        (Act.albo_number, Act.albo_year),
+        (Act.repertorio_number, Act.repertorio_year),
+        (Act.protocollo_number, Act.protocollo_year),
+    )
+    return or_(
+        *(
+            and_(number == n, year_col == int(year)) if year else number == n
+            for number, year_col in registers_
+        )
+    )
+
+
+def _public_query(today: date, filters: AlboFilters) -> Select[tuple[Act]]:
+    if filters.phase not in (IN_CORSO, ARCHIVIO):
+        raise InvalidData("Elenco sconosciuto: «in_corso» o «archivio».")
+    if filters.tipo and filters.tipo not in machine.ACT_TYPES:
+        raise InvalidData(f"Tipo di atto «{filters.tipo}» sconosciuto.")
+    query = select(Act).where(_in_phase(filters.phase, today))
+    words = fulltext.matching(filters.q)
+    if words is not None:
+        query = query.where(words)
+    if filters.materia.strip():
+        query = query.where(_materia_matching(filters.materia))
+    if filters.tipo:
+        query = query.where(Act.act_type == filters.tipo)
+    if filters.numero.strip():
+        query = query.where(_number_condition(filters.numero))
+    if filters.data is not None:
+        query = query.where(
+            or_(Act.published_from == filters.data, Act.approval_date == filters.data)
+        )
+    return query
+
+
+def _materia_matching(materia: str) -> ColumnElement[bool]:
+    """Every word asked is a word of the materia, whatever its case and accents (the words go
+    through the full-text search, restricted to the materia)."""
+    condition = fulltext.matching(materia, column="materia")
+    return condition if condition is not None else true()
+
+
+def public_list(today: date, filters: AlboFilters | None = None) -> list[Act]:
+    """The publications of the Albo today (`today`: Europe/Rome) matching `filters`, the latest
+    first (by Albo year and number)."""
+    query = _public_query(today, filters or AlboFilters())
+    return list(db.session.scalars(query.order_by(Act.albo_year.desc(), Act.albo_number.desc())))
+
+
+def public_page(today: date, filters: AlboFilters, number: int, per_page: int) -> Page[Act]:
+    """One page (`number` from 1) of public_list, with the total."""
+    query = _public_query(today, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Act.albo_year.desc(), Act.albo_number.desc())
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    )
+    return Page(items=list(rows), number=number, per_page=per_page, total=total)
+
+
+def public_act(anno: int, numero: int, today: date) -> tuple[Act, str]:
+    """The publication anno/numero and its public phase on `today` (Europe/Rome). NotFound when
+    the public may not see it (not yet on the Albo, or past its data di oblio): the same answer
+    as for a number never given."""
+    act = by_albo_number(anno, numero)
+    phase = public_phase(act, today)
+    if phase is None:
+        raise NotFound(f"Pubblicazione {numero}/{anno} non trovata all'Albo.")
+    return act, phase
+
+
+def public_documents(act: Act) -> list[ActDocument]:
+    """The documents the public may see of a publication in progress: the one place the Albo
+    page, its downloads, the feed and the public API ask (issue 17 §1 makes it the Ufficio
+    Albo's choice). Never call it for a publication that is not IN_CORSO."""
+    return list(act.documents)
+
+
+def public_document(act: Act, document_id: int) -> ActDocument:
+    """One of public_documents(act); NotFound otherwise."""
+    for document in public_documents(act):
+        if document.id == document_id:
+            return document
+    raise NotFound("Documento non trovato tra quelli pubblicati.")
 
 
 def by_albo_number(year: int, number: int) -> Act:
@@ -158,8 +298,9 @@ def record(act: Act, today: date) -> Record:
             else ""
         ),
         approvazione=format_date(act.approval_date),
+        # As the Albo shows it ("32556/2025"); the register keeps its 7 digits (registers.label).
         protocollo=(
-            registers.label(PROTOCOLLO, act.protocollo_year, act.protocollo_number)
+            f"{act.protocollo_number}/{act.protocollo_year}"
             if act.protocollo_number and act.protocollo_year
             else ""
         ),

@@ -256,15 +256,20 @@ class Blueprint(flask_smorest.Blueprint):
         errors: Iterable[int] = (),
         content_type: str | None = None,
         description: str = "OK",
+        public: bool = False,
     ) -> Callable[[F], F]:
         """Document the view's success answer (`schema` describes it; the view still builds it)
         and every error status it can answer. Always 400, 401 and 403: hooks run before any
         view (the request guard refuses control characters in a path or query, the route
-        rights want a token and a role)."""
+        rights want a token and a role). A `public` operation (a PUBLIC route of the rights
+        table: the Albo) wants no token: no security requirement, no 401 or 403."""
 
         def mark(view: F) -> F:
-            for code in sorted({400, 401, 403, *errors}, reverse=True):
+            always = {400} if public else {400, 401, 403}
+            for code in sorted({*always, *errors}, reverse=True):
                 view = self.alt_response(code, schema=Error, description=MESSAGES[code])(view)
+            if public:
+                view = self.doc(security=[])(view)
             return self.alt_response(
                 status,
                 schema=schema,

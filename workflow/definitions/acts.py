@@ -29,6 +29,12 @@ from workflow.engine.definition import Definition, Facts, Field, State, Step
 
 # TUEL art. 124: fifteen consecutive days, the first one counted.
 DEFAULT_PUBLICATION_DAYS = 15
+# How long a publication's record stays in the public archive after its window (the data di
+# oblio), in years counted from 1 January of the year after the publication started: D.Lgs.
+# 33/2013 art. 8 c. 3 (five years), the period the Garante privacy's guidelines 243/2014
+# (doc. web 3134436, part II) take for the general case of acts online; after it the entry
+# leaves the public site, the office keeps it (DPR 445/2000 art. 67-68, archives).
+DEFAULT_OBLIO_YEARS = 5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +47,7 @@ class ActType:
     citation: str
     required_signers: tuple[str, ...]
     publication_days: int = DEFAULT_PUBLICATION_DAYS
+    oblio_years: int = DEFAULT_OBLIO_YEARS  # public archive after the window (see above)
     deliberation: bool = False  # a collegial body's delibera (TUEL art. 134 applies)
 
 
@@ -54,6 +61,8 @@ ACT_TYPES: dict[str, ActType] = {
             citation=DECRETO.citation,
             # "Il Sindaco metropolitano, assistito dal Segretario Generale": both sign (seed).
             required_signers=(SINDACO, SEGRETARIO_GENERALE),
+            # A provvedimento of a political body (D.Lgs. 33/2013 art. 23): art. 8 c. 3.
+            oblio_years=DEFAULT_OBLIO_YEARS,
         ),
         ActType(
             code=DELIBERA_CONSIGLIO.code,
@@ -62,6 +71,8 @@ ACT_TYPES: dict[str, ActType] = {
             citation=DELIBERA_CONSIGLIO.citation,
             required_signers=(SINDACO, SEGRETARIO_GENERALE),
             deliberation=True,
+            # Delibere of a collegial body (D.Lgs. 33/2013 art. 23): art. 8 c. 3.
+            oblio_years=DEFAULT_OBLIO_YEARS,
         ),
         ActType(
             code=DELIBERA_CONFERENZA.code,
@@ -70,6 +81,8 @@ ACT_TYPES: dict[str, ActType] = {
             citation=DELIBERA_CONFERENZA.citation,
             required_signers=(SINDACO, SEGRETARIO_GENERALE),
             deliberation=True,
+            # Delibere of a collegial body (D.Lgs. 33/2013 art. 23): art. 8 c. 3.
+            oblio_years=DEFAULT_OBLIO_YEARS,
         ),
     )
 }
@@ -82,6 +95,13 @@ EXECUTABLE_AFTER_DAYS = 10
 def executable_from(published_from: date) -> date:
     """The day a delibera becomes executable when not declared immediately so (TUEL 134 c. 3)."""
     return published_from + timedelta(days=EXECUTABLE_AFTER_DAYS)
+
+
+def oblio_date(published_from: date, years: int) -> date:
+    """The first day the publication is no longer public at all (its data di oblio): 1 January
+    of the year after the start plus `years` (D.Lgs. 33/2013 art. 8 c. 3: five years "decorrenti
+    dal 1° gennaio dell'anno successivo"). Europe/Rome calendar days."""
+    return date(published_from.year + 1 + years, 1, 1)
 
 
 def window_end(start: date, days: int) -> date:
