@@ -6,7 +6,7 @@ The document (oggetto, proponente, materia, the numbers) is copied here as it is
 workflow/acts/fulltext.py at this revision: a migration does not change with the code.
 
 Revision ID: r17pubblico1
-Revises: a9c4e2b7d1f0
+Revises: r17firme1
 Create Date: 2026-11-30 22:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = 'r17pubblico1'
-down_revision = 'a9c4e2b7d1f0'
+down_revision = 'r17firme1'
 branch_labels = None
 depends_on = None
 
