@@ -30,6 +30,7 @@ from workflow.audit.coverage import (
     Source,
     Table,
 )
+from workflow.audit.verify import event_rows
 from workflow.extensions import db
 
 Key = tuple[Any, ...]
@@ -266,8 +267,6 @@ def _compare(
 
 def verify_tables(events: Iterable[tuple] | None = None) -> list[Difference]:
     """Replay `events` (chain rows in seq order; all of them by default) against the tables."""
-    from workflow.audit.verify import event_rows  # verify imports this module
-
     replay = Replay()
     for row in events if events is not None else event_rows():
         replay.feed(row)
