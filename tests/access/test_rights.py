@@ -48,6 +48,8 @@ ARGS = {
     "register": "protocollo",
     "body_id": "1",
     "consultation_id": "1",
+    "giorno": "2025-06-30",
+    "formato": "pdf",
 }
 
 
