@@ -7,9 +7,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import os
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,11 @@ from pypdf import PdfReader
 from sqlalchemy import func, select, text
 
 from tests.conftest import login
+from tests.threads import at_once
 from workflow import scheduler
 from workflow.acts import daily, registers
 from workflow.acts.daily_models import DailyRegister, Handover
+from workflow.audit.chain import iso_utc as audit_iso
 from workflow.audit.models import AuditEvent
 from workflow.core.clock import ROME, FixedClock
 from workflow.core.errors import Conflict, InvalidData, NotFound
@@ -424,3 +427,26 @@ def test_staff_page_lists_registers_with_downloads_and_hand_over(app, client, cl
     other = app.test_client()
     login(other, "dirigente")
     assert other.get("/protocollo/registro-giornaliero").status_code == 403
+
+
+class TickingClock:
+    """Each reading one second later than the previous one: two callers never share an instant."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self.ticks = start, itertools.count()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=next(self.ticks))
+
+
+def test_two_hand_overs_at_once_record_the_manifest_left_in_the_folder(app):
+    """Two schedulers (or the job and the CLI) hand the same day over together: one record,
+    and the manifest in the folder is the one recorded, never rewritten by the second."""
+    day = date(2025, 2, 19)
+    daily.produce(day, clock=at(date(2025, 2, 20), 6))
+    clock = TickingClock(datetime(2025, 2, 20, 5, 30, tzinfo=UTC))
+    assert at_once(app, lambda: daily.hand_over(day, clock=clock), 2) == []
+    handover = db.session.scalars(select(Handover)).one()
+    manifest = (package(app, day) / "manifest.json").read_bytes()
+    assert handover.manifest_sha256 == sha(manifest)
+    assert json.loads(manifest)["consegnato_il"] == audit_iso(handover.handed_over_at)

@@ -77,11 +77,15 @@ def file_name(register: str, day: date, suffix: str) -> str:
     return f"registro-giornaliero-{register}-{day.isoformat()}{suffix}"
 
 
-def get(day: date, register: str = PROTOCOLLO) -> DailyRegister | None:
-    """The register produced for `day`, or None."""
-    return db.session.scalar(
-        select(DailyRegister).where(DailyRegister.register == register, DailyRegister.day == day)
+def get(day: date, register: str = PROTOCOLLO, *, lock: bool = False) -> DailyRegister | None:
+    """The register produced for `day`, or None. `lock`: row-locked until the commit (FOR UPDATE
+    on PostgreSQL; SQLite's write transactions are serialised whole) and read afresh."""
+    query = select(DailyRegister).where(
+        DailyRegister.register == register, DailyRegister.day == day
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
 def read_file(daily: DailyRegister, suffix: str) -> bytes:
@@ -183,7 +187,9 @@ def hand_over(day: date, *, clock: Clock, by: str = CLI, register: str = PROTOCO
     holds a different package for that day; StoredFileError when the stored files are damaged;
     OSError when the folder cannot be written (nothing is recorded then: the next run retries).
     """
-    daily = get(day, register)
+    # Locked: of two hand-overs at once the second waits, then finds the first's record, and
+    # never rewrites the manifest the first one recorded.
+    daily = get(day, register, lock=True)
     if daily is None:
         raise NotFound(f"Il registro giornaliero del {format_date(day)} non è stato prodotto.")
     if daily.handover is not None:
@@ -364,8 +370,33 @@ def statuses(today: date, register: str = PROTOCOLLO) -> list[DayStatus]:
 
 
 def late(today: date, register: str = PROTOCOLLO) -> list[DayStatus]:
-    """The days whose register is past its deadline and not handed over, oldest first."""
-    return sorted((s for s in statuses(today, register) if s.state == LATE), key=lambda s: s.day)
+    """The days whose register is past its deadline and not handed over, oldest first. Reads
+    the days handed over (one column), then the registers of the late days only: the desk
+    asks this on every visit, and years of registers need not be loaded for it."""
+    handed_over = set(
+        db.session.scalars(
+            select(DailyRegister.day)
+            .join(Handover, Handover.daily_register_id == DailyRegister.id)
+            .where(DailyRegister.register == register)
+        )
+    )
+    days = [
+        day
+        for day in owed_days(today, register)
+        if day not in handed_over and due_date(day) < today
+    ]
+    produced: dict[date, DailyRegister] = {}
+    if days:
+        produced = {
+            d.day: d
+            for d in db.session.scalars(
+                select(DailyRegister).where(
+                    DailyRegister.register == register,
+                    DailyRegister.day.between(days[0], days[-1]),
+                )
+            )
+        }
+    return [status_of(day, produced.get(day), today) for day in days]
 
 
 # ---- The scheduler's catch-up -----------------------------------------------------------------
