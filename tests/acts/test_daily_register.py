@@ -22,6 +22,7 @@ from tests.threads import at_once
 from workflow import scheduler
 from workflow.acts import daily, registers
 from workflow.acts.daily_models import DailyRegister, Handover
+from workflow.audit import history
 from workflow.audit.chain import iso_utc as audit_iso
 from workflow.audit.models import AuditEvent
 from workflow.core.clock import ROME, FixedClock
@@ -101,6 +102,9 @@ def test_register_of_a_day_lists_its_entries_in_csv_and_pdf_with_their_hashes(ap
     assert payload["csv_sha256"] == produced.csv_sha256
     assert payload["pdf_sha256"] == produced.pdf_sha256
     assert payload["by"] == daily.JOB
+    assert "ha prodotto il registro giornaliero di protocollo del 19/02/2025 (2 registrazioni)" in (
+        history.describe(event)
+    )
 
 
 @pytest.mark.skipif(not FONT_PRESENT, reason="PDF/A needs the DejaVu font (fonts-dejavu-core)")
