@@ -25,6 +25,7 @@ from workflow.acts.daily_models import DailyRegister, Handover
 from workflow.audit import history
 from workflow.audit.chain import iso_utc as audit_iso
 from workflow.audit.models import AuditEvent
+from workflow.config import ConfigurationError
 from workflow.core.clock import ROME, FixedClock
 from workflow.core.errors import Conflict, InvalidData, NotFound
 from workflow.desk import sections
@@ -346,6 +347,12 @@ def test_catch_up_starts_from_the_configured_day(app):
     app.config["REGISTRO_GIORNALIERO_DAL"] = "2025-03-09"
     report = daily.catch_up(clock=at(date(2025, 3, 11), 6))
     assert report.produced == [date(2025, 3, 9), date(2025, 3, 10)]
+
+
+def test_a_malformed_start_day_is_named_in_the_error(app):
+    app.config["REGISTRO_GIORNALIERO_DAL"] = "09/03/2025"
+    with pytest.raises(ConfigurationError, match="REGISTRO_GIORNALIERO_DAL non valido"):
+        daily.catch_up(clock=at(date(2025, 3, 11), 6))
 
 
 def test_a_failing_hand_over_is_reported_and_retried_by_the_next_run(app, tmp_path):

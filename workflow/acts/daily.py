@@ -38,6 +38,7 @@ from workflow.acts.daily_models import DailyRegister, Handover
 from workflow.acts.register_models import PROTOCOLLO, REGISTER_LABELS, RegisterEntry
 from workflow.acts.registers import daily_csv, entries_of_day, label
 from workflow.audit import chain as audit
+from workflow.config import ConfigurationError
 from workflow.core.calendar import add_working_days
 from workflow.core.clock import ROME, Clock, as_utc, format_date, rome_today
 from workflow.core.errors import Conflict, DomainError, InvalidData, NotFound
@@ -311,10 +312,16 @@ def _already_there(daily: DailyRegister, folder: Path, manifest_path: Path) -> b
 
 def first_day(register: str = PROTOCOLLO) -> date | None:
     """The first day whose register is owed: REGISTRO_GIORNALIERO_DAL (YYYY-MM-DD) when set,
-    else the Europe/Rome day of the register's first entry; None when neither exists."""
+    else the Europe/Rome day of the register's first entry; None when neither exists.
+    Raises ConfigurationError for a setting that is not a date (a fault of the server's setup)."""
     configured = current_app.config.get("REGISTRO_GIORNALIERO_DAL") or ""
     if configured:
-        return date.fromisoformat(configured)
+        try:
+            return date.fromisoformat(configured)
+        except ValueError:
+            raise ConfigurationError(
+                f"REGISTRO_GIORNALIERO_DAL non valido: «{configured}» (atteso AAAA-MM-GG)."
+            ) from None
     first = db.session.scalar(
         select(func.min(RegisterEntry.registered_at)).where(RegisterEntry.register == register)
     )
