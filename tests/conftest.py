@@ -50,6 +50,8 @@ def _app_config(database_url: str, clock: FixedClock, files: Path) -> dict[str, 
         "CLOCK": clock,
         "SECRET_KEY": "test-secret",
         "DOCUMENTS_DIR": files / "documents",
+        "REGISTRI_GIORNALIERI_DIR": str(files / "registri-giornalieri"),
+        "CONSERVAZIONE_DIR": str(files / "conservazione"),
     }
 
 

@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from workflow import scheduler
 from workflow.access import operations as users
 from workflow.access.roles import ROLE_CODES
-from workflow.acts import registers
+from workflow.acts import daily, registers
 from workflow.acts.register_models import REGISTERS
 from workflow.audit import chain as audit
 from workflow.audit import history, replay
@@ -161,6 +161,34 @@ def start_register(register: str, year: int, last_number: int) -> None:
 def daily_register(day: datetime, register: str, output: TextIO) -> None:
     """Export the daily register (registro giornaliero) of DAY as CSV (DPR 445/2000 art. 53)."""
     output.write(registers.daily_register_csv(day.date(), register))
+
+
+protocollo_cli = Group("protocollo", help="Protocollo: registro giornaliero e conservazione.")
+
+
+@protocollo_cli.command("giornaliero")
+@click.option(
+    "--giorno",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+    default=None,
+    help="Il giorno (AAAA-MM-GG); senza, ogni giorno arretrato come fa il servizio pianificato.",
+)
+def protocollo_giornaliero(giorno: datetime | None) -> None:
+    """Produce the registro giornaliero di protocollo and hand it over to preservation
+    (DPR 445/2000 art. 53): of --giorno, or of every owed day not yet done."""
+    if giorno is not None:
+        register, handover = daily.produce_and_hand_over(giorno.date(), clock=clock())
+        click.echo(
+            f"Registro del {giorno:%d/%m/%Y}: {register.entries} registrazioni; "
+            f"CSV {register.csv_sha256}; PDF {register.pdf_sha256}; consegnato in "
+            f"{handover.target}."
+        )
+        return
+    report = daily.catch_up(clock=clock(), by=daily.CLI)
+    for line in daily.describe(report):
+        click.echo(line)
+    if report.failed:
+        sys.exit(1)
 
 
 @click.command("demo", cls=Command)
@@ -318,6 +346,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(registers_cli)
+    app.cli.add_command(protocollo_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(mail_cli)

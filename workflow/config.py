@@ -57,6 +57,28 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "OPINION_WORKING_DAYS": int(os.environ.get("OPINION_WORKING_DAYS", "5")),
         "CONTRIBUTION_REMINDER_DAYS": int(os.environ.get("CONTRIBUTION_REMINDER_DAYS", "5")),
         **mail_and_reminders(),
+        **daily_register(instance_path),
+    }
+
+
+PACKAGED_FONT = Path(__file__).parent / "fonts" / "DejaVuSans.ttf"
+
+
+def daily_register(instance_path: str) -> dict[str, Any]:
+    """The registro giornaliero di protocollo (workflow/acts/daily.py): where its files are
+    kept, the preservation folder it is handed over to, the TrueType font its PDF/A embeds,
+    the first day owed (empty: the day of the first protocol entry) and when the job runs."""
+    env = os.environ.get
+    return {
+        "REGISTRI_GIORNALIERI_DIR": env(
+            "REGISTRI_GIORNALIERI_DIR", str(Path(instance_path) / "registri-giornalieri")
+        ),
+        "CONSERVAZIONE_DIR": env("CONSERVAZIONE_DIR", str(Path(instance_path) / "conservazione")),
+        # DejaVu Sans shipped with the package (workflow/fonts, its licence beside it): the
+        # PDF/A must embed its font, and a fresh machine may have none installed.
+        "REGISTRO_PDF_FONT": env("REGISTRO_PDF_FONT", str(PACKAGED_FONT)),
+        "REGISTRO_GIORNALIERO_DAL": env("REGISTRO_GIORNALIERO_DAL", ""),  # YYYY-MM-DD
+        "REGISTRO_GIORNALIERO_AT": env("REGISTRO_GIORNALIERO_AT", "06:00"),  # Europe/Rome
     }
 
 

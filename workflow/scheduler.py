@@ -1,4 +1,4 @@
-"""APScheduler wiring: four jobs that call services, nothing else. Runs in its own process
+"""APScheduler wiring: five jobs that call services, nothing else. Runs in its own process
 (`flask --app wsgi scheduler`), never inside web workers or the reloader.
 
 Jobs live in a persistent SQLAlchemy job store under fixed ids (added with replace_existing, so a
@@ -20,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from workflow.acts import daily as daily_registers
 from workflow.audit import chain as audit
 from workflow.consultations import reminders as consultations_reminders
 from workflow.core.clock import ROME
@@ -35,6 +36,7 @@ SCAN_JOB = "reminders-scan"
 SEND_JOB = "mail-send"
 DIGEST_JOB = "reminders-digest"
 CHECKPOINT_JOB = "audit-checkpoint"
+DAILY_REGISTER_JOB = daily_registers.JOB
 
 _app: Flask | None = None  # set by configure(); the job functions below run inside its context
 
@@ -68,6 +70,14 @@ def checkpoint_job() -> None:
         published = audit.publish_daily_checkpoint(clock=_app.config["CLOCK"])
         if published is not None:
             log.info("checkpoint del registro di audit: evento %s", published.seq)
+
+
+def daily_register_job() -> None:
+    with _app.app_context():
+        report = daily_registers.catch_up(clock=_app.config["CLOCK"])
+        if report.produced or report.handed_over or report.failed:
+            for line in daily_registers.describe(report):
+                log.info("registro giornaliero: %s", line)
 
 
 def configure(app: Flask, scheduler: BaseScheduler | None = None) -> BaseScheduler:
@@ -122,6 +132,17 @@ def configure(app: Flask, scheduler: BaseScheduler | None = None) -> BaseSchedul
         CronTrigger(hour=23, minute=50, timezone=ROME),
         id=CHECKPOINT_JOB,
         name="Checkpoint giornaliero del registro di audit",
+        next_run_time=now,
+        **common,
+    )
+    # The registro giornaliero di protocollo of every day not yet done, every morning and at
+    # start-up (catch-up after downtime: the service walks every owed day, not only yesterday).
+    daily_at = clock_time(config["REGISTRO_GIORNALIERO_AT"])
+    scheduler.add_job(
+        "workflow.scheduler:daily_register_job",
+        CronTrigger(hour=daily_at.hour, minute=daily_at.minute, timezone=ROME),
+        id=DAILY_REGISTER_JOB,
+        name="Registro giornaliero di protocollo e consegna in conservazione",
         next_run_time=now,
         **common,
     )

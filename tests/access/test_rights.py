@@ -46,6 +46,8 @@ ARGS = {
     "anno": "2025",
     "numero": "1",
     "register": "protocollo",
+    "giorno": "2025-06-30",  # a daily register's day and file
+    "formato": "pdf",
     "body_id": "1",
     "consultation_id": "1",
     "delegation_id": "999",

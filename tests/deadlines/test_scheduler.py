@@ -32,6 +32,7 @@ def test_jobs_are_stored_under_fixed_ids_and_a_restart_does_not_duplicate_them(a
         scheduler.SEND_JOB,
         scheduler.DIGEST_JOB,
         scheduler.CHECKPOINT_JOB,
+        scheduler.DAILY_REGISTER_JOB,
     }
 
 

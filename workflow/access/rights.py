@@ -132,6 +132,12 @@ ROUTES: dict[str, Route] = {
     "acts_api.propose": Route(OPERATIONS["act.propose"], "proporre un atto"),
     "acts_api.upload": Route(OPERATIONS["act.upload"], "caricare i documenti dell'atto"),
     "acts_api.daily_register": Route(OPERATIONS["register.daily"], "il registro giornaliero"),
+    "registro_giornaliero.index": Route(
+        OPERATIONS["register.daily"], "i registri giornalieri di protocollo"
+    ),
+    "registro_giornaliero.download": Route(
+        OPERATIONS["register.daily"], "i registri giornalieri di protocollo"
+    ),
     # The Albo pretorio online is public by law (L. 69/2009 art. 32).
     "albo.public_list": Route(PUBLIC, "l'Albo pretorio"),
     "albo.show": Route(PUBLIC, "una pubblicazione dell'Albo"),

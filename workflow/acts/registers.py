@@ -9,6 +9,7 @@ that the allocating transaction locks and updates: a rollback undoes the increme
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, literal, select, update
@@ -213,27 +214,65 @@ def entries_of_day(register: str, day: date) -> list[RegisterEntry]:
     )
 
 
-DAILY_COLUMNS = ("numero", "anno", "data_registrazione", "oggetto", "tipo", "id", "impronta")
+@dataclass(frozen=True)
+class DailyColumn:
+    """One column of the registro giornaliero: its CSV header, its PDF heading, its share of the
+    PDF table's width, and how an entry fills it (in the CSV; `shown`, when given, in the PDF).
+
+    The CSV and the PDF are both written from DAILY_REGISTER_COLUMNS, so a field the protocol
+    register gains (direction, correspondents, classification…) is one more column here.
+    """
+
+    code: str
+    label: str
+    width: int
+    value: Callable[[RegisterEntry], object]
+    shown: Callable[[RegisterEntry], str] | None = None
+
+    def text(self, entry: RegisterEntry) -> str:
+        """The cell as the PDF prints it."""
+        if self.shown is not None:
+            return self.shown(entry)
+        value = self.value(entry)
+        return "" if value is None else str(value)
+
+
+def _local(entry: RegisterEntry) -> datetime:
+    return as_utc(entry.registered_at).astimezone(ROME)
+
+
+DAILY_REGISTER_COLUMNS: tuple[DailyColumn, ...] = (
+    DailyColumn(
+        "numero", "Numero", 14, lambda e: label(e.register, e.year, e.number).split("/")[0]
+    ),
+    DailyColumn("anno", "Anno", 7, lambda e: e.year),
+    DailyColumn(
+        "data_registrazione",
+        "Data e ora",
+        16,
+        lambda e: _local(e).isoformat(timespec="seconds"),
+        lambda e: _local(e).strftime("%d/%m/%Y %H:%M:%S"),
+    ),
+    DailyColumn("oggetto", "Oggetto", 60, lambda e: e.subject),
+    DailyColumn("tipo", "Tipo", 10, lambda e: e.object_type),
+    DailyColumn("id", "Id", 6, lambda e: e.object_id),
+    DailyColumn("impronta", "Impronta SHA-256", 30, lambda e: e.fingerprint),
+)
+DAILY_COLUMNS = tuple(column.code for column in DAILY_REGISTER_COLUMNS)
+
+
+def daily_csv(entries: list[RegisterEntry], form: csvexport.Variant = csvexport.PLAIN) -> str:
+    """The CSV of a daily register's entries (one row each, DAILY_REGISTER_COLUMNS)."""
+    rows = ([column.value(entry) for column in DAILY_REGISTER_COLUMNS] for entry in entries)
+    return csvexport.text(DAILY_COLUMNS, rows, form)
 
 
 def daily_register_csv(
     day: date, register: str = PROTOCOLLO, form: csvexport.Variant = csvexport.PLAIN
 ) -> str:
-    """The registro giornaliero di protocollo of `day` as CSV (DPR 445/2000 art. 53 c. 2).
-
-    Sent to preservation by the next working day (AgID Linee guida); numbers are shown as the
-    register writes them, with at least seven digits for the protocol.
+    """The registro giornaliero di protocollo of `day` (Europe/Rome) as CSV (DPR 445/2000 art.
+    53), read live from the register: the copy produced and handed over to preservation is the
+    one acts/daily.py stores. Numbers are shown as the register writes them, with at least seven
+    digits for the protocol.
     """
-    rows = (
-        (
-            label(register, entry.year, entry.number).split("/")[0],
-            entry.year,
-            as_utc(entry.registered_at).astimezone(ROME).isoformat(timespec="seconds"),
-            entry.subject,
-            entry.object_type,
-            entry.object_id,
-            entry.fingerprint,
-        )
-        for entry in entries_of_day(register, day)
-    )
-    return csvexport.text(DAILY_COLUMNS, rows, form)
+    return daily_csv(entries_of_day(register, day), form)

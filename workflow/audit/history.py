@@ -93,6 +93,14 @@ PHRASES: dict[str, Phrase] = {
     "mail.settings": lambda p: "ha aggiornato le proprie impostazioni di notifica",
     "mail.digest_unsubscribed": lambda p: "si è disiscritto dal riepilogo giornaliero",
     "reminders.scanned": lambda p: "ha messo in coda i promemoria delle scadenze",
+    "register.daily_produced": lambda p: (
+        f"ha prodotto il registro giornaliero di protocollo del "
+        f"{format_date(parse_date(p['day'], 'giorno'))} ({p.get('entries')} registrazioni)"
+    ),
+    "register.daily_handed_over": lambda p: (
+        f"ha consegnato in conservazione il registro giornaliero di protocollo del "
+        f"{format_date(parse_date(p['day'], 'giorno'))}"
+    ),
     "audit.checkpoint": lambda p: (
         f"ha pubblicato il checkpoint della catena (evento {p.get('seq')}, "
         f"impronta {str(p.get('hash', ''))[:16]}…)"

@@ -101,6 +101,19 @@ CONFLICTS = (
         ("user_id",),
         "Le impostazioni di posta sono state create nel frattempo da un'altra richiesta: riprova.",
     ),
+    # Two schedulers (or the job and `flask protocollo giornaliero`) on the same day at once.
+    Named(
+        "uq_daily_registers_register_day",
+        "daily_registers",
+        ("register", "day"),
+        "Il registro giornaliero di questo giorno è stato prodotto nel frattempo: riprova.",
+    ),
+    Named(
+        "uq_daily_register_handovers_daily_register_id",
+        "daily_register_handovers",
+        ("daily_register_id",),
+        "Il registro giornaliero di questo giorno è stato consegnato nel frattempo: riprova.",
+    ),
 )
 _BY_NAME = {c.name: c for c in CONFLICTS}
 _BY_COLUMNS = {(c.table, frozenset(c.columns)): c for c in CONFLICTS}

@@ -22,7 +22,8 @@ from sqlalchemy import func, select
 
 from workflow.access.authorize import effective_roles
 from workflow.access.models import User
-from workflow.access.roles import ROLE_LABELS
+from workflow.access.roles import ROLE_LABELS, SEGRETARIO_GENERALE
+from workflow.acts import daily as daily_registers
 from workflow.acts import operations as acts
 from workflow.acts import queries as acts_queries
 from workflow.acts.models import Act
@@ -384,6 +385,26 @@ def deadlines_due(ctx: DeskContext) -> Section | None:
     )
 
 
+# The Segretario Generale answers for the protocol's regular keeping (the Responsabile della
+# gestione documentale reports to the office's head): the late daily registers reach that desk.
+DAILY_REGISTER_OVERSEERS = frozenset({SEGRETARIO_GENERALE})
+
+
+def daily_registers_late(ctx: DeskContext) -> Section | None:
+    """Daily protocol registers not handed over to preservation by the next working day after
+    their day (DPCM 3/12/2013 art. 7 c. 5), oldest first, with how late; for the Segretario."""
+    if not DAILY_REGISTER_OVERSEERS & effective_roles(ctx.user, ctx.clock):
+        return None
+    rows = daily_registers.late(ctx.today)
+    return Section(
+        "registro_giornaliero",
+        "Registro giornaliero di protocollo: consegne in ritardo",
+        rows[:TODO_LIMIT],
+        "Tutti i registri giornalieri dovuti sono stati consegnati in conservazione nei termini.",
+        more=len(rows) > TODO_LIMIT,
+    )
+
+
 def open_procedures(ctx: DeskContext) -> Section | None:
     """Every open procedure, overdue first, one page at a time."""
     page = open_page(ctx.page, ctx.today, index=ctx.open, reader=ctx.reader)
@@ -401,6 +422,7 @@ SECTIONS: tuple[Provider, ...] = (
     acts_waiting,
     albo_ending_this_week,
     deadlines_due,
+    daily_registers_late,
     open_procedures,
 )
 
