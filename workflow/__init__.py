@@ -30,6 +30,7 @@ MODELS = [
     "workflow.mail.models",
     "workflow.consultations.models",
     "workflow.audit.models",
+    "workflow.protocollo.models",
 ]
 # Every area's blueprints, "module:attribute"; those under /api/ take a bearer token,
 # not a cookie, so they are exempt from CSRF. API blueprints are registered through the Api,
@@ -48,6 +49,8 @@ BLUEPRINTS = [
     "workflow.acts.albo:bp",
     "workflow.consultations.views:bp",
     "workflow.consultations.api:bp",
+    "workflow.protocollo.views:bp",
+    "workflow.protocollo.api:bp",
     "workflow.core.health:bp",
 ]
 # App-wide hooks, each module's register(app): the request log (first, so it times and names
