@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     MultipleFileField,
     RadioField,
+    SelectChoice,
     StringField,
     TextAreaField,
 )
@@ -45,7 +46,7 @@ class CorrespondentForm(Form):
 class RegistrationForm(FlaskForm):
     direction = RadioField(
         "Direzione",
-        choices=list(DIRECTIONS.items()),
+        choices=[SelectChoice(code, label) for code, label in DIRECTIONS.items()],
         default=ENTRATA,
         validators=[InputRequired(REQUIRED)],
     )

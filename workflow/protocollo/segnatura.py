@@ -9,7 +9,9 @@ with the `prot` prefix as the schema asks (elementFormDefault and attributeFormD
 - `ds:Signature`: the XAdES seal of the AOO (ETSI EN 319 132-1 baseline B) needs the AOO's seal
   certificate, which the tracker does not hold; the segnatura is produced unsigned, to be sealed
   by the office's signing service before it travels.
-- `CFPA` of an external correspondent: written when its codice fiscale (11 digits) was registered.
+- correspondents other than us are written as `PersonaGiuridica` (name, codice fiscale or
+  partita IVA when registered, PEC): `Amministrazione` requires the correspondent's IPA code,
+  which the register does not record.
 Schema 3.0.0 has no element for an annulment (the 2013 "AnnullamentoProtocollazione" message was
 dropped), so an annulled registration's segnatura carries it as a comment before everything else,
 and the download says it in a header: the original data are never altered.
@@ -67,23 +69,25 @@ def _p(name: str) -> str:
 
 
 def _ours(parent: Element, tag: str, us: Aoo) -> None:
-    pa = xmlwriter.child(xmlwriter.child(parent, _p(tag)), _p("PA"))
-    xmlwriter.child(pa, _p("DenominazionePA"), us.denominazione)
-    xmlwriter.child(pa, _p("CFPA"), us.codice_fiscale)
-    xmlwriter.child(pa, _p("CodiceIPAPA"), us.codice_ipa)
-    xmlwriter.child(pa, _p("CodiceIPAAOO"), us.codice_aoo)
+    body = xmlwriter.child(xmlwriter.child(parent, _p(tag)), _p("Amministrazione"))
+    xmlwriter.child(body, _p("DenominazioneAmministrazione"), us.denominazione)
+    xmlwriter.child(body, _p("CFAmministrazione"), us.codice_fiscale)
+    xmlwriter.child(body, _p("CodiceIPAAmministrazione"), us.codice_ipa)
+    xmlwriter.child(body, _p("CodiceIPAAOO"), us.codice_aoo)
     if us.pec:
-        contacts = xmlwriter.child(pa, _p("ContattiAOO"))
+        contacts = xmlwriter.child(body, _p("ContattiAOO"))
         xmlwriter.child(contacts, _p("IndirizzoTelematico"), us.pec, {_p("tipo"): "smtp"})
 
 
 def _theirs(parent: Element, tag: str, correspondent: Correspondent) -> None:
-    pa = xmlwriter.child(xmlwriter.child(parent, _p(tag)), _p("PA"))
-    xmlwriter.child(pa, _p("DenominazionePA"), correspondent.name)
+    """A correspondent as a PersonaGiuridica: the schema's Amministrazione requires the IPA
+    code, which the register does not record for its correspondents."""
+    body = xmlwriter.child(xmlwriter.child(parent, _p(tag)), _p("PersonaGiuridica"))
+    xmlwriter.child(body, _p("Denominazione"), correspondent.name)
     if correspondent.codice_fiscale.isdigit():
-        xmlwriter.child(pa, _p("CFPA"), correspondent.codice_fiscale)
+        xmlwriter.child(body, _p("PIVAoCF"), correspondent.codice_fiscale)
     if correspondent.address:
-        contacts = xmlwriter.child(pa, _p("ContattiAmministrazione"))
+        contacts = xmlwriter.child(body, _p("ContattiPersonaGiuridica"))
         xmlwriter.child(
             contacts, _p("IndirizzoTelematico"), correspondent.address, {_p("tipo"): "smtp"}
         )
@@ -123,7 +127,8 @@ def segnatura(row: Row, us: Aoo | None = None) -> bytes:
     xmlwriter.child(identifier, _p("NumeroRegistrazione"), number)
     local = as_utc(entry.registered_at).astimezone(ROME)
     xmlwriter.child(identifier, _p("DataRegistrazione"), local.date().isoformat())
-    xmlwriter.child(identifier, _p("OraRegistrazione"), local.timetz().isoformat("seconds"))
+    # xs:time with its offset: 10:00:00+02:00 (a bare time loses the zone in Python).
+    xmlwriter.child(identifier, _p("OraRegistrazione"), local.isoformat(timespec="seconds")[11:])
     xmlwriter.child(header, _p("Oggetto"), registration.oggetto)
     classifica = xmlwriter.child(header, _p("Classifica"))
     xmlwriter.child(classifica, _p("Denominazione"), f"Titolario {registration.titolario}")
