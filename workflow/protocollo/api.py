@@ -189,24 +189,24 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return entry_json(queries.row_of(registration.entry)), 201
 
 
-@bp.get("/protocollo/<int:year>/<int:number>")
+@bp.get("/protocollo/<int:anno>/<int:numero>")
 @bp.answers(200, EntryAnswer, errors=(404,))
-def show(year: int, number: int) -> dict[str, Any]:
+def show(anno: int, numero: int) -> dict[str, Any]:
     """One protocol entry: its registration and, if annulled, the annulment."""
-    return entry_json(queries.row_of(protocollo.entry_of(year, number)))
+    return entry_json(queries.row_of(protocollo.entry_of(anno, numero)))
 
 
-@bp.post("/protocollo/<int:year>/<int:number>/annullamento")
+@bp.post("/protocollo/<int:anno>/<int:numero>/annullamento")
 @bp.answers(200, EntryAnswer, errors=(*BODY_ERRORS, 404, 409))
 @bp.arguments(AnnulmentBody)
-def annul(body: dict[str, Any], year: int, number: int) -> dict[str, Any]:
+def annul(body: dict[str, Any], anno: int, numero: int) -> dict[str, Any]:
     """Annul an entry (DPR 445/2000 art. 54): the Segretario Generale only; once."""
-    protocollo.annul(year, number, actor=caller(), clock=clock(), **body)
-    return entry_json(queries.row_of(protocollo.entry_of(year, number)))
+    protocollo.annul(anno, numero, actor=caller(), clock=clock(), **body)
+    return entry_json(queries.row_of(protocollo.entry_of(anno, numero)))
 
 
-@bp.get("/protocollo/<int:year>/<int:number>/segnatura")
+@bp.get("/protocollo/<int:anno>/<int:numero>/segnatura")
 @bp.answers(200, XML, errors=(404,), content_type="application/xml")
-def segnatura_xml(year: int, number: int) -> Response:
+def segnatura_xml(anno: int, numero: int) -> Response:
     """The segnatura di protocollo (AgID Allegato 6, schema 3.0.0) as XML."""
-    return segnatura.download(protocollo.entry_of(year, number))
+    return segnatura.download(protocollo.entry_of(anno, numero))

@@ -80,12 +80,12 @@ def create() -> Response | tuple[str, int]:
     entry = registration.entry
     label = queries.row_of(entry).label
     flash(f"Documento protocollato con il numero {label}.", "info")
-    return redirect(url_for("protocollo.show", year=entry.year, number=entry.number))
+    return redirect(url_for("protocollo.show", anno=entry.year, numero=entry.number))
 
 
-@bp.get("/protocollo/<int:year>/<int:number>")
-def show(year: int, number: int) -> str:
-    row = queries.row_of(protocollo.entry_of(year, number))
+@bp.get("/protocollo/<int:anno>/<int:numero>")
+def show(anno: int, numero: int) -> str:
+    row = queries.row_of(protocollo.entry_of(anno, numero))
     return render_template(
         "protocollo/show.html",
         row=row,
@@ -95,14 +95,14 @@ def show(year: int, number: int) -> str:
     )
 
 
-@bp.post("/protocollo/<int:year>/<int:number>/annulla")
-def annul(year: int, number: int) -> Response | tuple[str, int]:
+@bp.post("/protocollo/<int:anno>/<int:numero>/annulla")
+def annul(anno: int, numero: int) -> Response | tuple[str, int]:
     form = AnnulmentForm()
     if form.validate():
         try:
             protocollo.annul(
-                year,
-                number,
+                anno,
+                numero,
                 reason=form.reason.data,
                 authorising_act=form.authorising_act.data,
                 actor=current_user,
@@ -112,10 +112,10 @@ def annul(year: int, number: int) -> Response | tuple[str, int]:
             flash(exc.message, "error")
         else:
             flash("Registrazione annullata: resta visibile, segnata come annullata.", "info")
-            return redirect(url_for("protocollo.show", year=year, number=number))
+            return redirect(url_for("protocollo.show", anno=anno, numero=numero))
     else:
         flash("Annullamento non eseguito: indicare il motivo e il provvedimento.", "error")
-    row = queries.row_of(protocollo.entry_of(year, number))
+    row = queries.row_of(protocollo.entry_of(anno, numero))
     page = render_template(
         "protocollo/show.html",
         row=row,
@@ -126,9 +126,9 @@ def annul(year: int, number: int) -> Response | tuple[str, int]:
     return page, 422
 
 
-@bp.get("/protocollo/<int:year>/<int:number>/segnatura.xml")
-def segnatura_xml(year: int, number: int) -> Response:
-    return segnatura.download(protocollo.entry_of(year, number))
+@bp.get("/protocollo/<int:anno>/<int:numero>/segnatura.xml")
+def segnatura_xml(anno: int, numero: int) -> Response:
+    return segnatura.download(protocollo.entry_of(anno, numero))
 
 
 @bp.get("/fascicolo")
