@@ -117,6 +117,8 @@ def test_incoming_registration_has_one_mittente_and_the_senders_protocol(people,
         ({"correspondents": [CorrespondentData("X", "", "ABC")]}, "Codice fiscale"),
         ({"correspondents": []}, "almeno un destinatario"),
         ({"fascicolo": "fascicolo a caso"}, "classificazione"),
+        ({"fascicolo": "2.16/0000/1"}, "non è plausibile"),
+        ({"fascicolo": "2.16/2031/1"}, "non è plausibile"),
         ({"documents": []}, "Manca il documento"),
         ({"documents": [DocumentData("lettera.pdf", b"non un pdf")]}, "non è un PDF"),
         ({"oggetto": "  "}, "oggetto"),
@@ -280,6 +282,7 @@ def test_annulled_entry_is_marked_in_list_page_api_csv_and_segnatura(
     listed = client.get("/api/v1/protocollo", headers=headers).json["entries"]
     assert [e["annullato"] for e in listed] == [True]
 
+    assert client.get("/protocollo?formato=excel&anno=2025").status_code == 200
     rows = list(csv.DictReader(io.StringIO(client.get("/protocollo.csv").get_data(as_text=True))))
     assert rows[0]["numero"] == "0000001" and rows[0]["stato"] == "ANNULLATO"
     assert rows[0]["annullamento_motivo"] == "Registrato due volte per errore."

@@ -209,6 +209,8 @@ def record_registration(
     anno = numero = None
     if fascicolo or not unclassified_ok:
         titolario, anno, numero = parse_fascicolo(fascicolo)
+        if not 1900 <= anno <= rome_today(clock).year:
+            raise InvalidData(f"Fascicolo {fascicolo}: l'anno di apertura non è plausibile.")
     people = _correspondents(correspondents, MITTENTE if direction == ENTRATA else DESTINATARIO)
     if direction == ENTRATA and len(people) > 1:
         raise InvalidData("Un documento in entrata ha un solo mittente.")

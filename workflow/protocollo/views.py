@@ -29,6 +29,8 @@ def list_entries() -> str:
         filters=filters,
         directions=DIRECTIONS,
         fascicolo=acts_queries.fascicolo_in(filters.q),
+        # The export keeps the list's filters; the CSV variant is the link's own choice.
+        csv_args={k: v for k, v in request.args.items() if k != csvexport.PARAMETER},
         may_register=may(current_user, "protocol.register"),
     )
 
