@@ -180,8 +180,8 @@ def record_registration(
 ) -> Registration:
     """Number and register a document in the caller's transaction (no commit, no role check, no
     audit event: `register` and the contributions' operation check the role, write their one
-    event and commit). Every check comes
-    before the number is drawn, so a refusal costs no number (DPR 445/2000 art. 57: gapless).
+    event and commit). Every check comes before the number is drawn, and a refusal after it
+    rolls the number back with the rest: no gap (DPR 445/2000 art. 57).
     `fascicolo` is Titolario/Anno/Fascicolo (2.16/2024/1), mandatory (artt. 56, 64) unless
     `unclassified_ok` (a contribution to a procedure opened without a fascicolo) and empty.
 
@@ -209,7 +209,7 @@ def record_registration(
     anno = numero = None
     if fascicolo or not unclassified_ok:
         titolario, anno, numero = parse_fascicolo(fascicolo)
-        if not 1900 <= anno <= rome_today(clock).year:
+        if not 1900 <= anno <= today.year:
             raise InvalidData(f"Fascicolo {fascicolo}: l'anno di apertura non è plausibile.")
     people = _correspondents(correspondents, MITTENTE if direction == ENTRATA else DESTINATARIO)
     if direction == ENTRATA and len(people) > 1:
