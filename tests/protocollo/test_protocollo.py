@@ -173,6 +173,7 @@ def test_annulment_keeps_the_original_and_cannot_happen_twice(people, clock) -> 
     assert annulment.annulled_by_id == people.segretario.id
     row = queries.row_of(entry)
     assert row.stato == queries.ANNULLATO
+    assert queries.annulled_entry_ids([entry.id, entry.id + 1]) == {entry.id}
     assert row.oggetto == "Trasmissione dello schema di Piano strategico 2025-2027"
     with pytest.raises(Conflict, match="già annullato"):
         annul(people, clock, entry)

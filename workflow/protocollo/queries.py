@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
@@ -251,8 +250,3 @@ def _csv_rows(rows: Iterable[Row]) -> Iterator[tuple[object, ...]]:
 def csv_export(rows: Iterable[Row], form: csvexport.Variant = csvexport.PLAIN) -> str:
     """The rows as CSV, annulled entries included and marked (DPR 445/2000 art. 54)."""
     return csvexport.text(CSV_COLUMNS, _csv_rows(rows), form)
-
-
-def registration_date(entry: RegisterEntry) -> date:
-    """The registration's day as the office lives it (Europe/Rome)."""
-    return as_utc(entry.registered_at).astimezone(ROME).date()
