@@ -31,6 +31,7 @@ MODELS = [
     "workflow.mail.models",
     "workflow.consultations.models",
     "workflow.audit.models",
+    "workflow.protocollo.models",
 ]
 # Every area's blueprints, "module:attribute"; those under /api/ take a bearer token,
 # not a cookie, so they are exempt from CSRF. API blueprints are registered through the Api,
@@ -51,6 +52,8 @@ BLUEPRINTS = [
     "workflow.acts.daily_views:bp",
     "workflow.consultations.views:bp",
     "workflow.consultations.api:bp",
+    "workflow.protocollo.views:bp",
+    "workflow.protocollo.api:bp",
     "workflow.core.health:bp",
 ]
 # App-wide hooks, each module's register(app): the request log (first, so it times and names

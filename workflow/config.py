@@ -58,6 +58,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "CONTRIBUTION_REMINDER_DAYS": int(os.environ.get("CONTRIBUTION_REMINDER_DAYS", "5")),
         **mail_and_reminders(),
         **daily_register(instance_path),
+        **protocol_identity(),
     }
 
 
@@ -79,6 +80,25 @@ def daily_register(instance_path: str) -> dict[str, Any]:
         "REGISTRO_PDF_FONT": env("REGISTRO_PDF_FONT", str(PACKAGED_FONT)),
         "REGISTRO_GIORNALIERO_DAL": env("REGISTRO_GIORNALIERO_DAL", ""),  # YYYY-MM-DD
         "REGISTRO_GIORNALIERO_AT": env("REGISTRO_GIORNALIERO_AT", "06:00"),  # Europe/Rome
+    }
+
+
+def protocol_identity() -> dict[str, Any]:
+    """Who registers, as the segnatura di protocollo names it (AgID Allegato 6: Identificatore).
+
+    The codice fiscale is the Città metropolitana di Milano's (08911820960, as its contracts
+    state it). The IPA, AOO and register codes and the PEC are defaults TO BE CHECKED against
+    the Indice dei domicili digitali della PA (indicepa.gov.it) before the segnatura travels:
+    set PROTOCOL_CODICE_IPA, PROTOCOL_CODICE_AOO, PROTOCOL_CODICE_REGISTRO, PROTOCOL_PEC.
+    """
+    env = os.environ.get
+    return {
+        "PROTOCOL_DENOMINAZIONE": env("PROTOCOL_DENOMINAZIONE", "Città metropolitana di Milano"),
+        "PROTOCOL_CODICE_FISCALE": env("PROTOCOL_CODICE_FISCALE", "08911820960"),
+        "PROTOCOL_CODICE_IPA": env("PROTOCOL_CODICE_IPA", "cmmi"),  # unverified default
+        "PROTOCOL_CODICE_AOO": env("PROTOCOL_CODICE_AOO", "AOO_CMMI"),  # unverified default
+        "PROTOCOL_CODICE_REGISTRO": env("PROTOCOL_CODICE_REGISTRO", "PROTOCOLLO"),
+        "PROTOCOL_PEC": env("PROTOCOL_PEC", "protocollo@pec.cittametropolitana.mi.it"),
     }
 
 

@@ -29,6 +29,7 @@ from workflow.extensions import db
 from workflow.mail import sender
 from workflow.mail import settings as mail_settings
 from workflow.procedures import operations as procedures
+from workflow.protocollo import operations as protocollo
 
 ANONYMOUS = "anonimo"
 ARGS = {
@@ -378,6 +379,23 @@ def operation_calls(world, clock) -> dict[str, list[OperationCall]]:
         ],
         "register.start": [
             lambda u: registers.start_register("nessuno", 2025, 0, actor=u, clock=clock),
+        ],
+        "protocol.register": [
+            lambda u: protocollo.register(
+                direction="",
+                oggetto="",
+                document_date=TODAY,
+                correspondents=[],
+                fascicolo="",
+                documents=[],
+                actor=u,
+                clock=clock,
+            ),
+        ],
+        "protocol.annul": [
+            lambda u: protocollo.annul(
+                2025, MISSING, reason="", authorising_act="", actor=u, clock=clock
+            ),
         ],
     }
 

@@ -45,7 +45,9 @@ def test_the_document_lists_every_api_route(app, client) -> None:
         (m.upper(), p) for p, item in spec["paths"].items() for m in item if m != "parameters"
     }
     assert documented == api_operations(app)
-    assert len(documented) == 26
+    assert (
+        len(documented) == 31
+    )  # 23, the public Albo's 3 (acts/albo_api), the protocol register's 5
     assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
 
 
@@ -72,6 +74,9 @@ def existing_objects(direzione, clock) -> dict[str, int]:
     }
 
 
+# Three passes of 50 cases over every operation: minutes on a shared 2-core machine, past the
+# suite's 300 s limit for one hung test (pyproject.toml), which is not what this is.
+@pytest.mark.timeout(1800)
 def test_api_never_answers_with_a_server_error(app, direzione, clock, token_for) -> None:
     known = existing_objects(direzione, clock)
     headers = token_for(direzione)

@@ -244,6 +244,27 @@ OPERATIONS = [
         },
     ),
     (
+        "register protocol",
+        "POST",
+        "/api/v1/protocollo",
+        {
+            "direction": "entrata",
+            "oggetto": "Richiesta di incontro",
+            "document_date": "2025-06-30",
+            "sender_protocol": "12/2025",
+            "fascicolo": "2.16/2024/1",
+            "correspondents": [{"name": "Comune di Bresso", "address": "info@bresso.example.it"}],
+            "documents": [{"file_name": "richiesta.pdf", "content_base64": PDF}],
+        },
+        {
+            "direction": "line",
+            "oggetto": "line",
+            "document_date": "date",
+            "sender_protocol": "line",
+            "fascicolo": "line",
+        },
+    ),
+    (
         "close consultation",
         "POST",
         "/api/v1/consultations/{consultation}/close",

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from workflow.core.xmlwriter import child, document, root, xml_text
+from workflow.core.xmlwriter import child, comment, document, root, xml_text
 
 FORBIDDEN = [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"] + ["\ud800", "\ufffe", "\uffff"]
 
@@ -23,3 +23,14 @@ def test_a_character_xml_forbids_becomes_the_replacement_character(char) -> None
 def test_allowed_text_is_kept_and_line_ends_are_written_as_lf() -> None:
     assert xml_text("città\tè 🙂\r\nfine\r") == "città\tè 🙂\nfine\n"
     assert document(root("rss")).startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<rss')
+
+
+@pytest.mark.parametrize("note", ["motivo -- doppio", "finisce con -", "a\x00b --> <x>"])
+def test_a_comment_never_breaks_the_document(note) -> None:
+    top = root("r")
+    comment(top, note)
+    child(top, "c", "x")
+    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))
+    parsed = ET.fromstring(document(top), parser=parser)
+    assert parsed.findtext("c") == "x"
+    assert "--" not in parsed[0].text

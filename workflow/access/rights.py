@@ -25,7 +25,13 @@ from workflow.definitions import acts as acts_machine
 PUBLIC: tuple[str, ...] = ()  # no role needed, no login: the Albo, the public checkpoint
 STAFF: tuple[str, ...] = ROLE_CODES  # any signed-in user, whatever the role
 # Blueprints whose routes take a bearer token (Authorization: Bearer …) instead of the session.
-API_BLUEPRINTS = ("api", "api_deadlines", "acts_api", "api_contributions")
+API_BLUEPRINTS = (
+    "api",
+    "api_deadlines",
+    "acts_api",
+    "api_contributions",
+    "api_protocollo",
+)
 
 # Operations of the services that are not events of a machine.
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -46,6 +52,11 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "contribution.register": (DIREZIONE_GENERALE,),
     # Continuing a register from a previous system's last number (acts/registers.py).
     "register.start": (ADMIN, SEGRETARIO_GENERALE),
+    # The protocol register (workflow/protocollo): the Direzione Generale registers what it
+    # receives and sends, as it already registers the contributions; the Segretario Generale,
+    # responsible for the register, registers too and alone annuls (DPR 445/2000 art. 54).
+    "protocol.register": (DIREZIONE_GENERALE, SEGRETARIO_GENERALE),
+    "protocol.annul": (SEGRETARIO_GENERALE,),
     # Anyone changes their own mail settings; someone else's only these roles.
     "mail.settings.others": (ADMIN,),
 }
@@ -182,6 +193,23 @@ ROUTES: dict[str, Route] = {
     ),
     "api_contributions.close": Route(
         OPERATIONS["consultation.manage"], "chiudere la consultazione"
+    ),
+    "protocollo.list_entries": Route(STAFF, "il registro di protocollo"),
+    "protocollo.export_csv": Route(STAFF, "esportare il registro di protocollo"),
+    "protocollo.new": Route(OPERATIONS["protocol.register"], "protocollare un documento"),
+    "protocollo.create": Route(OPERATIONS["protocol.register"], "protocollare un documento"),
+    "protocollo.show": Route(STAFF, "una registrazione di protocollo"),
+    "protocollo.segnatura_xml": Route(STAFF, "la segnatura di protocollo"),
+    "protocollo.annul": Route(
+        OPERATIONS["protocol.annul"], "annullare una registrazione di protocollo"
+    ),
+    "protocollo.fascicolo": Route(STAFF, "il fascicolo"),
+    "api_protocollo.list_entries": Route(STAFF, "il registro di protocollo"),
+    "api_protocollo.show": Route(STAFF, "una registrazione di protocollo"),
+    "api_protocollo.create": Route(OPERATIONS["protocol.register"], "protocollare un documento"),
+    "api_protocollo.segnatura_xml": Route(STAFF, "la segnatura di protocollo"),
+    "api_protocollo.annul": Route(
+        OPERATIONS["protocol.annul"], "annullare una registrazione di protocollo"
     ),
 }
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from workflow.core.errors import InvalidData
 
-_FASCICOLO = re.compile(r"^\s*(\d+(?:\.\d+)*)\s*/\s*(\d{4})\s*/\s*(\d+)\s*$")
+FASCICOLO = re.compile(r"^\s*(\d+(?:\.\d+)*)\s*/\s*(\d{4})\s*/\s*(\d{1,9})\s*$")
 MAX_FIELD = 1000  # characters of a descriptive field (the text of the proposal has no limit)
 
 # The descriptive fields, in the order they are checked, and how "Manca …" names each.
@@ -35,7 +35,7 @@ def proposal_sha256(oggetto: str, testo: str, fascicolo: str) -> str:
 
 def parse_fascicolo(value: str) -> tuple[str, int, int]:
     """Titolario class / year / file number, as "2.16/2024/1" (DPR 445/2000 artt. 56, 64)."""
-    match = _FASCICOLO.match(value or "")
+    match = FASCICOLO.match(value or "")
     if not match:
         raise InvalidData(
             "Manca la classificazione: indicare Titolario/Anno/Fascicolo (es. 2.16/2024/1)."

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from workflow.acts import fulltext
 from workflow.acts.models import Act, ActDocument, ActEvent
 from workflow.acts.operations import act_type, definition_of
+from workflow.acts.proposal import FASCICOLO
 from workflow.core.clock import ROME, as_utc, format_date
 from workflow.core.errors import InvalidData, NotFound
 from workflow.definitions import acts as machine
@@ -36,6 +37,16 @@ def search(q: str = "") -> list[Act]:
             Act.materia.icontains(q, autoescape=True),
             Act.struttura.icontains(q, autoescape=True),
         ]
+        classified = FASCICOLO.match(q)
+        if classified:
+            # DPR 445/2000 art. 64: the fascicolo is how an affair's acts are found together.
+            terms.append(
+                and_(
+                    Act.titolario == classified.group(1),
+                    Act.fascicolo_anno == int(classified.group(2)),
+                    Act.fascicolo_numero == int(classified.group(3)),
+                )
+            )
         match = _NUMBER.match(q)
         if match:
             n, year = int(match.group(1)), match.group(2)
@@ -47,6 +58,15 @@ def search(q: str = "") -> list[Act]:
                 terms.append(and_(num_col == n, year_col == int(year)) if year else num_col == n)
         query = query.where(or_(*terms))
     return list(db.session.scalars(query))
+
+
+def fascicolo_in(q: str) -> str:
+    """The fascicolo a search names, written as the register writes it ("2.16 / 2024 / 01" →
+    "2.16/2024/1"), to offer its page; "" when `q` is not one."""
+    match = FASCICOLO.match(q or "")
+    if not match:
+        return ""
+    return f"{match.group(1)}/{int(match.group(2))}/{int(match.group(3))}"
 
 
 # The Albo's own words for the state of a publication (as the seed shows it).

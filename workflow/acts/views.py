@@ -42,6 +42,7 @@ def list_acts() -> str:
         "acts/list.html",
         rows=[(a, queries.record(a, today)) for a in queries.search(q)],
         q=q,
+        fascicolo=queries.fascicolo_in(q),
         types=machine.ACT_TYPES,
         may_propose=may(current_user, "act.propose"),
         values={},

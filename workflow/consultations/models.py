@@ -143,6 +143,11 @@ class Contribution(db.Model):
     protocol_register: Mapped[str] = mapped_column(String(40))
     protocol_year: Mapped[int]
     protocol_number: Mapped[int]
+    # The contribution's incoming registration in the protocol register (workflow/protocollo);
+    # set for every contribution registered since the register has one.
+    protocol_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("register_entries.id"), unique=True
+    )
     summary: Mapped[str] = mapped_column(Text)
     themes: Mapped[list[str]] = mapped_column(JSON)
     file_name: Mapped[str] = mapped_column(String(200))

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from workflow.access.authorize import acting_role
 from workflow.access.models import User
 from workflow.access.rights import OPERATIONS
-from workflow.acts import registers
 from workflow.acts.register_models import PROTOCOLLO
 from workflow.audit import chain as audit
 from workflow.audit.registrations import PAYLOAD_KEY, entry_payload
@@ -36,13 +35,17 @@ from workflow.consultations.models import (
 )
 from workflow.consultations.queries import csv_export, for_procedure, get, is_late, status
 from workflow.consultations.themes import THEMES
-from workflow.core.clock import Clock, as_utc
+from workflow.core.clock import ROME, Clock, as_utc
 from workflow.core.errors import Conflict, InvalidData, NotFound, StaleVersion, TooLarge
 from workflow.core.files import FileStore, sha256_hex
 from workflow.core.transaction import operation
 from workflow.deadlines import rules
 from workflow.extensions import db
 from workflow.procedures import operations as procedures
+from workflow.protocollo import operations as protocollo
+from workflow.protocollo.models import ENTRATA, Registration
+from workflow.protocollo.operations import CorrespondentData, DocumentData
+from workflow.protocollo.queries import FASCICOLO
 
 MANAGERS = OPERATIONS["consultation.manage"]
 REGISTRARS = OPERATIONS["contribution.register"]
@@ -183,18 +186,40 @@ def _check_registration(
 
 
 def _protocol(
-    consultation: Consultation, body: Body, digest: str, *, clock: Clock
-) -> tuple[int, int]:
-    """The contribution's (year, number) in the shared protocol register (DPR 445/2000 art. 57):
-    the same gapless series as every act, drawn in the caller's transaction."""
-    return registers.allocate(
-        PROTOCOLLO,
+    consultation: Consultation,
+    body: Body,
+    *,
+    received_at: datetime,
+    name: str,
+    digest: str,
+    size: int,
+    actor: User,
+    role: str,
+    clock: Clock,
+) -> Registration:
+    """The contribution's incoming registration in the protocol register (DPR 445/2000 art. 53):
+    the body as mittente with its first address, the file's SHA-256, the procedure's fascicolo;
+    the same gapless series as every registration, drawn in the caller's transaction."""
+    procedure = procedures.get(consultation.procedure_id)
+    fascicolo = procedure.fascicolo if FASCICOLO.match(procedure.fascicolo or "") else ""
+    return protocollo.record_registration(
+        direction=ENTRATA,
+        oggetto=f"Contributo di {body.name} alla consultazione del procedimento "
+        f"{consultation.procedure_id}",
+        document_date=received_at.astimezone(ROME).date(),
+        correspondents=[
+            CorrespondentData(name=body.name, address=body.addresses[0].address)
+            if body.addresses
+            else CorrespondentData(name=body.name)
+        ],
+        fascicolo=fascicolo,
+        unclassified_ok=True,
+        documents=[DocumentData(file_name=name, sha256=digest, size=size)],
+        actor=actor,
+        role=role,
         clock=clock,
         object_type="contribution",
         object_id=f"{consultation.id}/{body.id}",
-        subject=f"Contributo di {body.name} alla consultazione del procedimento "
-        f"{consultation.procedure_id}",
-        fingerprint=digest,
     )
 
 
@@ -251,7 +276,18 @@ def register_contribution(
     name = _check_file(file_name, content)
     digest = sha256_hex(content)
     # The number is drawn last, after every check, in this transaction: a refusal costs no number.
-    year, number = _protocol(consultation, body, digest, clock=clock)
+    registration = _protocol(
+        consultation,
+        body,
+        received_at=received_at,
+        name=name,
+        digest=digest,
+        size=len(content),
+        actor=actor,
+        role=role,
+        clock=clock,
+    )
+    entry = registration.entry
     contribution = Contribution(
         consultation_id=consultation.id,
         body_id=body.id,
@@ -259,8 +295,9 @@ def register_contribution(
         channel=channel,
         late=is_late(consultation, received_at),
         protocol_register=PROTOCOLLO,
-        protocol_year=year,
-        protocol_number=number,
+        protocol_year=entry.year,
+        protocol_number=entry.number,
+        protocol_entry_id=entry.id,
         summary=summary.strip(),
         themes=themes,
         file_name=name,

@@ -72,6 +72,12 @@ CONFLICTS = (
         f"Il numero del registro {_TAKEN} documento: riprova.",
     ),
     Named(
+        "uq_protocol_annulments_entry_id",
+        "protocol_annulments",
+        ("entry_id",),
+        "La registrazione di protocollo è già annullata.",
+    ),
+    Named(
         "uq_contributions_protocol",
         "contributions",
         ("protocol_register", "protocol_year", "protocol_number"),

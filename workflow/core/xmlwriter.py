@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 
 # Building only: this module never parses XML (bandit's B405 warns about parsing untrusted input).
-from xml.etree.ElementTree import Element, SubElement, tostring  # nosec B405
+from xml.etree.ElementTree import Comment, Element, SubElement, tostring  # nosec B405
 
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 REPLACEMENT = "\ufffd"
@@ -55,3 +55,12 @@ def child(
 def document(top: Element) -> bytes:
     """The whole document, UTF-8, with its XML declaration."""
     return (DECLARATION + tostring(top, encoding="unicode")).encode("utf-8")
+
+
+def comment(parent: Element, text: object) -> None:
+    """Append `<!-- text -->` to `parent`. "--" may not occur inside a comment (XML 1.0 section
+    2.5), nor may it end with "-": both are written with a space between the dashes."""
+    body = xml_text(text).replace("--", "- -")
+    if body.endswith("-"):
+        body += " "
+    parent.append(Comment(f" {body} "))
