@@ -10,6 +10,7 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
