@@ -48,6 +48,7 @@ ARGS = {
     "register": "protocollo",
     "body_id": "1",
     "consultation_id": "1",
+    "step_id": "1",
 }
 
 

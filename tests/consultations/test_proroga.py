@@ -23,12 +23,7 @@ from workflow.extensions import db
 from workflow.procedures import operations as procedures
 
 PDF = b"%PDF-1.4\n% contributo di prova\n%%EOF\n"
-PROROGA = {
-    "numero": "50",
-    "data": "2025-02-25",
-    "scadenza_contributi": "2025-03-14",
-    "motivazione": "Richiesta dei Comuni della Zona Nord Milano",
-}
+PROROGA = STEP_DATA["proroga_contributi"]  # decree 50/2025 of 25/02: term to 14/03
 
 
 def prorogue(procedure, actor, clock, **changes):
