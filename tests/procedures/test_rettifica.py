@@ -17,6 +17,7 @@ from workflow.core.errors import GuardFailed, InvalidData, NotAllowed, StaleVers
 from workflow.deadlines.models import Deadline
 from workflow.definitions import psttm
 from workflow.extensions import db
+from workflow.procedures import browse
 from workflow.procedures import operations as procedures
 from workflow.procedures.models import ProcedureStep, Rettifica
 
@@ -306,3 +307,15 @@ def test_web_wrong_role_is_403_and_no_link(client, make_user, consultation) -> N
         },
     )
     assert response.status_code == 403
+
+
+def test_the_desk_dates_and_the_annual_update_follow_a_corrected_date(direzione, clock) -> None:
+    path = [*TO_ADOPTED, "parere_conferenza", "approva"]
+    approved = run(open_psttm(direzione, clock), path, direzione, clock)
+    key = f"procedure:{approved.id}:aggiornamento"
+    update = db.session.scalar(select(Deadline).where(Deadline.source_key == key))
+    assert update.due_date == date(2026, 6, 30)
+    corrected = correct(approved, "approva", direzione, clock, data="2025-06-27")
+    # A year after 27/06/2025 is a Saturday: the next working day (c.p.c. art. 155).
+    assert update.due_date == date(2026, 6, 29)
+    assert browse.recorded_dates([corrected.id])[corrected.id]["approvazione"] == date(2025, 6, 27)
