@@ -19,6 +19,13 @@ STEP_DATA: dict[str, dict[str, Any]] = {
     "parere_conferenza": {"numero": "4", "data": "2025-05-29", "favorevole": True},
     "riadotta": {"numero": "15", "data": "2025-06-10"},
     "approva": {"numero": "20", "data": "2025-06-30"},
+    # Not on the path: the term of the contributions extended, during the consultation.
+    "proroga_contributi": {
+        "numero": "50",
+        "data": "2025-02-25",
+        "scadenza_contributi": "2025-03-14",
+        "motivazione": "Richiesta dei Comuni",
+    },
 }
 
 TO_CONSULTATION = ["avvia", "elabora_linee_guida", "approva_schema"]

@@ -52,6 +52,7 @@ ARGS = {
     "body_id": "1",
     "consultation_id": "1",
     "delegation_id": "999",
+    "step_id": "1",
 }
 
 

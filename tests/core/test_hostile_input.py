@@ -135,6 +135,7 @@ def api(app: Flask, make_user, clock, token_for):
         "consultation": opened.get_json()["id"],
         "act": act.get_json()["id"],
         "deadline": deadline.get_json()["id"],
+        "avvio": next(s.id for s in running.steps if s.event == "avvia"),
         "body": 1,
     }
 
@@ -167,6 +168,20 @@ OPERATIONS = [
         "/api/v1/procedures/{fresh}/milestones",
         {"version": 1, "planned": {"avvio": "2028-01-15"}},
         {"version": "int", "planned": "line"},
+    ),
+    (
+        "correct step",
+        "POST",
+        "/api/v1/procedures/{running}/steps/{avvio}/rettifiche",
+        {"version": 4, "motivo": "Numero\nerrato", "numero": "265/2024", "note": "verbale"},
+        {
+            "version": "int",
+            "motivo": "text",
+            "numero": "line",
+            "data": "date",
+            "note": "text",
+            "conferma_anno": "bool",
+        },
     ),
     (
         "propose act",

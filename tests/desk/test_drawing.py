@@ -45,7 +45,8 @@ def test_diagram_draws_every_state_and_step_of_the_definition(client, direzione,
     edges = [g.get("data-event") for g in diagram.iter(f"{SVG}g") if "edge" in classes(g)]
     assert sorted(edges) == sorted(s.event for s in psttm.DEFINITION.steps if s.dest)
     loops = {t.get("data-event") for t in diagram.iter(f"{SVG}text") if "loop-label" in classes(t)}
-    assert loops == set(PRESENTATIONS)  # the steps that keep the state
+    # The steps that keep the state: the presentations and the proroga of the contributions.
+    assert loops == {*PRESENTATIONS, "proroga_contributi"}
 
 
 def test_diagram_follows_a_changed_definition() -> None:

@@ -31,7 +31,7 @@ def test_list_and_detail(client, direzione, token_for, consultation) -> None:
     assert [p["state"] for p in listing["procedures"]] == ["consultazione"]
     detail = client.get(f"/api/v1/procedures/{consultation.id}", headers=headers).get_json()
     assert detail["version"] == consultation.version
-    assert [e["event"] for e in detail["allowed_events"]] == PRESENTATIONS
+    assert [e["event"] for e in detail["allowed_events"]] == [*PRESENTATIONS, "proroga_contributi"]
     schema = next(m for m in detail["milestones"] if m["code"] == "schema")
     assert schema["act"] == "Decreto R.G. 43/2025 del 19/02/2025"
     assert schema["actual_date"] == "2025-02-19"

@@ -21,6 +21,8 @@ LEGAL: dict[tuple[str, str], str] = {
     ("consultazione", "presenta_conferenza"): "consultazione",
     ("consultazione", "presenta_forum"): "consultazione",
     ("consultazione", "adotta"): "adottato",
+    # A proroga of the contributions' term keeps the state, as the presentations do.
+    ("consultazione", "proroga_contributi"): "consultazione",
     ("adottato", "parere_conferenza"): "parere_favorevole",  # with favorevole=True
     ("parere_contrario", "riadotta"): "adottato",
     ("parere_favorevole", "approva"): "approvato",
@@ -30,6 +32,7 @@ DATA = {
     "data": date(2025, 3, 1),
     "scadenza_contributi": date(2025, 3, 31),
     "favorevole": True,
+    "motivazione": "Richiesta dei Comuni",
 }
 
 

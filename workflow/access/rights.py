@@ -87,6 +87,7 @@ ROUTES: dict[str, Route] = {
     "procedures.list_procedures": Route(STAFF, "l'elenco dei procedimenti"),
     "procedures.show": Route(STAFF, "la scheda del procedimento"),
     "procedures.step": Route(STAFF, "un passaggio del procedimento"),
+    "procedures.correct": Route(STAFF, "la rettifica di un passaggio registrato"),
     "procedures.open_procedure": Route(OPERATIONS["procedure.open"], "aprire un procedimento"),
     "procedures.plan": Route(OPERATIONS["procedure.plan"], "pianificare le scadenze"),
     "audit.procedure_history": Route(STAFF, "la storia del procedimento"),
@@ -112,6 +113,7 @@ ROUTES: dict[str, Route] = {
     "api.show": Route(STAFF, "la scheda del procedimento"),
     "api.open_procedure": Route(OPERATIONS["procedure.open"], "aprire un procedimento"),
     "api.fire_event": Route(STAFF, "un passaggio del procedimento"),
+    "api.correct_step": Route(STAFF, "la rettifica di un passaggio registrato"),
     "api.plan": Route(OPERATIONS["procedure.plan"], "pianificare le scadenze"),
     "deadlines.index": Route(STAFF, "l'elenco delle scadenze"),
     "deadlines.show": Route(STAFF, "la scheda della scadenza"),
@@ -213,9 +215,9 @@ ROUTES: dict[str, Route] = {
     ),
 }
 
-# Routes that fire machine events let any staff member in: the event's own roles decide, in the
-# service, once it knows which event and which state.
-EVENT_ROUTES = ("procedures.step", "api.fire_event")
+# Routes that fire machine events, or correct the steps they recorded, let any staff member in:
+# the event's own roles decide, in the service, once it knows which event and which state.
+EVENT_ROUTES = ("procedures.step", "api.fire_event", "procedures.correct", "api.correct_step")
 
 
 @dataclass(frozen=True)

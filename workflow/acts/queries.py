@@ -7,6 +7,7 @@ the state of a publication are the ones the seed shows.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -16,6 +17,7 @@ from workflow.acts import fulltext
 from workflow.acts.models import Act, ActDocument, ActEvent
 from workflow.acts.operations import act_type, definition_of
 from workflow.acts.proposal import FASCICOLO
+from workflow.acts.register_models import REPERTORIO, RegisterCounter
 from workflow.core.clock import ROME, as_utc, format_date
 from workflow.core.errors import InvalidData, NotFound
 from workflow.definitions import acts as machine
@@ -350,3 +352,59 @@ def of_procedure(procedure_id: int) -> list[Act]:
 
 def state_label(act: Act) -> str:
     return definition_of(act).state(act.state).label
+
+
+NOT_IN_REPERTORIO = "atto non presente nel repertorio"
+
+
+@dataclass(frozen=True)
+class Cited:
+    """What the Repertorio Generale says of an act number a procedure step cites ("43/2025"):
+    the act that carries it, or `missing` when the tracker keeps that year of the register and
+    no act of it has that number. Neither, when the number is not the tracker's to check."""
+
+    act_id: int | None = None
+    missing: bool = False
+
+    @property
+    def warning(self) -> str:
+        return NOT_IN_REPERTORIO if self.missing else ""
+
+
+def cited_acts(numbers: Iterable[str | None]) -> dict[str, Cited]:
+    """Check act numbers cited as "N/YYYY" against the Repertorio Generale, in two queries.
+
+    The tracker "holds" the Repertorio of a year when it has that year's counter row: it numbered
+    an act in that year, or the register was continued there from a previous system
+    (`flask registers start`). Decrees and delibere share that one register. Within a year it
+    holds, a number the previous system gave (up to the number it was started from) is not the
+    tracker's to check; any later number is an act here, or `missing`. A year it does not hold
+    at all (an avvio decree of the year before the tracker) gives no answer: not our register.
+    """
+    wanted: set[tuple[int, int]] = set()
+    for text in numbers:
+        number, _, year = (text or "").partition("/")
+        if number.isdigit() and year.isdigit():
+            wanted.add((int(year), int(number)))
+    if not wanted:
+        return {}
+    years = {year for year, _ in wanted}
+    started = dict(
+        db.session.execute(
+            select(RegisterCounter.year, RegisterCounter.started_from).where(
+                RegisterCounter.register == REPERTORIO, RegisterCounter.year.in_(years)
+            )
+        ).all()
+    )
+    ours = {(y, n) for y, n in wanted if y in started and n > (started[y] or 0)}
+    found: dict[tuple[int, int], int] = {}
+    if ours:
+        rows = db.session.execute(
+            select(Act.repertorio_year, Act.repertorio_number, Act.id).where(
+                or_(*(and_(Act.repertorio_year == y, Act.repertorio_number == n) for y, n in ours))
+            )
+        )
+        found = {(y, n): act_id for y, n, act_id in rows}
+    return {
+        f"{n}/{y}": Cited(act_id=found.get((y, n)), missing=(y, n) not in found) for y, n in ours
+    }

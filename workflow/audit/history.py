@@ -59,9 +59,26 @@ def _act_suffix(step: Any, payload: dict[str, Any]) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+def _rettifica_phrase(payload: dict[str, Any]) -> str:
+    """ "ha rettificato il decreto di avvio (prima: Decreto R.G. 999/2025 del 22/10/2025; ora:
+    Decreto R.G. 4/2025 del 22/10/2025), motivo: «…»": both values, as the record keeps both."""
+    step = next(
+        (s for d in DEFINITIONS.values() for s in d.steps if s.event == payload.get("event")),
+        None,
+    )
+    if step is None:
+        return f"ha rettificato un passaggio, motivo: «{payload.get('motivo', '')}»"
+    text = step.label.removeprefix("Registra ")
+    before = _act_suffix(step, {"data": payload.get("before", {})}).strip(" ()")
+    after = _act_suffix(step, {"data": payload.get("after", {})}).strip(" ()")
+    motivo = payload.get("motivo", "")
+    return f"ha rettificato {text} (prima: {before}; ora: {after}), motivo: «{motivo}»"
+
+
 PHRASES: dict[str, Phrase] = {
     "procedure.opened": lambda p: f"ha aperto il procedimento «{p.get('title', '')}»",
     "procedure.planned": lambda p: "ha aggiornato le date previste delle tappe",
+    "procedure.rettifica": _rettifica_phrase,
     "user.created": lambda p: (
         f"ha creato l'utente {p.get('username')} ({', '.join(p.get('roles', []))})"
     ),

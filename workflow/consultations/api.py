@@ -115,14 +115,15 @@ def body_json(body: Body) -> dict[str, Any]:
     }
 
 
-def contribution_json(c: Contribution) -> dict[str, Any]:
+def contribution_json(c: Contribution, late: bool) -> dict[str, Any]:
+    """A contribution; `late` by the term in force now (after any proroga)."""
     return {
         "id": c.id,
         "body_id": c.body_id,
         "body": c.body.name,
         "received_at": iso(c.received_at),
         "channel": c.channel,
-        "late": c.late,
+        "late": late,
         "protocol": c.protocol,
         "summary": c.summary,
         "themes": c.themes,
@@ -153,7 +154,9 @@ def consultation_json(found: Consultation) -> dict[str, Any]:
             ],
         },
         "missing": [b.id for b in status.missing],
-        "contributions": [contribution_json(c) for c in found.contributions],
+        "contributions": [
+            contribution_json(c, c.id in status.late_ids) for c in found.contributions
+        ],
     }
 
 
@@ -223,7 +226,7 @@ def register(body: dict[str, Any], consultation_id: int) -> tuple[dict[str, Any]
         actor=caller(),
         clock=clock(),
     )
-    return contribution_json(contribution), 201
+    return contribution_json(contribution, contribution.late), 201
 
 
 @bp.post("/consultations/<int:consultation_id>/close")

@@ -23,8 +23,9 @@ from workflow.core.calendar import roll_forward
 from workflow.core.clock import ROME, as_utc, format_instant
 from workflow.core.errors import NotFound
 from workflow.extensions import db
-from workflow.procedures import hooks
-from workflow.procedures.models import Procedure
+from workflow.procedures import hooks, record
+from workflow.procedures import operations as procedures
+from workflow.procedures.models import Procedure, ProcedureStep
 
 FORUM_GROUP = "forum"
 UNION_GROUP = "unioni"
@@ -54,15 +55,30 @@ def for_procedure(procedure_id: int) -> Consultation | None:
     return _fresh(select(Consultation).where(Consultation.procedure_id == procedure_id))
 
 
+def extension(consultation: Consultation) -> tuple[ProcedureStep, date] | None:
+    """The procedure's latest proroga of the contributions' term (the step that recorded the act
+    and the new term), or None: the window's own deadline holds."""
+    return record.extension(procedures.get(consultation.procedure_id).steps)
+
+
+def stated_deadline(consultation: Consultation) -> date:
+    """The term in force as an act states it: the latest proroga's, else the window's own."""
+    extended = extension(consultation)
+    return extended[1] if extended else consultation.deadline
+
+
 def effective_deadline(consultation: Consultation) -> date:
-    """The last day on time: the stated deadline, moved off a holiday (c.p.c. art. 155)."""
-    return roll_forward(consultation.deadline)
+    """The last day on time: the term in force (after any proroga), moved off a holiday (c.p.c.
+    art. 155). Reminders and lateness follow it."""
+    return roll_forward(stated_deadline(consultation))
 
 
-def is_late(consultation: Consultation, received_at: datetime) -> bool:
-    """Late when received after the end of the deadline day in Europe/Rome (23:59:59 is on time,
-    00:00 of the next day is late), whatever the server's zone or the DST offset."""
-    return as_utc(received_at).astimezone(ROME).date() > effective_deadline(consultation)
+def is_late(consultation: Consultation, received_at: datetime, due: date | None = None) -> bool:
+    """Late when received after the end of the last day on time (`due`, by default the
+    consultation's effective deadline) in Europe/Rome (23:59:59 is on time, 00:00 of the next day
+    is late), whatever the server's zone or the DST offset."""
+    last_day = due if due is not None else effective_deadline(consultation)
+    return as_utc(received_at).astimezone(ROME).date() > last_day
 
 
 @dataclass
@@ -92,6 +108,9 @@ class Status:
     groups: list[Group]
     by_theme: list[tuple[str, str, list[Contribution]]]
     missing: list[Body]
+    # Contributions late by the term in force now: a proroga recorded after one was registered
+    # (late then) puts it on time (the stored `late` keeps what was known at registration).
+    late_ids: frozenset[int] = frozenset()
 
 
 def _group_of(body: Body) -> tuple[str, str]:
@@ -106,9 +125,13 @@ def status(consultation: Consultation) -> Status:
     """Completeness overall and per group (zones in the plan's order, Milano, Unioni, Forum),
     who is missing, and the contributions by theme."""
     order = [*territory.ZONES, territory.MILANO_ZONE, UNION_GROUP, FORUM_GROUP]
+    due = effective_deadline(consultation)
+    late_ids = frozenset(
+        c.id for c in consultation.contributions if is_late(consultation, c.received_at, due)
+    )
     answered: dict[int, bool] = {}  # body → on time (True) or only late (False)
     for c in consultation.contributions:
-        answered[c.body_id] = answered.get(c.body_id, False) or not c.late
+        answered[c.body_id] = answered.get(c.body_id, False) or c.id not in late_ids
     groups: dict[str, Group] = {}
     total = Group("totale", "Totale")
     missing = []
@@ -135,6 +158,7 @@ def status(consultation: Consultation) -> Status:
         groups=sorted(groups.values(), key=lambda g: order.index(g.code)),
         by_theme=by_theme,
         missing=missing,
+        late_ids=late_ids,
     )
 
 
@@ -160,6 +184,7 @@ def csv_export(consultation: Consultation, form: csvexport.Variant = csvexport.P
 
 
 def _csv_rows(consultation: Consultation) -> Iterator[list[str]]:
+    figures = status(consultation)
     for c in consultation.contributions:
         yield (
             [
@@ -169,14 +194,14 @@ def _csv_rows(consultation: Consultation) -> Iterator[list[str]]:
                 territory.ZONE_LABELS.get(c.body.zone or "", ""),
                 format_instant(c.received_at),
                 CHANNELS.get(c.channel, c.channel),
-                "sì" if c.late else "no",
+                "sì" if c.id in figures.late_ids else "no",
                 " ".join(c.themes),
                 c.summary,
                 c.file_name,
                 c.file_sha256,
             ]
         )
-    for body in status(consultation).missing:
+    for body in figures.missing:
         zone = territory.ZONE_LABELS.get(body.zone or "", "")
         yield ["", body.name, body.kind, zone, "", "", "", "", "non pervenuto", "", ""]
 

@@ -16,6 +16,7 @@ from workflow.core.errors import BadRequest
 from workflow.core.web import clock, form_version, local_datetime
 from workflow.engine.stepdata import parse_date
 from workflow.procedures import operations as procedures
+from workflow.procedures import record
 
 bp = Blueprint("contributions", __name__)
 
@@ -61,10 +62,14 @@ def set_forum_member_active(body_id: int) -> Response:
 def consultation(procedure_id: int) -> str:
     procedure = procedures.get(procedure_id)
     found = queries.for_procedure(procedure.id)
+    extension = record.extension(procedure.steps)
+    definition = procedures.definition_of(procedure)
     return render_template(
         "contributions/consultation.html",
         procedure=procedure,
         consultation=found,
+        extension=extension,
+        extension_act=record.citation(definition, extension[0]) if extension else "",
         status=queries.status(found) if found else None,
         deadline=queries.effective_deadline(found) if found else None,
         zones=territory_data.ZONE_LABELS,

@@ -31,6 +31,7 @@ from workflow.deadlines.policy import Policy, due_instant, next_after
 from workflow.definitions import acts as act_machine
 from workflow.definitions import definition_for
 from workflow.extensions import db
+from workflow.procedures import record
 from workflow.procedures.models import Procedure, ProcedureStep
 
 KIND_LABELS = {
@@ -300,12 +301,17 @@ def _sync_milestones(
 
 
 def _sync_contributions(procedure: Procedure, known: dict[str, Deadline], *, clock: Clock) -> None:
-    """The contributions of Comuni and Forum close on the date the schema decree set, moved off a
-    holiday (c.p.c. art. 155)."""
-    schema = next((s for s in procedure.steps if s.data.get("scadenza_contributi")), None)
-    if schema is None:
+    """The contributions of Comuni and Forum close on the date the schema decree set, or the
+    latest act that extended it (proroga), moved off a holiday (c.p.c. art. 155). The decree's
+    own date and every proroga stay in the description."""
+    stated = record.terms(procedure.steps)
+    if not stated:
         return
-    stated = date.fromisoformat(schema.data["scadenza_contributi"])
+    definition = definition_for(procedure.kind, procedure.definition_version)
+    history = [f"Termine indicato nel decreto: {stated[0][1]:%d/%m/%Y}."] + [
+        f"Prorogato al {when:%d/%m/%Y} ({record.citation(definition, step)})."
+        for step, when in stated[1:]
+    ]
     ensure(
         Spec(
             source_key=f"procedure:{procedure.id}:contributi",
@@ -314,9 +320,9 @@ def _sync_contributions(procedure: Procedure, known: dict[str, Deadline], *, clo
             object_type="procedure",
             object_id=str(procedure.id),
             procedure_id=procedure.id,
-            due_date=roll_forward(stated),
+            due_date=roll_forward(stated[-1][1]),
             legal_basis="Decreto di approvazione dello schema; c.p.c. art. 155",
-            description=f"Termine indicato nel decreto: {stated.strftime('%d/%m/%Y')}.",
+            description=" ".join(history),
             remind_overdue=False,
         ),
         clock=clock,
@@ -389,7 +395,7 @@ def _sync_annual_updates(procedure: Procedure, known: dict[str, Deadline], *, cl
                 object_type="procedure",
                 object_id=str(procedure.id),
                 procedure_id=procedure.id,
-                due_date=annual_update_due(approval.occurred_on),
+                due_date=annual_update_due(approval.current.occurred_on),
                 legal_basis="L. 56/2014 art. 1 c. 44 (aggiornamento annuale)",
             ),
             clock=clock,

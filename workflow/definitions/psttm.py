@@ -127,6 +127,32 @@ def year_of_number(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None
     )
 
 
+def consultation_over(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
+    """The Consiglio adopts once the term for the contributions of Comuni and Forum (decreto di
+    approvazione dello schema, or the act that extended it) has run: an adoption dated on or
+    before its last day is recorded only when confirmed (`conferma_consultazione_aperta`)."""
+    when, due = data.get("data"), facts.contributions_due
+    if not when or due is None or when > due or data.get("conferma_consultazione_aperta"):
+        return None
+    return (
+        f"Adozione non possibile il {format_date(when)}: la consultazione è ancora aperta "
+        f"(contributi di Comuni e Forum entro il {format_date(due)}). Attendi la scadenza, "
+        "oppure conferma l'adozione con la consultazione ancora aperta "
+        "(«Confermo l'adozione…»)."
+    )
+
+
+def extends_the_term(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
+    """A proroga moves the contributions' term later, never earlier (the act that extends it)."""
+    new, due = data.get("scadenza_contributi"), facts.contributions_due
+    if new and due is not None and new <= due:
+        return (
+            f"Il nuovo termine {format_date(new)} non proroga quello in vigore "
+            f"({format_date(due)}): indica una data successiva."
+        )
+    return None
+
+
 def presentations_complete(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
     """Adoption only after Commissione, Conferenza and Forum (decree R.G. 43/2025, point 1)."""
     missing = [text for code, text in PRESENTATIONS.items() if code not in facts.recorded]
@@ -152,6 +178,27 @@ def favourable(data: Mapping[str, Any]) -> bool:
 
 
 CONSULTAZIONE = "consultazione"
+OPEN_CONFIRMED = Field(
+    name="conferma_consultazione_aperta",
+    label="Confermo l'adozione con la consultazione ancora aperta",
+    type="bool",
+    required=False,
+)
+ADOPTION_FIELDS = act_fields("della delibera di adozione") + (OPEN_CONFIRMED,)
+PROROGA_FIELDS = act_fields("dell'atto di proroga") + (
+    Field(
+        name="scadenza_contributi",
+        label="Nuovo termine per i contributi di Comuni e Forum",
+        type="date",
+        missing="il nuovo termine per i contributi",
+    ),
+    Field(
+        name="motivazione",
+        label="Motivazione della proroga",
+        type="text",
+        missing="la motivazione della proroga",
+    ),
+)
 PARERE_FIELDS = act_fields("della delibera della Conferenza") + (
     Field(name="favorevole", label="Parere favorevole", type="bool", missing="l'esito del parere"),
 )
@@ -289,10 +336,20 @@ DEFINITION = Definition(
             source=CONSULTAZIONE,
             dest="adottato",
             roles=DELIBERA_RECORDERS,
-            fields=act_fields("della delibera di adozione"),
+            fields=ADOPTION_FIELDS,
             milestone="adozione",
             act=DELIBERA_CONSIGLIO,
-            guards=("date_in_ordine", "presentazioni_complete"),
+            guards=("date_in_ordine", "presentazioni_complete", "consultazione_conclusa"),
+        ),
+        Step(
+            event="proroga_contributi",
+            label="Registra la proroga del termine per i contributi",
+            source=CONSULTAZIONE,
+            dest=None,
+            roles=DECREE_RECORDERS,
+            fields=PROROGA_FIELDS,
+            act=DECRETO,
+            guards=("dopo_lo_schema", "proroga_successiva"),
         ),
         Step(
             event="parere_conferenza",
@@ -347,6 +404,8 @@ DEFINITION = Definition(
         "dopo_lo_schema": after_phase_start,
         "anno_del_numero": year_of_number,
         "presentazioni_complete": presentations_complete,
+        "consultazione_conclusa": consultation_over,
+        "proroga_successiva": extends_the_term,
         "commissione_non_registrata": not_yet("commissione"),
         "conferenza_non_registrata": not_yet("conferenza"),
         "forum_non_registrata": not_yet("forum"),

@@ -225,9 +225,17 @@ def all_roles(definition: Definition) -> set[str]:
     return {role for step in definition.steps for role in step.roles}
 
 
+def _due_steps(steps: list[Step]) -> list[Step]:
+    """The steps that move a procedure along its milestones: one that records none (a proroga
+    of the contributions' term) may be taken, but is never owed, so the desk does not list it."""
+    return [s for s in steps if s.milestone]
+
+
 def _open_row(procedure: Procedure, known: _Known) -> OpenRow:
     definition = known.definition
-    steps = available_steps(definition, procedure.state, all_roles(definition), known.facts)
+    steps = _due_steps(
+        available_steps(definition, procedure.state, all_roles(definition), known.facts)
+    )
     who = sorted({r for s in steps for r in s.roles}, key=list(ROLE_LABELS).index)
     return OpenRow(
         procedure=procedure,
@@ -284,7 +292,8 @@ def todo(
     items: list[TodoItem] = []
     for start in range(0, len(candidates), _TODO_BATCH):
         for procedure, facts in reader.read(candidates[start : start + _TODO_BATCH]):
-            for step in available_steps(facts.definition, procedure.state, roles, facts.facts):
+            offered = available_steps(facts.definition, procedure.state, roles, facts.facts)
+            for step in _due_steps(offered):
                 if len(items) == limit:
                     return items, True
                 items.append(TodoItem(procedure, step, _step_deadline(step, facts)))

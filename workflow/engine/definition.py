@@ -85,11 +85,13 @@ class Facts:
 @dataclass(frozen=True, kw_only=True)
 class ProcedureFacts(Facts):
     """What a procedure's guards look at: the milestones recorded, the date of the last step and
-    of the last step that changed state (where the current phase began)."""
+    of the last step that changed state (where the current phase began), and the last day of the
+    contributions' term (after any proroga, moved off a holiday), when one was set."""
 
     recorded: frozenset[str]
     last_step_on: date | None
     phase_started_on: date | None = None
+    contributions_due: date | None = None
 
 
 # A guard returns None when satisfied, or the Italian sentence that says what is missing. It reads

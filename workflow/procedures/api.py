@@ -8,8 +8,12 @@ from flask import render_template, url_for
 from marshmallow import fields
 
 from workflow.access.models import User
+from workflow.acts import queries as act_queries
+from workflow.acts.queries import Cited
+from workflow.core.errors import InvalidData
 from workflow.core.openapi import (
     BODY_ERRORS,
+    FIELD_TYPES,
     Blueprint,
     Day,
     Schema,
@@ -21,7 +25,7 @@ from workflow.core.openapi import (
     text,
 )
 from workflow.core.web import body_version, caller, clock, iso, json_body
-from workflow.definitions import LATEST
+from workflow.definitions import DEFINITIONS, LATEST
 from workflow.engine.stepdata import allowed_events_json
 from workflow.procedures import operations as procedures
 from workflow.procedures.models import Milestone, Procedure
@@ -42,8 +46,45 @@ def summary(procedure: Procedure) -> dict[str, Any]:
     }
 
 
+def _version_json(definition: Any, step: Any, values: Any) -> dict[str, Any]:
+    """One version of a step's record: as first recorded, or a rettifica (with its motivo)."""
+    return {
+        "date": iso(values.occurred_on),
+        "act": procedures.citation(definition, step, values) or None,
+        "data": values.data,
+        "recorded_by": values.recorded_by.username,
+        "recorded_role": values.recorded_role,
+        "recorded_at": iso(values.recorded_at),
+        **({"motivo": values.motivo} if values is not step else {}),
+    }
+
+
+def _step_json(definition: Any, step: Any, cited: dict[str, Cited]) -> dict[str, Any]:
+    """A recorded step as its record reads now, with the original and every rettifica, and what
+    the Repertorio says of the act number it cites."""
+    now = step.current
+    found = cited.get(now.act_number or "")
+    return {
+        "id": step.id,
+        "event": step.event,
+        "milestone": step.milestone_code,
+        "from": step.from_state,
+        "to": step.to_state,
+        "date": iso(now.occurred_on),
+        "act": procedures.citation(definition, step) or None,
+        "act_id": found.act_id if found else None,
+        "warning": found.warning or None if found else None,
+        "data": now.data,
+        "recorded_by": step.recorded_by.username,
+        "recorded_role": step.recorded_role,
+        "original": _version_json(definition, step, step) if step.rettifiche else None,
+        "rettifiche": [_version_json(definition, step, r) for r in step.rettifiche],
+    }
+
+
 def detail(procedure: Procedure, user: User) -> dict[str, Any]:
     definition = procedures.definition_of(procedure)
+    cited = act_queries.cited_acts(s.current.act_number for s in procedure.steps)
     return {
         **summary(procedure),
         "definition_version": procedure.definition_version,
@@ -60,20 +101,7 @@ def detail(procedure: Procedure, user: User) -> dict[str, Any]:
             }
             for row in procedures.milestone_rows(procedure)
         ],
-        "steps": [
-            {
-                "event": s.event,
-                "milestone": s.milestone_code,
-                "from": s.from_state,
-                "to": s.to_state,
-                "date": iso(s.occurred_on),
-                "act": procedures.citation(definition, s) or None,
-                "data": s.data,
-                "recorded_by": s.recorded_by.username,
-                "recorded_role": s.recorded_role,
-            }
-            for s in procedure.steps
-        ],
+        "steps": [_step_json(definition, s, cited) for s in procedure.steps],
         "allowed_events": allowed_events_json(procedures.allowed_events(procedure, user, clock())),
     }
 
@@ -181,6 +209,52 @@ def fire_event(procedure_id: int, event: str) -> dict[str, Any]:
         procedure_id, event, expected_version=version, data=data, actor=caller(), clock=clock()
     )
     return detail(procedure, caller())
+
+
+def correction_body() -> dict[str, Any]:
+    """The requestBody of a rettifica: `version`, `motivo` and any field a step records (the
+    step's own parser refuses a field that step does not have)."""
+    properties: dict[str, Any] = {
+        "version": {"type": "integer", "description": "versione letta"},
+        "motivo": {"type": "string", "maxLength": procedures.MOTIVO_MAX},
+    }
+    for definition in DEFINITIONS.values():
+        for step in definition.steps:
+            properties |= {f.name: {**FIELD_TYPES[f.type], "title": f.label} for f in step.fields}
+    schema = {
+        "type": "object",
+        "required": ["version", "motivo"],
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+@bp.post("/procedures/<int:procedure_id>/steps/<int:step_id>/rettifiche")
+@bp.answers(201, ProcedureDetail, errors=(*BODY_ERRORS, 404, 409))
+@bp.doc(requestBody=correction_body())
+def correct_step(procedure_id: int, step_id: int) -> tuple[dict[str, Any], int]:
+    """Correct a recorded step (rettifica) with a reason; the original stays in the record.
+
+    The body gives `version`, `motivo` and the step's fields to change; the others keep their
+    value. The corrected values pass the step's own rules (422 with the step's message).
+    """
+    body = json_body()
+    version = body_version(body, "del procedimento")
+    motivo = body.get("motivo")
+    if not isinstance(motivo, str):
+        raise InvalidData("«motivo»: indicare il motivo della rettifica (testo).")
+    data = {k: v for k, v in body.items() if k not in ("version", "motivo")}
+    procedure = procedures.correct_step(
+        procedure_id,
+        step_id,
+        expected_version=version,
+        data=data,
+        motivo=motivo,
+        actor=caller(),
+        clock=clock(),
+    )
+    return detail(procedure, caller()), 201
 
 
 @bp.post("/procedures/<int:procedure_id>/milestones")

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from workflow.definitions import DEFINITIONS, LATEST
 from workflow.engine.definition import Definition
 from workflow.extensions import db
-from workflow.procedures.models import Milestone, Procedure, ProcedureStep
+from workflow.procedures.models import Milestone, Procedure, ProcedureStep, Rettifica
 
 T = TypeVar("T")
 
@@ -125,17 +125,26 @@ def procedures_page(filters: ListFilters, number: int, per_page: int = PER_PAGE)
 def recorded_dates(procedure_ids: Iterable[int]) -> dict[int, dict[str, date]]:
     """For each procedure, the latest date on which each milestone was recorded (one query).
 
-    The latest, because a re-adoption after an unfavourable parere supersedes the first adoption.
+    The latest, because a re-adoption after an unfavourable parere supersedes the first adoption;
+    each step's date as its latest rettifica says, if it has one.
     """
     ids = list(procedure_ids)
     result: dict[int, dict[str, date]] = {pid: {} for pid in ids}
     if not ids:
         return result
+    corrected = (
+        select(Rettifica.occurred_on)
+        .where(Rettifica.step_id == ProcedureStep.id)
+        .order_by(Rettifica.id.desc())
+        .limit(1)
+        .correlate(ProcedureStep)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         select(
             ProcedureStep.procedure_id,
             ProcedureStep.milestone_code,
-            func.max(ProcedureStep.occurred_on),
+            func.max(func.coalesce(corrected, ProcedureStep.occurred_on)),
         )
         .where(ProcedureStep.procedure_id.in_(ids), ProcedureStep.milestone_code.is_not(None))
         .group_by(ProcedureStep.procedure_id, ProcedureStep.milestone_code)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -107,4 +108,38 @@ class ProcedureStep(db.Model):
     recorded_role: Mapped[str] = mapped_column(String(40))
 
     procedure: Mapped[Procedure] = relationship(back_populates="steps")
+    recorded_by: Mapped[Any] = relationship("User", lazy="joined")
+    # Set by procedures.get with one query per procedure; loaded on access anywhere else.
+    rettifiche: Mapped[list[Rettifica]] = relationship(
+        back_populates="step", order_by="Rettifica.id"
+    )
+
+    @property
+    def current(self) -> ProcedureStep | Rettifica:
+        """What the record says now: the latest rettifica, or the step as first recorded. Both
+        carry occurred_on, act_number, act_date and data."""
+        return self.rettifiche[-1] if self.rettifiche else self
+
+
+class Rettifica(db.Model):
+    """A correction of a recorded step: the step's values as they should read, who corrected
+    them, when and why. Only ever added (the step row and earlier corrections stay as written):
+    the latest one is what the record says, the others are its history."""
+
+    __tablename__ = "procedure_rettifiche"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("procedure_steps.id"), index=True)
+    # Read per procedure (procedures.get), never by scanning the steps.
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    act_number: Mapped[str | None] = mapped_column(String(40))
+    act_date: Mapped[date | None] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    motivo: Mapped[str] = mapped_column(Text, info={"max_length": 2000, "label": "motivo"})
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_role: Mapped[str] = mapped_column(String(40))
+
+    step: Mapped[ProcedureStep] = relationship(back_populates="rettifiche")
     recorded_by: Mapped[Any] = relationship("User", lazy="joined")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,17 +17,28 @@ from workflow.access.rights import OPERATIONS
 from workflow.audit import chain as audit
 from workflow.core.clock import Clock, format_date, rome_today
 from workflow.core.database import dialect
-from workflow.core.errors import Conflict, InvalidData, NotFound, StaleVersion
+from workflow.core.errors import Conflict, GuardFailed, InvalidData, NotFound, StaleVersion
+from workflow.core.inputs import clean_text
 from workflow.core.transaction import operation
 from workflow.deadlines import rules
 from workflow.deadlines.models import Deadline
 from workflow.definitions import LATEST, definition_for
 from workflow.engine import stepdata
-from workflow.engine.definition import Definition, ProcedureFacts, Step, available_steps
+from workflow.engine.definition import (
+    Definition,
+    NotAvailable,
+    ProcedureFacts,
+    Refused,
+    Step,
+    UnknownEvent,
+    available_steps,
+    fire,
+)
 from workflow.engine.door import Firing, fire_checked
 from workflow.extensions import db
+from workflow.procedures import record
 from workflow.procedures.hooks import citations_for
-from workflow.procedures.models import Milestone, Procedure, ProcedureStep
+from workflow.procedures.models import Milestone, Procedure, ProcedureStep, Rettifica
 
 OPENERS = OPERATIONS["procedure.open"]
 PLANNERS = OPERATIONS["procedure.plan"]
@@ -55,6 +66,13 @@ _STEPS = (
     .order_by(ProcedureStep.id)
     .options(lazyload(ProcedureStep.recorded_by))
 )
+# Corrections are only ever added, like steps, and committed with the procedure's new version.
+_RETTIFICHE = (
+    select(Rettifica)
+    .where(Rettifica.procedure_id == bindparam("procedure_id"))
+    .order_by(Rettifica.id)
+    .options(lazyload(Rettifica.recorded_by))
+)
 
 
 def get(procedure_id: int) -> Procedure:
@@ -71,10 +89,16 @@ def get(procedure_id: int) -> Procedure:
     costs as much again in Python for the same SELECT.
     """
     key = {"procedure_id": procedure_id}
+    corrections = list(db.session.scalars(_RETTIFICHE, key))
     steps = list(db.session.scalars(_STEPS, key))
     procedure = db.session.execute(_PROCEDURE, key).unique().scalar_one_or_none()
     if procedure is None:
         raise NotFound(f"Procedimento {procedure_id} non trovato.")
+    by_step: dict[int, list[Rettifica]] = {}
+    for correction in corrections:
+        by_step.setdefault(correction.step_id, []).append(correction)
+    for step in steps:
+        set_committed_value(step, "rettifiche", by_step.get(step.id, []))
     set_committed_value(procedure, "steps", steps)
     return procedure
 
@@ -86,14 +110,22 @@ def list_all() -> list[Procedure]:
 
 
 def facts_of(procedure: Procedure, clock: Clock) -> ProcedureFacts:
-    """What the guards of a procedure's machine look at, from its steps and today (Europe/Rome)."""
+    """What the guards of a procedure's machine look at, from its steps as they read now (after
+    any rettifica) and today (Europe/Rome)."""
+    return facts_from(procedure.steps, rome_today(clock))
+
+
+def facts_from(steps: Sequence[ProcedureStep | _AsRecorded], today: date) -> ProcedureFacts:
+    """The facts that `steps` (in the order recorded, read as they are now) give the step
+    recorded after them, on `today` (Europe/Rome)."""
     return ProcedureFacts(
-        today=rome_today(clock),
-        recorded=frozenset(s.milestone_code for s in procedure.steps if s.milestone_code),
-        last_step_on=max((s.occurred_on for s in procedure.steps), default=None),
+        today=today,
+        recorded=frozenset(s.milestone_code for s in steps if s.milestone_code),
+        last_step_on=max((s.current.occurred_on for s in steps), default=None),
         phase_started_on=max(
-            (s.occurred_on for s in procedure.steps if s.to_state != s.from_state), default=None
+            (s.current.occurred_on for s in steps if s.to_state != s.from_state), default=None
         ),
+        contributions_due=record.contributions_term(steps)[1],
     )
 
 
@@ -246,22 +278,47 @@ def _step_row(
 ) -> dict[str, Any]:
     """The procedure_steps row of a firing (an adoption's data cite the consultation)."""
     step, values = firing.step, firing.values
-    stored = {**stepdata.to_json(values), **citations_for(procedure, step.event)}
+    stored = {
+        **_recorded_values(step, values, firing.facts, actor),
+        **citations_for(procedure, step.event),
+    }
     return dict(
         procedure_id=procedure.id,
         event=step.event,
         milestone_code=step.milestone,
         from_state=procedure.state,
         to_state=firing.new_state,
-        occurred_on=values["data"],
-        act_kind=step.act.code if step.act else None,
-        act_number=values.get("numero"),
-        act_date=values["data"] if step.act else None,
+        **_columns(step, values),
         data=stored,
         recorded_at=clock.now(),
         recorded_by_id=actor.id,
         recorded_role=firing.role,
     )
+
+
+def _columns(step: Step, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The date and act columns a step's (or a rettifica's) parsed values fill."""
+    return dict(
+        occurred_on=values["data"],
+        act_kind=step.act.code if step.act else None,
+        act_number=values.get("numero"),
+        act_date=values["data"] if step.act else None,
+    )
+
+
+def _recorded_values(
+    step: Step, values: Mapping[str, Any], facts: ProcedureFacts, actor: User
+) -> dict[str, Any]:
+    """The step's values as stored, with what the record must say of a confirmed exception: an
+    adoption dated while the consultation was still open names who confirmed it."""
+    stored = stepdata.to_json(values)
+    due = facts.contributions_due
+    if values.get("conferma_consultazione_aperta") and due and values["data"] <= due:
+        stored["consultazione_aperta"] = (
+            f"Adottato con consultazione ancora aperta (contributi entro il {format_date(due)}), "
+            f"confermato da {actor.full_name}"
+        )
+    return stored
 
 
 _PROCEDURES = Procedure.__table__
@@ -389,6 +446,186 @@ def plan_milestones(
     return procedure
 
 
+# What a rettifica derives rather than takes (recomputed for the corrected values).
+_DERIVED = ("consultazione_aperta",)
+MOTIVO_MAX = 2000
+
+
+@dataclass(frozen=True)
+class _AsRecorded:
+    """A step as a rettifica's replay reads it: its milestone, states and current values."""
+
+    milestone_code: str | None
+    from_state: str
+    to_state: str
+    occurred_on: date
+    data: Mapping[str, Any]
+
+    @property
+    def current(self) -> _AsRecorded:
+        return self
+
+    @classmethod
+    def of(cls, step: ProcedureStep) -> _AsRecorded:
+        now = step.current
+        return cls(step.milestone_code, step.from_state, step.to_state, now.occurred_on, now.data)
+
+
+def spec_of(definition: Definition, step: ProcedureStep) -> Step:
+    """The definition's step that `step` recorded (its fields, roles and label)."""
+    return definition.steps_for(step.event, step.from_state)[0]
+
+
+def _typed(spec: Step, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The step's own fields in `data` (stored JSON or a request), for the step's parser."""
+    return {f.name: data[f.name] for f in spec.fields if f.name in data}
+
+
+def _corrected_raw(spec: Step, current: Mapping[str, Any], given: Mapping[str, Any]) -> dict:
+    """The values a rettifica asks for: what the record says now, with the fields `given`.
+
+    A confirmation (conferma_…) vouched for the number and dates it was given with: it is kept
+    only while those stay as they are, otherwise it must be given again.
+    """
+    raw = {**_typed(spec, current), **given}
+    confirmations = {f.name for f in spec.fields if f.name.startswith("conferma_")}
+    checked = {f.name for f in spec.fields if f.type != "text"} - confirmations
+    moved = any(name in checked and given[name] != current.get(name) for name in given)
+    if moved:
+        for name in confirmations - set(given):
+            raw.pop(name, None)
+    return raw
+
+
+def _replay(
+    definition: Definition,
+    procedure: Procedure,
+    index: int,
+    values: dict[str, Any],
+    actor: User,
+    clock: Clock,
+) -> dict[str, Any]:
+    """Check the corrected step, and every step recorded after it, with the same guards and
+    routes as when they were recorded: each is fired again on the machine, on the facts that
+    the steps before it (as corrected) give today. Returns the corrected step's stored data.
+
+    Raises GuardFailed: the step's own message for the corrected step; for a later one, its
+    message prefixed by which step the correction would make irregular; and when the corrected
+    values would take another route (e.g. a parere's outcome): that is a new act, not a rettifica.
+    """
+    today = rome_today(clock)
+    steps = procedure.steps
+    view = [_AsRecorded.of(s) for s in steps]
+    stored: dict[str, Any] = {}
+    for i in range(index, len(steps)):
+        step, spec = steps[i], spec_of(definition, steps[i])
+        facts = facts_from(view[:i], today)
+        given = values if i == index else stepdata.parse(spec.fields, _typed(spec, view[i].data))
+        try:
+            _, new_state = fire(definition, step.from_state, step.event, facts, given)
+        except Refused as exc:
+            if i == index:
+                raise GuardFailed(exc.message) from exc
+            raise GuardFailed(
+                f"La rettifica renderebbe irregolare il passaggio successivo «{spec.label}» "
+                f"({describe(definition, step)}): {exc.message}"
+            ) from exc
+        except (UnknownEvent, NotAvailable) as exc:  # a definition changed under the record
+            raise Conflict(f"Il passaggio «{spec.label}» non è più rettificabile.") from exc
+        if new_state != step.to_state:
+            raise GuardFailed(
+                f"La rettifica cambierebbe l'esito di «{spec.label}»: un esito diverso si "
+                "registra con un nuovo atto, non con una rettifica."
+            )
+        if i == index:
+            carried = {
+                k: v
+                for k, v in step.current.data.items()
+                if k not in {f.name for f in spec.fields} and k not in _DERIVED
+            }
+            stored = {**_recorded_values(spec, values, facts, actor), **carried}
+            view[i] = replace(view[i], occurred_on=values["data"], data=stored)
+    return stored
+
+
+@operation
+def correct_step(
+    procedure_id: int,
+    step_id: int,
+    *,
+    expected_version: int,
+    data: Mapping[str, Any],
+    motivo: str,
+    actor: User,
+    clock: Clock,
+) -> Procedure:
+    """Correct a recorded step (rettifica): its date, act number, notes or any other field it
+    recorded, by the roles that may record that step, with a reason. The step row stays as
+    written and the correction is added beside it (who, when, why); what the record says from
+    now on is the latest correction. The corrected values must pass the step's own guards, and
+    every later step must still pass its own (date order, adoption after the presentations…):
+    the machine is fired again, not a second copy of the rules. The deadlines derived from the
+    record (planned milestones, contributions' term, annual update) follow in the same commit.
+
+    `data`: the step's fields to change (dates ISO or dd/mm/yyyy); the others keep their value,
+    an empty text clears an optional one. Raises NotFound (procedure or step), StaleVersion,
+    NotAllowed, InvalidData (no reason, unknown field, nothing changed), GuardFailed.
+    """
+    procedure = get(procedure_id)
+    step = next((s for s in procedure.steps if s.id == step_id), None)
+    if step is None:
+        raise NotFound(f"Passaggio {step_id} non trovato in questo procedimento.")
+    check_version(procedure, expected_version)
+    definition = definition_of(procedure)
+    spec = spec_of(definition, step)
+    role = acting_role(actor, spec.roles, f"rettificare «{spec.label}»", clock=clock)
+    reason = clean_text(motivo, "Motivo della rettifica", max_length=MOTIVO_MAX, multiline=True)
+    if not reason.strip():
+        raise InvalidData("Manca il motivo della rettifica.")
+    now = step.current
+    values = stepdata.parse(spec.fields, _corrected_raw(spec, now.data, data))
+    if values == stepdata.parse(spec.fields, _typed(spec, now.data)):
+        raise InvalidData("La rettifica non cambia nessun dato del passaggio.")
+    stored = _replay(definition, procedure, procedure.steps.index(step), values, actor, clock)
+    columns = _columns(spec, values)
+    correction = Rettifica(
+        step_id=step.id,
+        procedure_id=procedure.id,
+        occurred_on=columns["occurred_on"],
+        act_number=columns["act_number"],
+        act_date=columns["act_date"],
+        data=stored,
+        motivo=reason.strip(),
+        recorded_at=clock.now(),
+        recorded_by_id=actor.id,
+        recorded_role=role,
+    )
+    db.session.add(correction)
+    procedure.version = procedure.version + 1
+    db.session.flush()
+    set_committed_value(step, "rettifiche", [*step.rettifiche, correction])
+    audit.record(
+        actor=actor,
+        role=role,
+        object_type="procedure",
+        object_id=procedure.id,
+        action="procedure.rettifica",
+        payload={
+            "step_id": step.id,
+            "event": step.event,
+            "before": dict(now.data),
+            "after": stored,
+            "motivo": correction.motivo,
+            "version": procedure.version,
+        },
+        clock=clock,
+    )
+    # Deadlines computed from the record (a planned milestone, the contributions' term, the
+    # annual update after approval) follow the corrected values in this same commit.
+    rules.sync_procedure(procedure, clock=clock)
+    return procedure
+
+
 def allowed_events(procedure: Procedure, user: User, clock: Clock) -> list[Step]:
     """The steps this user may fire now: what the UI offers and the API lists."""
     definition = definition_of(procedure)
@@ -407,23 +644,17 @@ class MilestoneRow:
     act: str  # "Decreto R.G. 43/2025 del 19/02/2025", or "" when the step has no act
     earlier: tuple[str, ...]  # superseded records, e.g. an adoption before an unfavourable parere
     outcome: str
+    step: ProcedureStep | None = None  # the step that recorded it (its rettifiche, its act)
+    original: str = ""  # the step as first recorded, when a rettifica changed it
+    warning: str = ""  # e.g. "atto non presente nel repertorio" (set by who checked the act)
 
     @property
     def late(self) -> bool:
         return bool(self.planned_date and self.actual_date and self.actual_date > self.planned_date)
 
 
-def citation(definition: Definition, step: ProcedureStep) -> str:
-    """How the act is cited: kind, number and date, as on the plan's cover."""
-    act = next((s.act for s in definition.steps if s.act and s.act.code == step.act_kind), None)
-    if act is None or step.act_date is None:
-        return ""
-    return f"{act.citation} {step.act_number} del {format_date(step.act_date)}"
-
-
-def describe(definition: Definition, step: ProcedureStep) -> str:
-    cited = citation(definition, step)
-    return cited or f"Seduta del {format_date(step.occurred_on)}"
+citation = record.citation
+describe = record.describe
 
 
 def milestone_rows(procedure: Procedure) -> list[MilestoneRow]:
@@ -435,18 +666,24 @@ def milestone_rows(procedure: Procedure) -> list[MilestoneRow]:
         steps = [s for s in procedure.steps if s.milestone_code == milestone.code]
         latest = steps[-1] if steps else None
         outcome = ""
-        if latest is not None and "favorevole" in latest.data:
-            outcome = "favorevole" if latest.data["favorevole"] else "contrario"
+        if latest is not None and "favorevole" in latest.current.data:
+            outcome = "favorevole" if latest.current.data["favorevole"] else "contrario"
         rows.append(
             MilestoneRow(
                 code=milestone.code,
                 label=spec.label,
                 phase=spec.phase,
                 planned_date=milestone.planned_date,
-                actual_date=latest.occurred_on if latest else None,
+                actual_date=latest.current.occurred_on if latest else None,
                 act=citation(definition, latest) if latest else "",
                 earlier=tuple(describe(definition, s) for s in steps[:-1]),
                 outcome=outcome,
+                step=latest,
+                original=(
+                    describe(definition, latest, latest)
+                    if latest is not None and latest.rettifiche
+                    else ""
+                ),
             )
         )
     return rows

@@ -100,6 +100,8 @@ def _tooltip(r: MilestoneRow, overdue: bool) -> str:
         f"{r.label}: prevista {format_date(r.planned_date) or 'non fissata'}, "
         f"effettiva {format_date(r.actual_date) or '—'} ({status})"
         + (f"; {r.act}" if r.act else "")
+        + (f" ({r.warning})" if r.warning else "")
+        + (f"; rettificata, registrata prima come: {r.original}" if r.original else "")
     )
 
 

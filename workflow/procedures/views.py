@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from workflow.access.authorize import effective_roles
 from workflow.access.enforce import may
 from workflow.acts import queries as act_queries
+from workflow.acts.queries import Cited
 from workflow.core.clock import rome_today
-from workflow.core.errors import BadRequest, GuardFailed
+from workflow.core.errors import BadRequest, GuardFailed, NotFound
 from workflow.core.web import clock, form_version
 from workflow.deadlines import operations as deadlines
 from workflow.definitions import LATEST
 from workflow.engine.definition import Step
 from workflow.engine.diagram import state_diagram
 from workflow.engine.stepdata import parse_date
-from workflow.procedures import browse
+from workflow.procedures import browse, record
 from workflow.procedures import operations as procedures
+from workflow.procedures.models import ProcedureStep
 from workflow.procedures.operations import MilestoneRow
 from workflow.procedures.timeline import timeline
 
@@ -64,13 +69,25 @@ def open_procedure() -> Response:
     return redirect(url_for("procedures.show", procedure_id=procedure.id))
 
 
+def _checked(rows: list[MilestoneRow], cited: dict[str, Cited]) -> list[MilestoneRow]:
+    """The milestone rows with the Repertorio's warning on an act number it does not hold."""
+    return [
+        replace(row, warning=cited[row.step.current.act_number].warning)
+        if row.step is not None and row.step.current.act_number in cited
+        else row
+        for row in rows
+    ]
+
+
 @bp.get("/procedimenti/<int:procedure_id>")
 @login_required
 def show(procedure_id: int) -> str:
     procedure = procedures.get(procedure_id)
     definition = procedures.definition_of(procedure)
-    milestones = procedures.milestone_rows(procedure)
+    cited = act_queries.cited_acts(s.current.act_number for s in procedure.steps)
+    milestones = _checked(procedures.milestone_rows(procedure), cited)
     steps = procedures.allowed_events(procedure, current_user, clock())
+    roles = effective_roles(current_user, clock())
     return render_template(
         "procedures/show.html",
         procedure=procedure,
@@ -81,7 +98,7 @@ def show(procedure_id: int) -> str:
         timeline=timeline(
             milestones,
             rome_today(clock()),
-            _milestone_link(procedure.id, steps),
+            _milestone_link(procedure.id, steps, cited),
             f"Cronoprogramma — {procedure.title}: date previste e effettive",
         ),
         diagram=state_diagram(
@@ -89,7 +106,16 @@ def show(procedure_id: int) -> str:
             procedure.state,
             [(s.from_state, s.event, s.to_state) for s in procedure.steps],
         ),
-        history=[(s, procedures.describe(definition, s)) for s in reversed(procedure.steps)],
+        history=[
+            (s, procedures.describe(definition, s), record.versions(definition, s))
+            for s in reversed(procedure.steps)
+        ],
+        cited=cited,
+        correctable={
+            s.id
+            for s in procedure.steps
+            if roles.intersection(procedures.spec_of(definition, s).roles)
+        },
         may_plan=may(current_user, "procedure.plan"),
         deadlines=deadlines.for_object("procedure", procedure.id),
         acts=[
@@ -99,14 +125,20 @@ def show(procedure_id: int) -> str:
     )
 
 
-def _milestone_link(procedure_id: int, steps: list[Step]) -> Callable[[MilestoneRow], str]:
-    """Where a bar of the timeline leads: the step's form when this user may record it now,
-    otherwise the milestone's row (with its act) in the table below the picture."""
+def _milestone_link(
+    procedure_id: int, steps: list[Step], cited: dict[str, Cited]
+) -> Callable[[MilestoneRow], str]:
+    """Where a bar of the timeline leads: the step's form when this user may record it now, the
+    act's page when the Repertorio holds the act it cites, otherwise the milestone's row (with
+    its act) in the table below the picture."""
     fireable = {s.milestone: s.event for s in steps if s.milestone}
 
     def href(row: MilestoneRow) -> str:
         if row.actual_date is None and row.code in fireable:
             return url_for("procedures.step", procedure_id=procedure_id, event=fireable[row.code])
+        found = cited.get(row.step.current.act_number or "") if row.step else None
+        if found is not None and found.act_id is not None:
+            return url_for("acts.show", act_id=found.act_id)
         return f"#tappa-{row.code}"
 
     return href
@@ -131,7 +163,7 @@ def step(procedure_id: int, event: str) -> str | Response | tuple[str, int]:
     version = _form_version()
     data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
     try:
-        procedures.advance(
+        procedure = procedures.advance(
             procedure.id,
             event,
             expected_version=version,
@@ -145,8 +177,21 @@ def step(procedure_id: int, event: str) -> str | Response | tuple[str, int]:
             render_template("procedures/step.html", values=data, version=version, **template_args),
             exc.status,
         )
-    flash("Passaggio registrato.", "info")
+    flash(_recorded_message(procedure.steps[-1]), "info")
     return redirect(url_for("procedures.show", procedure_id=procedure.id))
+
+
+def _recorded_message(step: ProcedureStep) -> str:
+    """What the flash says once a step is recorded: an exception the user confirmed is named,
+    and so is an act number the Repertorio does not hold."""
+    now = step.current
+    notes = []
+    if now.data.get("consultazione_aperta"):
+        notes.append(now.data["consultazione_aperta"])
+    cited = act_queries.cited_acts([now.act_number]).get(now.act_number or "")
+    if cited is not None and cited.missing:
+        notes.append(f"attenzione, {cited.warning} ({now.act_number})")
+    return "Passaggio registrato" + "".join(f" — {note}" for note in notes) + "."
 
 
 @bp.post("/procedimenti/<int:procedure_id>/pianificazione")
@@ -166,3 +211,69 @@ def plan(procedure_id: int) -> Response:
     )
     flash("Date previste aggiornate.", "info")
     return redirect(url_for("procedures.show", procedure_id=procedure.id))
+
+
+def _form_values(spec: Step, data: dict[str, Any]) -> dict[str, str]:
+    """A step's stored values as its form shows them. Confirmations start empty: one vouched for
+    the values it was given with, and a rettifica asks for it again."""
+    values = {}
+    for f in spec.fields:
+        value = data.get(f.name)
+        if value is None or f.name.startswith("conferma_"):
+            continue
+        if f.name == "favorevole":
+            values[f.name] = "favorevole" if value else "contrario"
+        elif f.type == "bool":
+            values[f.name] = "si" if value else ""
+        else:
+            values[f.name] = str(value)
+    return values
+
+
+@bp.route(
+    "/procedimenti/<int:procedure_id>/registrati/<int:step_id>/rettifica", methods=["GET", "POST"]
+)
+@login_required
+def correct(procedure_id: int, step_id: int) -> str | Response | tuple[str, int]:
+    procedure = procedures.get(procedure_id)
+    definition = procedures.definition_of(procedure)
+    step = next((s for s in procedure.steps if s.id == step_id), None)
+    if step is None:
+        raise NotFound(f"Passaggio {step_id} non trovato in questo procedimento.")
+    spec = procedures.spec_of(definition, step)
+    template_args = dict(
+        procedure=procedure,
+        step=step,
+        spec=spec,
+        described=procedures.describe(definition, step),
+    )
+    if request.method == "GET":
+        values = _form_values(spec, step.current.data)
+        return render_template(
+            "procedures/rettifica.html", values=values, version=procedure.version, **template_args
+        )
+    version = _form_version()
+    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version", "motivo")}
+    try:
+        procedures.correct_step(
+            procedure.id,
+            step.id,
+            expected_version=version,
+            data=form,
+            motivo=request.form.get("motivo", ""),
+            actor=current_user,
+            clock=clock(),
+        )
+    except GuardFailed as exc:
+        flash(exc.message, "error")
+        values = {**form, "motivo": request.form.get("motivo", "")}
+        return (
+            render_template(
+                "procedures/rettifica.html", values=values, version=version, **template_args
+            ),
+            exc.status,
+        )
+    flash("Rettifica registrata: il dato originale resta visibile accanto alla correzione.", "info")
+    return redirect(
+        url_for("procedures.show", procedure_id=procedure.id, _anchor=f"passo-{step.id}")
+    )
