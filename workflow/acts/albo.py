@@ -52,10 +52,12 @@ def public_list() -> str:
     today = rome_today(clock())
     args = {k: request.args.get(k, "").strip() for k in ("q", "numero", "materia", "data")}
     day: date | None = parse_date(args["data"], "Data") if args["data"] else None
-    rows = queries.public_list(today, args["q"], args["numero"], args["materia"], day)
+    rows = queries.public_list(
+        today, args["q"], args["numero"], args["materia"], day, with_annulled=True
+    )
     return render_template(
         "albo/list.html",
-        rows=[(a, queries.record(a, today)) for a in rows],
+        rows=[(a, queries.record(a, today), queries.annulment(a)) for a in rows],
         args=args,
         today=today,
     )
@@ -75,20 +77,31 @@ def show(anno: int, numero: int) -> str:
         status=status,
         active=status == queries.ATTIVO,
         annulment=queries.annulment(act),
+        extensions=queries.extensions(act),
+        original_end=queries.original_end(act),
+        published=acts.published_documents(act),
+        referto=queries.referto(act),
         kind=acts.act_type(act),
     )
 
 
 @bp.get("/albo/<int:anno>/<int:numero>/documenti/<int:document_id>")
 def document(anno: int, numero: int, document_id: int) -> Response:
+    """A document the Ufficio Albo chose to publish, while the publication is running; the
+    signed referto as long as the record is public. Nothing else is ever served here."""
     act = queries.by_albo_number(anno, numero)
     status = queries.albo_status(act, rome_today(clock()))
+    document = documents.get_document(act.id, document_id)
+    referto = queries.referto(act)
+    if referto is not None and document.id == referto.id:
+        return send_pdf(documents.read(document), document.original_name, document.sha256)
     if status != queries.ATTIVO:
         raise Gone(
             f"La pubblicazione {numero}/{anno} non è in corso: "
             "i documenti non sono più consultabili."
         )
-    document = documents.get_document(act.id, document_id)
+    if document not in acts.published_documents(act):
+        raise NotFound("Documento non pubblicato all'Albo.")
     return send_pdf(documents.read(document), document.original_name, document.sha256)
 
 

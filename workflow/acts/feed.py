@@ -96,6 +96,6 @@ def _item(channel, act: Act, today: date, link: str, document_url) -> None:
     }
     for key, value in categories.items():
         child(item, "category", value, {"domain": f"{ALBOPOP}item-category-{key}"})
-    for d in act.documents:
+    for d in acts.published_documents(act):
         attributes = {"url": document_url(act, d.id), "length": d.size, "type": "application/pdf"}
         child(item, "enclosure", attributes=attributes)

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from sqlalchemy import and_, or_, select
 
 from workflow.acts import registers
-from workflow.acts.models import Act, ActEvent
+from workflow.acts.models import Act, ActDocument, ActEvent
 from workflow.acts.operations import act_type, definition_of
 from workflow.acts.register_models import PROTOCOLLO
 from workflow.core.clock import ROME, as_utc, format_date
@@ -57,13 +57,14 @@ IN_ATTESA = "IN ATTESA DI PUBBLICAZIONE"
 
 
 def albo_status(act: Act, today: date) -> str | None:
-    """Computed from the clock, never stored: the window closes by itself at midnight."""
+    """Computed from the clock, never stored: the window closes by itself at midnight. An
+    annulled publication reads as annulled forever, also after its window's end."""
     if act.published_from is None or act.published_to is None:
         return None
-    if today > act.published_to:
-        return TERMINATO
     if act.state == machine.ANNULLATO:
         return ANNULLATO
+    if today > act.published_to:
+        return TERMINATO
     if today < act.published_from:
         return IN_ATTESA
     return ATTIVO
@@ -78,23 +79,71 @@ def publication_instant(act: Act) -> datetime:
     return max(as_utc(event.recorded_at), start)
 
 
+def relata(act: Act) -> ActEvent | None:
+    """The Segretario's relata di pubblicazione, once issued."""
+    return next((e for e in act.events if e.event == "relata"), None)
+
+
 def annulment(act: Act) -> ActEvent | None:
     return next((e for e in act.events if e.event == "annulla_pubblicazione"), None)
 
 
-def public_list(
-    today: date, q: str = "", numero: str = "", materia: str = "", data: date | None = None
-) -> list[Act]:
-    """Acts on the Albo today (window open, not annulled), with the public search filters."""
-    query = (
-        select(Act)
-        .where(
-            Act.state.in_((machine.PUBBLICATO, machine.CERTIFICATO)),
-            Act.published_from <= today,
-            Act.published_to >= today,
+def referto(act: Act) -> ActDocument | None:
+    """The signed referto di pubblicazione, once stored (acts/documents.py attach_referto)."""
+    return next((d for d in act.documents if d.kind == "referto" and d.withdrawn_at is None), None)
+
+
+@dataclass(frozen=True)
+class Proroga:
+    """One extension of a publication's window, as the pages and the API show it."""
+
+    al: date  # the new last day
+    precedente: date  # the last day before it
+    motivazione: str
+    atto: str  # the authorising act: "12/2025 del 03/03/2025"
+    recorded_at: datetime
+
+
+def extensions(act: Act) -> list[Proroga]:
+    """The proroghe of the publication, oldest first (each with its reason and act)."""
+    return [
+        Proroga(
+            al=date.fromisoformat(e.data["al"]),
+            precedente=date.fromisoformat(e.data["al_precedente"]),
+            motivazione=e.data["motivazione"],
+            atto=f"{e.data['numero']} del {format_date(date.fromisoformat(e.data['data']))}",
+            recorded_at=e.recorded_at,
         )
-        .order_by(Act.albo_year.desc(), Act.albo_number.desc())
-    )
+        for e in act.events
+        if e.event == "proroga"
+    ]
+
+
+def original_end(act: Act) -> date | None:
+    """The window's last day as published, before any proroga."""
+    first = next(iter(extensions(act)), None)
+    return first.precedente if first else act.published_to
+
+
+def public_list(
+    today: date,
+    q: str = "",
+    numero: str = "",
+    materia: str = "",
+    data: date | None = None,
+    *,
+    with_annulled: bool = False,
+) -> list[Act]:
+    """Acts on the Albo today (window open), with the public search filters. `with_annulled`:
+    also the annulled publications, shown as annulled: those whose window includes today, and
+    any whose number is searched, whenever (an annulment stays findable by its number)."""
+    on_today = and_(Act.published_from <= today, Act.published_to >= today)
+    live = and_(Act.state.in_((machine.PUBBLICATO, machine.CERTIFICATO)), on_today)
+    shown = live
+    if with_annulled:
+        annulled = Act.state == machine.ANNULLATO
+        shown = or_(live, annulled if numero.strip() else and_(annulled, on_today))
+    query = select(Act).where(shown).order_by(Act.albo_year.desc(), Act.albo_number.desc())
     if q.strip():
         query = query.where(Act.oggetto.icontains(q.strip(), autoescape=True))
     if materia.strip():
@@ -113,6 +162,12 @@ def public_list(
         query = query.where(by_number)
     if data is not None:
         query = query.where(or_(Act.published_from == data, Act.approval_date == data))
+    return list(db.session.scalars(query))
+
+
+def albo_register(year: int) -> list[Act]:
+    """Every publication of the Albo numbered in `year`, annulled ones too, by number."""
+    query = select(Act).where(Act.albo_year == year).order_by(Act.albo_number)
     return list(db.session.scalars(query))
 
 
