@@ -9,12 +9,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.act_factories import PASSWORD, make_people, propose, to_adopted
 from tests.acts.test_albo_life import signed_by_both, upload
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_desk_browser import WIDTHS, serious_violations
 from workflow.demo.signing import TestCA, simple_pdf
 from workflow.extensions import db
@@ -43,7 +43,7 @@ def check(page, name: str) -> None:
 
 @pytest.mark.parametrize("device", WIDTHS)
 def test_the_albo_office_publishes_choosing_among_the_documents(
-    app, clock, live_server, browser: Browser, device
+    app, clock, live_server, device
 ) -> None:
     people = make_people(clock)
     act = to_adopted(propose(people, clock), people, clock)
@@ -56,7 +56,22 @@ def test_the_albo_office_publishes_choosing_among_the_documents(
     )
     act_id = act.id
     db.session.remove()  # SQLite: end our transaction before the server writes
+    # Launched only now: pyHanko signs with asyncio.run, which Playwright's loop would refuse.
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            _publish_choosing(
+                browser, live_server, people, act_id, device, draft, signed, annex, staff
+            )
+        finally:
+            browser.close()
 
+
+def _publish_choosing(
+    browser: Browser, live_server, people, act_id, device, draft, signed, annex, staff
+):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": WIDTHS[device], "height": 900}, bypass_csp=True)
     page.goto(f"{live_server}/login")
