@@ -29,7 +29,7 @@ def upgrade():
         )
         batch_op.add_column(sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('withdrawn_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('withdrawn_reason', sa.String(length=2000), nullable=True))
+        batch_op.add_column(sa.Column('withdrawn_reason', sa.Text(), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f('fk_act_documents_original_id_act_documents'),
             'act_documents', ['original_id'], ['id'],

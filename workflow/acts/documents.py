@@ -44,7 +44,7 @@ UPLOADERS = OPERATIONS["act.upload"]
 REFERTO_UPLOADERS = OPERATIONS["act.referto"]
 # The roles a document is given at upload (the referto has its own operation, attach_referto).
 KINDS = {code: label for code, label in DOCUMENT_ROLES.items() if code != "referto"}
-REASON_MAX = ActDocument.__table__.c.withdrawn_reason.type.length
+REASON_MAX = ActDocument.__table__.c.withdrawn_reason.info["max_length"]
 MAX_NAME = 180
 # Path separators, Windows-reserved characters and control characters make a name dangerous to
 # hand back in a Content-Disposition or to anyone's file system.

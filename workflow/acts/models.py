@@ -154,7 +154,8 @@ class ActDocument(db.Model):
     published: Mapped[bool] = mapped_column(default=False)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    withdrawn_reason: Mapped[str | None] = mapped_column(String(2000))
+    # Why it was withdrawn, as typed (several lines allowed).
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
     original_name: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
     size: Mapped[int]
