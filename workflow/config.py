@@ -42,6 +42,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(Path(instance_path) / "documents")),
         # PEM file of the CAs whose signatures count as trusted (e.g. from the EU trusted list).
         "SIGNATURE_TRUST_ROOTS": os.environ.get("SIGNATURE_TRUST_ROOTS", ""),
+        # A TrueType font to embed in the referto (PDF/A); unset: Debian's DejaVu Sans if present.
+        "PDF_FONT": os.environ.get("PDF_FONT", ""),
         # Contributions' files (PDF), stored by SHA-256; and the most one file may weigh.
         "CONTRIBUTIONS_DIR": os.environ.get(
             "CONTRIBUTIONS_DIR", str(Path(instance_path) / "contributi")
