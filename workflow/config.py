@@ -75,9 +75,9 @@ def daily_register(instance_path: str) -> dict[str, Any]:
             "REGISTRI_GIORNALIERI_DIR", str(Path(instance_path) / "registri-giornalieri")
         ),
         "CONSERVAZIONE_DIR": env("CONSERVAZIONE_DIR", str(Path(instance_path) / "conservazione")),
-        # DejaVu Sans shipped with the package (workflow/fonts, its licence beside it): the
-        # PDF/A must embed its font, and a fresh machine may have none installed.
-        "REGISTRO_PDF_FONT": env("REGISTRO_PDF_FONT", str(PACKAGED_FONT)),
+        # The font the PDF/A documents embed (daily registers, referti): DejaVu Sans shipped with
+        # the package (workflow/fonts, its licence beside it): a fresh machine may have none.
+        "PDF_FONT": env("PDF_FONT", str(PACKAGED_FONT)),
         "REGISTRO_GIORNALIERO_DAL": env("REGISTRO_GIORNALIERO_DAL", ""),  # YYYY-MM-DD
         "REGISTRO_GIORNALIERO_AT": env("REGISTRO_GIORNALIERO_AT", "06:00"),  # Europe/Rome
     }

@@ -346,6 +346,32 @@ def operation_calls(world, clock) -> dict[str, list[OperationCall]]:
                 actor=u,
                 clock=clock,
             ),
+            lambda u: documents.change_role(
+                act.id,
+                MISSING,
+                expected_version=acts.get(act.id).version,
+                kind="allegato",
+                actor=u,
+                clock=clock,
+            ),
+            lambda u: documents.withdraw(
+                act.id,
+                MISSING,
+                expected_version=acts.get(act.id).version,
+                reason="",
+                actor=u,
+                clock=clock,
+            ),
+        ],
+        "act.referto": [
+            lambda u: documents.attach_referto(
+                act.id,
+                expected_version=acts.get(act.id).version,
+                filename="referto.pdf",
+                content=b"",
+                actor=u,
+                clock=clock,
+            ),
         ],
         "mail.outbox": [lambda u: sender.requeue(MISSING, actor=u, clock=clock)],
         "mail.settings.others": [

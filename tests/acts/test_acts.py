@@ -67,6 +67,7 @@ def prepare_and_data(step, act, people, clock):
         "numera": people.segretario,
         "pubblica": people.albo,
         "annulla_pubblicazione": people.albo,
+        "proroga": people.albo,
         "relata": people.segretario,
         "rivedi": people.direzione,
         "ritira": people.direzione,
@@ -85,6 +86,12 @@ def prepare_and_data(step, act, people, clock):
         "annulla_pubblicazione": {"motivazione": "Pubblicato per errore."},
         "rivedi": {"testo": "Testo rivisto.", "motivazione": "Recepite osservazioni."},
         "ritira": {"motivazione": "Superato da altro atto."},
+        "proroga": {
+            "al": (act.published_to + timedelta(days=3)).isoformat() if act.published_to else None,
+            "motivazione": "Interruzione del servizio.",
+            "numero": "12/2025",
+            "data": "2025-07-01",
+        },
     }.get(step.event, {})
     return act, who, data
 

@@ -33,6 +33,8 @@ LEGAL: dict[tuple[str, str], str] = {
     ("adottato", "pubblica"): "pubblicato",
     ("pubblicato", "annulla_pubblicazione"): "pubblicazione_annullata",
     ("pubblicato", "relata"): "pubblicazione_certificata",
+    # A running publication is extended (proroga) and stays published.
+    ("pubblicato", "proroga"): "pubblicato",
     # Before adoption the proposal may be revised (its opinions lapse) or withdrawn.
     **{
         (state, event): dest
@@ -73,6 +75,10 @@ DATA: dict[str, Any] = {
 }
 
 
+# The window is still running: what a proroga needs (the relata needs the opposite).
+RUNNING = {"published_to": TODAY + timedelta(days=1)}
+
+
 def facts(**details: Any) -> machine.ActFacts:
     """What the act's service tells the guards, all satisfied unless `details` says otherwise:
     every opinion valid, the Sindaco's signature due, the signed PDF in order, the window over."""
@@ -99,7 +105,8 @@ def test_the_table_names_the_states_and_events_of_the_definition() -> None:
 @pytest.mark.parametrize("event", D.events())
 def test_every_event_from_every_state(state: str, event: str) -> None:
     if (state, event) in LEGAL:
-        step, new_state = fire(D, state, event, facts(), DATA)
+        known = facts(**RUNNING) if event == "proroga" else facts()
+        step, new_state = fire(D, state, event, known, DATA)
         assert new_state == LEGAL[(state, event)]
         assert (step.event, step.source) == (event, state)
     else:
@@ -118,7 +125,13 @@ def test_contrary_opinion_stops_the_act_until_revised_or_withdrawn(state: str, e
 @pytest.mark.parametrize("state", sorted(STATES))
 def test_the_events_offered_in_each_state_are_those_of_the_table(state: str) -> None:
     offered = {step.event for step in available_steps(D, state, set(ROLE_CODES), facts())}
-    assert offered == {event for source, event in LEGAL if source == state}
+    # With the window over (facts()), a publication is certified, no longer extended.
+    assert offered == {event for source, event in LEGAL if source == state} - {"proroga"}
+
+
+def test_a_running_publication_offers_the_proroga_not_the_relata() -> None:
+    offered = {s.event for s in available_steps(D, "pubblicato", set(ROLE_CODES), facts(**RUNNING))}
+    assert offered == {"annulla_pubblicazione", "proroga"}
 
 
 def test_unknown_event_is_not_an_event() -> None:
@@ -170,6 +183,55 @@ REFUSALS = [
         {},
         {"dal": TODAY - timedelta(days=1)},
         "La pubblicazione non può iniziare nel passato (30/06/2025).",
+    ),
+    (
+        "adottato",
+        "pubblica",
+        {"atto_choices": {7: "Il documento «bozza.pdf» non ha firme digitali integre."}},
+        {"atto": 7},
+        "non ha firme digitali integre",
+    ),
+    (
+        "adottato",
+        "pubblica",
+        {"atto_choices": {7: None}},
+        {"atto": 8},
+        "Il documento n. 8 non è tra i documenti di questo atto.",
+    ),
+    (
+        "adottato",
+        "pubblica",
+        {"atto_choices": {7: None}, "annex_choices": {9: "è un allegato non pubblicabile"}},
+        {"atto": 7, "allegati": [9]},
+        "è un allegato non pubblicabile",
+    ),
+    (
+        "adottato",
+        "pubblica",
+        {"atto_choices": {7: None}, "annex_choices": {7: None}},
+        {"atto": 7, "allegati": [7]},
+        "è già scelto come atto",
+    ),
+    (
+        "pubblicato",
+        "proroga",
+        {"published_to": TODAY - timedelta(days=1)},
+        {},
+        "La pubblicazione è terminata il 30/06/2025: non si può più prorogare.",
+    ),
+    (
+        "pubblicato",
+        "proroga",
+        RUNNING,
+        {"al": TODAY + timedelta(days=1)},
+        "deve essere successiva alla fine attuale (02/07/2025)",
+    ),
+    (
+        "pubblicato",
+        "proroga",
+        RUNNING,
+        {"al": TODAY + timedelta(days=5), "data": TODAY + timedelta(days=1)},
+        "non può avere una data futura (02/07/2025)",
     ),
     (
         "pubblicato",

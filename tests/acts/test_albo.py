@@ -116,7 +116,10 @@ def test_annulled_publication_shows_reason_and_no_document(client, published, pe
     page = client.get("/albo/2025/1").get_data(as_text=True)
     assert "PUBBLICAZIONE ANNULLATA" in page and "Errore materiale" in page
     assert client.get(f"/albo/2025/1/documenti/{published.documents[0].id}").status_code == 410
-    assert "APPROVAZIONE DELLO SCHEMA" not in client.get("/albo").get_data(as_text=True)
+    # Issue 17: the list shows it too, as annulled with its reason, never as a live publication.
+    listed = client.get("/albo").get_data(as_text=True)
+    assert "PUBBLICAZIONE ANNULLATA" in listed and "Errore materiale" in listed
+    assert published.documents[0].sha256_hex not in listed
 
 
 @pytest.mark.parametrize(

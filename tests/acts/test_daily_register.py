@@ -119,7 +119,7 @@ def test_pdf_is_pdf_a_2b_with_the_embedded_font(app):
 
 
 def test_without_the_font_the_pdf_is_plain_and_says_so(app):
-    app.config["REGISTRO_PDF_FONT"] = "/nessun/font.ttf"
+    app.config["PDF_FONT"] = "/nessun/font.ttf"
     register_entry(date(2025, 2, 19), 10, "Oggetto con € e “virgolette”")
     produced = daily.produce(date(2025, 2, 19), clock=at(date(2025, 2, 20), 6))
     assert produced.pdf_a is False

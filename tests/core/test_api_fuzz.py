@@ -46,8 +46,9 @@ def test_the_document_lists_every_api_route(app, client) -> None:
         (m.upper(), p) for p, item in spec["paths"].items() for m in item if m != "parameters"
     }
     assert documented == api_operations(app)
-    # 23; the public Albo's 3 (acts/albo_api); the protocol register's 5; the rettifica of a step
-    assert len(documented) == 32
+    # 23; the public Albo's 3 (acts/albo_api); the protocol register's 5; the rettifica of a
+    # step; the Albo office's document role, withdrawal, referto (2) and register
+    assert len(documented) == 37
     assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
 
 

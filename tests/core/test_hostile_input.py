@@ -9,6 +9,7 @@ column forbids, or more characters than the column allows."""
 from __future__ import annotations
 
 import base64
+import io
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -67,8 +68,22 @@ DATE = {
 BOOLEAN = {"text": "forse", "nul": "s\x00", "number": 2, "list": [True], "object": {"x": True}}
 VALUES = {"text": TEXT, "line": SINGLE_LINE, "int": INTEGER, "date": DATE, "bool": BOOLEAN}
 # An event field's kind, as the machine definitions type them.
-FIELD_KIND = {"date": "date", "act_number": "line", "text": "text", "bool": "bool"}
-VALID = {"date": "2025-01-10", "act_number": "5/2025", "text": "nota", "bool": True}
+FIELD_KIND = {
+    "date": "date",
+    "act_number": "line",
+    "text": "text",
+    "bool": "bool",
+    "document": "int",
+    "documents": "int",
+}
+VALID = {
+    "date": "2025-01-10",
+    "act_number": "5/2025",
+    "text": "nota",
+    "bool": True,
+    "document": 1,
+    "documents": [1],
+}
 
 
 def fingerprint() -> tuple[Any, ...]:
@@ -127,6 +142,9 @@ def api(app: Flask, make_user, clock, token_for):
     assert act.status_code == 201, act.data
     deadline = call("POST", "/api/v1/deadlines", json=VALID_DEADLINE)
     assert deadline.status_code == 201, deadline.data
+    upload = {"version": "1", "kind": "allegato", "file": (io.BytesIO(PDF_BYTES), "a.pdf")}
+    document = call("POST", f"/api/v1/acts/{act.get_json()['id']}/documents", data=upload)
+    assert document.status_code == 201, document.data
     db.session.commit()
     return {
         "call": call,
@@ -136,6 +154,7 @@ def api(app: Flask, make_user, clock, token_for):
         "act": act.get_json()["id"],
         "deadline": deadline.get_json()["id"],
         "avvio": next(s.id for s in running.steps if s.event == "avvia"),
+        "document": document.get_json()["document"]["id"],
         "body": 1,
     }
 
@@ -151,7 +170,8 @@ VALID_ACT = {
     "testo": "Il Sindaco\ndecreta",
 }
 VALID_DEADLINE = {"title": "Relazione", "due_date": "2025-09-30", "legal_basis": "art. 1"}
-PDF = base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode("ascii")
+PDF_BYTES = b"%PDF-1.4\n%%EOF\n"
+PDF = base64.b64encode(PDF_BYTES).decode("ascii")
 
 # (operation, method, path, valid body, {field: kind}); paths name the fixture's objects.
 OPERATIONS = [
@@ -278,6 +298,20 @@ OPERATIONS = [
             "sender_protocol": "line",
             "fascicolo": "line",
         },
+    ),
+    (
+        "change document role",
+        "POST",
+        "/api/v1/acts/{act}/documents/{document}/role",
+        {"version": 2, "kind": "non_pubblicabile"},
+        {"version": "int", "kind": "line", "original_id": "int"},
+    ),
+    (
+        "withdraw document",
+        "POST",
+        "/api/v1/acts/{act}/documents/{document}/withdraw",
+        {"version": 2, "motivazione": "Caricato per errore\nsu un altro atto"},
+        {"version": "int", "motivazione": "text"},
     ),
     (
         "close consultation",

@@ -65,6 +65,7 @@ def _filters(phase: str) -> tuple[queries.AlboFilters, dict[str, str]]:
         tipo=args["tipo"],
         data=day,
         phase=phase,
+        with_annulled=True,
     )
     return filters, args
 
@@ -78,7 +79,7 @@ def _list(phase: str, template: str) -> str:
     return render_template(
         template,
         page=page,
-        rows=[(a, queries.record(a, today)) for a in page.items],
+        rows=[(a, queries.record(a, today), queries.annulment(a)) for a in page.items],
         args={k: v for k, v in args.items() if v},
         form=args,
         types=machine.ACT_TYPES,
@@ -114,13 +115,21 @@ def show(anno: int, numero: int) -> str:
         documents=queries.public_documents(act) if phase == queries.IN_CORSO else [],
         public_until=queries.public_until(act),
         annulment=queries.annulment(act),
+        extensions=queries.extensions(act),
+        original_end=queries.original_end(act),
+        referto=queries.referto(act),
         kind=acts.act_type(act),
     )
 
 
 @bp.get("/albo/<int:anno>/<int:numero>/documenti/<int:document_id>")
 def document(anno: int, numero: int, document_id: int) -> Response:
+    """A document the Ufficio Albo chose to publish, while the publication is in progress; the
+    signed referto as long as the record is public. Nothing else is ever served here."""
     act, phase = queries.public_act(anno, numero, rome_today(clock()))
+    referto = queries.referto(act)
+    if referto is not None and document_id == referto.id:
+        return send_pdf(documents.read(referto), referto.original_name, referto.sha256)
     if phase != queries.IN_CORSO:
         raise Gone(
             f"La pubblicazione {numero}/{anno} non è in corso: "

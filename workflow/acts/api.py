@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
@@ -9,13 +10,13 @@ from flask import Response
 from marshmallow import fields, validate
 
 from workflow.access.models import User
-from workflow.acts import documents, queries, registers
+from workflow.acts import documents, queries, referto, registers
 from workflow.acts import operations as acts
 from workflow.acts.models import Act, ActDocument, ActEvent
 from workflow.acts.register_models import REGISTERS
 from workflow.core import csvexport
 from workflow.core.clock import rome_today
-from workflow.core.errors import InvalidData
+from workflow.core.errors import InvalidData, NotFound
 from workflow.core.openapi import (
     BODY_ERRORS,
     Blueprint,
@@ -60,8 +61,37 @@ class ProposeBody(Schema):
 
 class UploadForm(Schema):
     version = integer(0, strict=False, required=True, metadata={"description": "versione letta"})
-    kind = one_of(documents.KINDS, load_default="atto")
+    kind = one_of(documents.KINDS, load_default="atto", metadata={"description": "ruolo"})
+    original_id = identifier(
+        strict=False,
+        load_default=None,
+        metadata={"description": "per una versione per la pubblicazione: il suo originale"},
+    )
     file = File(required=True, metadata={"description": "il PDF (firmato o no)"})
+
+
+class RefertoForm(Schema):
+    version = integer(0, strict=False, required=True, metadata={"description": "versione letta"})
+    file = File(required=True, metadata={"description": "il referto firmato (PDF PAdES)"})
+
+
+class RoleBody(Schema):
+    version = integer(0, required=True, metadata={"description": "versione letta"})
+    kind = one_of(documents.KINDS, required=True, metadata={"description": "nuovo ruolo"})
+    original_id = identifier(allow_none=True, load_default=None)
+
+
+class WithdrawBody(Schema):
+    version = integer(0, required=True, metadata={"description": "versione letta"})
+    motivazione = text(ActDocument.__table__.c.withdrawn_reason, required=True)
+
+
+class YearQuery(Schema):
+    anno = integer(1, 9999, strict=False, required=True, metadata={"description": "l'anno"})
+    formato = fields.String(
+        validate=validate.OneOf(sorted(csvexport.VARIANTS)),
+        metadata={"description": "csv (predefinito) o excel: separatore «;» e BOM UTF-8"},
+    )
 
 
 class RegisterQuery(Schema):
@@ -121,9 +151,20 @@ REGISTER_PARAMETER = {
 
 
 def document_json(act: Act, document: ActDocument) -> dict[str, Any]:
+    """A document as staff see it: role, whether the Albo publishes it, a withdrawal."""
     return {
         "id": document.id,
         "kind": document.kind,
+        "kind_label": acts.DOCUMENT_ROLES[document.kind],
+        "original_id": document.original_id,
+        "published": document.published,
+        "withdrawn": {
+            "at": iso(document.withdrawn_at),
+            "by": document.withdrawn_by.username,
+            "motivazione": document.withdrawn_reason,
+        }
+        if document.withdrawn_at
+        else None,
         "name": document.original_name,
         "sha256": document.sha256_hex,
         "size": document.size,
@@ -183,6 +224,32 @@ def record_json(act: Act, today: date) -> dict[str, Any]:
     }
 
 
+def _extensions_json(act: Act) -> list[dict[str, Any]]:
+    """The proroghe of the publication, oldest first."""
+    return [
+        {
+            "al": iso(p.al),
+            "al_precedente": iso(p.precedente),
+            "motivazione": p.motivazione,
+            "atto": p.atto,
+            "registrata_il": iso(p.recorded_at),
+        }
+        for p in queries.extensions(act)
+    ]
+
+
+def _annulment_json(act: Act) -> dict[str, Any] | None:
+    """The annulment of the publication, forever part of its record."""
+    event = queries.annulment(act)
+    if event is None:
+        return None
+    return {
+        "motivazione": event.data.get("motivazione"),
+        "il": iso(event.recorded_at),
+        "da": event.recorded_by.username,
+    }
+
+
 def numbers_json(act: Act) -> dict[str, Any]:
     """The act's numbers in each register, its file and when it takes effect."""
     return {
@@ -197,7 +264,10 @@ def numbers_json(act: Act) -> dict[str, Any]:
             "anno": act.albo_year,
             "dal": iso(act.published_from),
             "al": iso(act.published_to),
+            "al_originario": iso(queries.original_end(act)),
             "giorni": act.publication_days,
+            "annullamento": _annulment_json(act),
+            "proroghe": _extensions_json(act),
         },
         "fascicolo": {
             "titolario": act.titolario,
@@ -299,11 +369,91 @@ def upload(form: dict[str, Any], act_id: int) -> tuple[dict[str, Any], int]:
         filename=upload.filename or "",
         content=upload.read(documents.max_bytes() + 1),
         kind=form["kind"],
+        original_id=form["original_id"],
         actor=caller(),
         clock=clock(),
     )
     act = acts.get(act_id)
     return {"document": document_json(act, document), "version": act.version}, 201
+
+
+@bp.post("/acts/<int:act_id>/documents/<int:document_id>/role")
+@bp.answers(200, Uploaded, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(RoleBody)
+def change_role(body: dict[str, Any], act_id: int, document_id: int) -> dict[str, Any]:
+    """Give a document another role, before publication only (audited)."""
+    document = documents.change_role(
+        act_id,
+        document_id,
+        expected_version=body["version"],
+        kind=body["kind"],
+        original_id=body["original_id"],
+        actor=caller(),
+        clock=clock(),
+    )
+    act = acts.get(act_id)
+    return {"document": document_json(act, document), "version": act.version}
+
+
+@bp.post("/acts/<int:act_id>/documents/<int:document_id>/withdraw")
+@bp.answers(200, Uploaded, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(WithdrawBody)
+def withdraw(body: dict[str, Any], act_id: int, document_id: int) -> dict[str, Any]:
+    """Withdraw a wrong upload before publication: kept for staff, never published; after
+    publication 409 (only annulment)."""
+    document = documents.withdraw(
+        act_id,
+        document_id,
+        expected_version=body["version"],
+        reason=body["motivazione"],
+        actor=caller(),
+        clock=clock(),
+    )
+    act = acts.get(act_id)
+    return {"document": document_json(act, document), "version": act.version}
+
+
+@bp.get("/acts/<int:act_id>/referto")
+@bp.answers(200, PDF, errors=(404,), content_type="application/pdf")
+def referto_pdf(act_id: int) -> Response:
+    """The referto di pubblicazione (PDF/A) to be signed, once the relata is issued."""
+    act = acts.get(act_id)
+    relata = queries.relata(act)
+    if relata is None:
+        raise NotFound("La relata di pubblicazione non è ancora stata rilasciata.")
+    body = referto.referto_pdf(act, relata)
+    name = f"referto-pubblicazione-{act.albo_number}-{act.albo_year}.pdf"
+    return send_pdf(body, name, hashlib.sha256(body).digest())
+
+
+@bp.post("/acts/<int:act_id>/referto")
+@bp.answers(201, Uploaded, errors=(*BODY_ERRORS, 404, 409))
+@bp.arguments(RefertoForm, location="multipart")
+def upload_referto(form: dict[str, Any], act_id: int) -> tuple[dict[str, Any], int]:
+    """Upload the referto signed by the Segretario Generale who issued the relata."""
+    upload = form["file"]
+    document = documents.attach_referto(
+        act_id,
+        expected_version=form["version"],
+        filename=upload.filename or "",
+        content=upload.read(documents.max_bytes() + 1),
+        actor=caller(),
+        clock=clock(),
+    )
+    act = acts.get(act_id)
+    return {"document": document_json(act, document), "version": act.version}, 201
+
+
+@bp.get("/albo/registro")
+@bp.answers(200, CSV, errors=(422,), content_type="text/csv")
+@bp.arguments(YearQuery, location="query")
+def albo_register(query: dict[str, Any]) -> Response:
+    """The register of the year's publications on the Albo, annulled ones included, as CSV."""
+    year = query["anno"]
+    form = csvexport.variant(query.get(csvexport.PARAMETER))
+    today = rome_today(clock())
+    csv = referto.register_csv(queries.albo_register(year), today, form)
+    return csvexport.download(csv, f"registro-albo-{year}", form)
 
 
 @bp.get("/acts/<int:act_id>/documents/<int:document_id>")

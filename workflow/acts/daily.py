@@ -133,7 +133,7 @@ def produce(day: date, *, clock: Clock, by: str = CLI, register: str = PROTOCOLL
         last=None if last is None else label(register, day.year, last),
         csv_sha256=csv_sha,
     )
-    rendered = daily_pdf.render(summary, entries, current_app.config["REGISTRO_PDF_FONT"])
+    rendered = daily_pdf.render(summary, entries, current_app.config["PDF_FONT"])
     csv_store, pdf_store = stores()
     # Files first: one left by a rolled-back transaction is named by its content, harmless.
     csv_store.put(csv_bytes)

@@ -2,7 +2,7 @@
 
 PDF/A-2B (ISO 19005-2, level B: the archival profile the AgID Linee guida 2021 list among the
 formats fit for preservation) needs every font embedded, so the document is written with the
-TrueType font of REGISTRO_PDF_FONT (by default DejaVu Sans, shipped in workflow/fonts):
+TrueType font of PDF_FONT (by default DejaVu Sans, shipped in workflow/fonts):
 fpdf2 embeds a subset of it and adds the sRGB output intent and the XMP metadata the profile asks
 for. Where that font is missing the PDF is still written, with the PDF core font Helvetica (not
 embedded, Latin-1 only: other characters become "?") and without the PDF/A claim; the daily

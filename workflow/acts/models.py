@@ -115,17 +115,48 @@ class ActEvent(db.Model):
 
 
 class ActDocument(db.Model):
-    """A stored PDF: the signed act or an annex, with its SHA-256 (raw digest kept, hex shown)."""
+    """A stored PDF with its role and SHA-256 (raw digest kept, hex shown).
+
+    Roles (`kind`): "atto" (the signed act), "allegato" (an annex that may be published),
+    "non_pubblicabile" (kept for the offices only), "omissis" (the version for publication of
+    `original`, which then stays internal: Garante privacy 243/2014), "referto" (the signed
+    referto di pubblicazione). `published` is the Ufficio Albo's choice at `pubblica`; a
+    withdrawn upload keeps its row, with who withdrew it, when and why (never deleted).
+    """
 
     __tablename__ = "act_documents"
     __table_args__ = (
-        CheckConstraint("kind IN ('atto', 'allegato')", name="known_kind"),
+        CheckConstraint(
+            "kind IN ('atto', 'allegato', 'non_pubblicabile', 'omissis', 'referto')",
+            name="known_kind",
+        ),
         CheckConstraint("size > 0", name="size_positive"),
+        # Only a version for publication points to its original, and it always does.
+        CheckConstraint(
+            "(kind = 'omissis' AND original_id IS NOT NULL) "
+            "OR (kind <> 'omissis' AND original_id IS NULL)",
+            name="omissis_has_original",
+        ),
+        CheckConstraint(
+            "(withdrawn_at IS NULL AND withdrawn_by_id IS NULL AND withdrawn_reason IS NULL) "
+            "OR (withdrawn_at IS NOT NULL AND withdrawn_by_id IS NOT NULL "
+            "AND withdrawn_reason IS NOT NULL)",
+            name="withdrawal_complete",
+        ),
+        CheckConstraint(
+            "NOT (published AND withdrawn_at IS NOT NULL)", name="withdrawn_unpublished"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("act_documents.id"))
+    published: Mapped[bool] = mapped_column(default=False)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Why it was withdrawn, as typed (several lines allowed).
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
     original_name: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
     size: Mapped[int]
@@ -135,6 +166,7 @@ class ActDocument(db.Model):
     signature_status: Mapped[str] = mapped_column(String(30))
 
     act: Mapped[Act] = relationship(back_populates="documents")
+    withdrawn_by: Mapped[Any] = relationship("User", foreign_keys=[withdrawn_by_id], lazy="joined")
     signatures: Mapped[list[DocumentSignature]] = relationship(
         back_populates="document", order_by="DocumentSignature.id", lazy="selectin"
     )

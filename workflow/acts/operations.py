@@ -6,7 +6,7 @@ in the same transaction, so a refused or failed step consumes none.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -200,15 +200,99 @@ def missing_opinions(act: Act) -> list[str]:
     return missing
 
 
-def document_problem(act: Act) -> str | None:
-    """Why the act cannot go on the Albo yet as far as its signed PDF is concerned, or None."""
-    main = [d for d in act.documents if d.kind == "atto"]
-    if not main:
-        return "Manca il documento dell'atto firmato digitalmente (PDF con firme PAdES)."
-    document = main[-1]
+def document_problem(
+    act: Act,
+    document: ActDocument | None = None,
+    signers: Iterable[tuple[User, str]] | None = None,
+) -> str | None:
+    """Why `document` cannot go on the Albo as the signed act, or None: its signatures must be
+    valid (acts/signature_check.py: intact, unchanged after signing, trusted when trust is
+    configured) and be those of `signers` (person, role code; by default everyone who signed the
+    act in the tracker). Without a document: the latest live *atto* document, if any.
+    """
+    if document is None:
+        main = [d for d in live_documents(act) if d.kind == "atto"]
+        if not main:
+            return "Manca il documento dell'atto firmato digitalmente (PDF con firme PAdES)."
+        document = main[-1]
+    if signers is None:
+        signers = [(event.recorded_by, role) for role, event in signatures(act).items()]
     return signature_check.signature_problem(
-        document, [(e.recorded_by, ROLE_LABELS[role]) for role, e in signatures(act).items()]
+        document, [(person, ROLE_LABELS[role]) for person, role in signers]
     )
+
+
+# What each role of a document is, as the offices read it (the codes stay in the database).
+DOCUMENT_ROLES = {
+    "atto": "Atto (documento firmato)",
+    "allegato": "Allegato pubblicabile",
+    "non_pubblicabile": "Allegato non pubblicabile (resta agli uffici)",
+    "omissis": "Versione per la pubblicazione (con omissis)",
+    "referto": "Referto di pubblicazione firmato",
+}
+
+
+def live_documents(act: Act) -> list[ActDocument]:
+    """The act's documents not withdrawn, in upload order."""
+    return [d for d in act.documents if d.withdrawn_at is None]
+
+
+def _has_omissis(act: Act) -> set[int]:
+    """Ids of the documents that have a live version for publication: they stay internal."""
+    return {d.original_id for d in live_documents(act) if d.kind == "omissis" and d.original_id}
+
+
+def publication_choices(act: Act) -> tuple[dict[int, str | None], dict[int, str | None]]:
+    """For each live document: why it cannot be published as the act (signature check or
+    role), or None; and why not as an annex, or None (Garante privacy, guidelines 243/2014)."""
+    by_id = {d.id: d for d in act.documents}
+    hidden = _has_omissis(act)
+    as_act: dict[int, str | None] = {}
+    as_annex: dict[int, str | None] = {}
+    for d in live_documents(act):
+        name = f"«{d.original_name}»"
+        original = by_id.get(d.original_id) if d.original_id else None
+        of_act = d.kind == "atto" or (original is not None and original.kind == "atto")
+        if d.id in hidden:
+            problem: str | None = (
+                f"Il documento {name} ha una versione per la pubblicazione (omissis): si pubblica "
+                "quella, l'originale resta agli uffici."
+            )
+            as_act[d.id] = as_annex[d.id] = problem
+        elif d.kind == "non_pubblicabile":
+            as_act[d.id] = as_annex[d.id] = (
+                f"Il documento {name} è un allegato non pubblicabile: resta agli uffici."
+            )
+        elif d.kind == "referto":
+            as_act[d.id] = as_annex[d.id] = (
+                f"Il documento {name} è il referto di pubblicazione: non si sceglie qui."
+            )
+        elif of_act:
+            as_act[d.id] = document_problem(act, d)
+            as_annex[d.id] = f"Il documento {name} è il documento dell'atto, non un allegato."
+        else:
+            as_act[d.id] = f"Il documento {name} è un allegato, non il documento dell'atto."
+            as_annex[d.id] = None
+    for d in act.documents:
+        if d.withdrawn_at is not None:
+            as_act[d.id] = as_annex[d.id] = (
+                f"Il documento «{d.original_name}» è stato ritirato: non si pubblica."
+            )
+    return as_act, as_annex
+
+
+def published_documents(act: Act) -> list[ActDocument]:
+    """What the Albo shows and serves for this publication: the act's document the Ufficio Albo
+    chose at `pubblica`, then the annexes it chose, in upload order. Empty before publication.
+    The one list the public page, the feed and the public downloads read."""
+    chosen = [d for d in act.documents if d.published]
+    return sorted(chosen, key=lambda d: (d.kind != "atto" and not _is_act_version(act, d), d.id))
+
+
+def _is_act_version(act: Act, document: ActDocument) -> bool:
+    """An omissis version of the act's own document (published in its place)."""
+    original = next((d for d in act.documents if d.id == document.original_id), None)
+    return original is not None and original.kind == "atto"
 
 
 def facts_of(act: Act, actor: User | None, clock: Clock) -> machine.ActFacts:
@@ -219,6 +303,7 @@ def facts_of(act: Act, actor: User | None, clock: Clock) -> machine.ActFacts:
     signed_as = next(
         (role for role, e in signed.items() if actor and e.recorded_by_id == actor.id), None
     )
+    as_act, as_annex = publication_choices(act)
     return machine.ActFacts(
         today=rome_today(clock),
         missing_opinions=tuple(missing_opinions(act)),
@@ -233,6 +318,8 @@ def facts_of(act: Act, actor: User | None, clock: Clock) -> machine.ActFacts:
         ),
         signed_as=signed_as,
         document_problem=document_problem(act),
+        atto_choices=as_act,
+        annex_choices=as_annex,
         published_to=act.published_to,
         deliberation=act_type(act).deliberation,
     )
@@ -399,16 +486,34 @@ def executability_date(act: Act) -> date | None:
 
 def _publish(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Clock) -> Entry:
     """Albo number and window: TUEL art. 124, `publication_days` consecutive days inclusive,
-    from the day asked or today."""
-    start = firing.values.get("dal") or firing.facts.today
-    document = [d for d in act.documents if d.kind == "atto"][-1]
+    from the day asked or today; the documents the Ufficio Albo chose become the public ones.
+
+    Without a choice the act's only validly signed document is the one published; with two or
+    more, the office must say which (raises InvalidData before any number is taken).
+    """
+    values = firing.values
+    start = values.get("dal") or firing.facts.today
+    chosen = values.get("atto")
+    if chosen is None:
+        valid = [i for i, problem in firing.facts.atto_choices.items() if problem is None]
+        if len(valid) > 1:
+            raise InvalidData(
+                f"Scegliere quale documento pubblicare come atto: {len(valid)} documenti "
+                "risultano validamente firmati."
+            )
+        chosen = valid[0]
+    annexes = values.get("allegati") or []
+    published = {chosen, *annexes}
+    for document in act.documents:
+        document.published = document.id in published
+    main = next(d for d in act.documents if d.id == chosen)
     act.albo_year, act.albo_number = registers.allocate(
         ALBO,
         clock=clock,
         object_type="act",
         object_id=act.id,
         subject=act.oggetto,
-        fingerprint=document.sha256_hex,
+        fingerprint=main.sha256_hex,
     )
     act.published_from = start
     act.published_to = machine.window_end(start, act.publication_days)
@@ -417,6 +522,27 @@ def _publish(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Clo
             "albo": f"{act.albo_number}/{act.albo_year}",
             "dal": act.published_from.isoformat(),
             "al": act.published_to.isoformat(),
+            "atto": {"id": main.id, "sha256": main.sha256_hex, "nome": main.original_name},
+            "allegati": [
+                {"id": d.id, "sha256": d.sha256_hex, "nome": d.original_name}
+                for d in act.documents
+                if d.id in annexes
+            ],
+        },
+        firing.role,
+    )
+
+
+def _extend(act: Act, firing: Firing[machine.ActFacts], actor: User, clock: Clock) -> Entry:
+    """A proroga moves the window's end (after a service outage, by the act that orders it);
+    the relata and its deadline follow the new end. The original end stays in the record."""
+    values = firing.values
+    previous = act.published_to
+    act.published_to = values["al"]
+    return Entry(
+        {
+            **stepdata.to_json(values),
+            "al_precedente": previous.isoformat() if previous else None,
         },
         firing.role,
         {PAYLOAD_KEY: [entry_payload(ALBO, act.albo_year, act.albo_number)]},
@@ -428,6 +554,7 @@ EFFECTS: dict[str, Effect] = {
     "rivedi": _revise,
     "numera": _number,
     "pubblica": _publish,
+    "proroga": _extend,
 }
 
 

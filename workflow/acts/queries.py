@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from workflow.acts import fulltext
 from workflow.acts.models import Act, ActDocument, ActEvent
-from workflow.acts.operations import act_type, definition_of
+from workflow.acts.operations import act_type, definition_of, published_documents
 from workflow.acts.proposal import FASCICOLO
 from workflow.acts.register_models import REPERTORIO, RegisterCounter
 from workflow.core.clock import ROME, as_utc, format_date
@@ -79,13 +79,14 @@ IN_ATTESA = "IN ATTESA DI PUBBLICAZIONE"
 
 
 def albo_status(act: Act, today: date) -> str | None:
-    """Computed from the clock, never stored: the window closes by itself at midnight."""
+    """Computed from the clock, never stored: the window closes by itself at midnight. An
+    annulled publication reads as annulled forever, also after its window's end."""
     if act.published_from is None or act.published_to is None:
         return None
-    if today > act.published_to:
-        return TERMINATO
     if act.state == machine.ANNULLATO:
         return ANNULLATO
+    if today > act.published_to:
+        return TERMINATO
     if today < act.published_from:
         return IN_ATTESA
     return ATTIVO
@@ -102,6 +103,48 @@ def publication_instant(act: Act) -> datetime:
 
 def annulment(act: Act) -> ActEvent | None:
     return next((e for e in act.events if e.event == "annulla_pubblicazione"), None)
+
+
+def relata(act: Act) -> ActEvent | None:
+    """The Segretario's relata di pubblicazione, once issued."""
+    return next((e for e in act.events if e.event == "relata"), None)
+
+
+def referto(act: Act) -> ActDocument | None:
+    """The signed referto di pubblicazione, once stored (acts/documents.py attach_referto)."""
+    return next((d for d in act.documents if d.kind == "referto" and d.withdrawn_at is None), None)
+
+
+@dataclass(frozen=True)
+class Proroga:
+    """One extension of a publication's window, as the pages and the API show it."""
+
+    al: date  # the new last day
+    precedente: date  # the last day before it
+    motivazione: str
+    atto: str  # the authorising act: "12/2025 del 03/03/2025"
+    recorded_at: datetime
+
+
+def extensions(act: Act) -> list[Proroga]:
+    """The proroghe of the publication, oldest first (each with its reason and act)."""
+    return [
+        Proroga(
+            al=date.fromisoformat(e.data["al"]),
+            precedente=date.fromisoformat(e.data["al_precedente"]),
+            motivazione=e.data["motivazione"],
+            atto=f"{e.data['numero']} del {format_date(date.fromisoformat(e.data['data']))}",
+            recorded_at=e.recorded_at,
+        )
+        for e in act.events
+        if e.event == "proroga"
+    ]
+
+
+def original_end(act: Act) -> date | None:
+    """The window's last day as published, before any proroga."""
+    first = next(iter(extensions(act)), None)
+    return first.precedente if first else act.published_to
 
 
 # Where a publication stands for the public, from the clock (never stored):
@@ -184,6 +227,9 @@ class AlboFilters:
     tipo: str = ""
     data: date | None = None
     phase: str = IN_CORSO
+    # The Albo's own list (IN_CORSO) also shows annulled publications, marked, while their window
+    # would have run, and finds one by its number until its data di oblio (not the feed).
+    with_annulled: bool = False
 
 
 def _number_condition(numero: str) -> ColumnElement[bool]:
@@ -209,7 +255,15 @@ def _public_query(today: date, filters: AlboFilters) -> Select[tuple[Act]]:
         raise InvalidData("Elenco sconosciuto: «in_corso» o «archivio».")
     if filters.tipo and filters.tipo not in machine.ACT_TYPES:
         raise InvalidData(f"Tipo di atto «{filters.tipo}» sconosciuto.")
-    query = select(Act).where(_in_phase(filters.phase, today))
+    shown = _in_phase(filters.phase, today)
+    if filters.with_annulled and filters.phase == IN_CORSO:
+        annulled = and_(
+            Act.state == machine.ANNULLATO, Act.albo_number.is_not(None), _before_oblio(today)
+        )
+        if not filters.numero.strip():
+            annulled = and_(annulled, Act.published_from <= today, Act.published_to >= today)
+        shown = or_(shown, annulled)
+    query = select(Act).where(shown)
     words = fulltext.matching(filters.q)
     if words is not None:
         query = query.where(words)
@@ -252,6 +306,12 @@ def public_page(today: date, filters: AlboFilters, number: int, per_page: int) -
     return Page(items=list(rows), number=number, per_page=per_page, total=total)
 
 
+def albo_register(year: int) -> list[Act]:
+    """Every publication of the Albo numbered in `year`, annulled ones too, by number."""
+    query = select(Act).where(Act.albo_year == year).order_by(Act.albo_number)
+    return list(db.session.scalars(query))
+
+
 def public_act(anno: int, numero: int, today: date) -> tuple[Act, str]:
     """The publication anno/numero and its public phase on `today` (Europe/Rome). NotFound when
     the public may not see it (not yet on the Albo, or past its data di oblio): the same answer
@@ -266,8 +326,9 @@ def public_act(anno: int, numero: int, today: date) -> tuple[Act, str]:
 def public_documents(act: Act) -> list[ActDocument]:
     """The documents the public may see of a publication in progress: the one place the Albo
     page, its downloads, the feed and the public API ask (issue 17 §1 makes it the Ufficio
-    Albo's choice). Never call it for a publication that is not IN_CORSO."""
-    return list(act.documents)
+    Albo's choice, operations.published_documents). Never call it for a publication that is
+    not IN_CORSO."""
+    return published_documents(act)
 
 
 def public_document(act: Act, document_id: int) -> ActDocument:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from workflow.access.enforce import may
-from workflow.acts import documents, queries, signature_check
+from workflow.acts import documents, queries, referto, signature_check
 from workflow.acts import operations as acts
+from workflow.acts.models import Act, ActEvent
+from workflow.core import csvexport
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound
 from workflow.core.web import clock, form_version, send_pdf
@@ -86,6 +90,8 @@ def propose() -> Response | tuple[str, int]:
 def show(act_id: int) -> str:
     act = acts.get(act_id)
     today = rome_today(clock())
+    as_act, as_annex = acts.publication_choices(act)
+    by_id = {d.id: d for d in act.documents}
     return render_template(
         "acts/show.html",
         act=act,
@@ -99,7 +105,18 @@ def show(act_id: int) -> str:
         executable_on=acts.executability_date(act),
         may_upload=may(current_user, "act.upload")
         and act.state in (*machine.BEFORE_ADOPTION, machine.ADOTTATO),
+        may_upload_referto=may(current_user, "act.referto") and queries.referto(act) is None,
         document_url=lambda d: url_for("acts.document", act_id=act.id, document_id=d.id),
+        roles=acts.DOCUMENT_ROLES,
+        upload_roles=documents.KINDS,
+        names={d.id: d.original_name for d in act.documents},
+        choices={
+            "atto": [(by_id[i], problem) for i, problem in as_act.items()],
+            "allegati": [(by_id[i], problem) for i, problem in as_annex.items()],
+        },
+        annulment=queries.annulment(act),
+        extensions=queries.extensions(act),
+        original_end=queries.original_end(act),
     )
 
 
@@ -108,13 +125,11 @@ def show(act_id: int) -> str:
 def relata(act_id: int) -> str:
     """The printable certificate of publication, once the Segretario has issued it."""
     act = acts.get(act_id)
-    event = next((e for e in act.events if e.event == "relata"), None)
-    if event is None:
-        raise NotFound("La relata di pubblicazione non è ancora stata rilasciata.")
     return render_template(
         "acts/relata.html",
         act=act,
-        event=event,
+        event=_relata(act),
+        extensions=queries.extensions(act),
         record=queries.record(act, rome_today(clock())),
         kind=acts.act_type(act),
     )
@@ -123,7 +138,12 @@ def relata(act_id: int) -> str:
 @bp.post("/atti/<int:act_id>/passaggi/<event>")
 @login_required
 def fire(act_id: int, event: str) -> Response:
-    data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
+    # A field that picks several documents comes as repeated keys: kept as a list.
+    data = {
+        k: v if len(v) > 1 else v[0]
+        for k, v in request.form.lists()
+        if k not in ("csrf_token", "version")
+    }
     try:
         acts.fire_event(
             act_id,
@@ -140,6 +160,16 @@ def fire(act_id: int, event: str) -> Response:
     return redirect(url_for("acts.show", act_id=act_id))
 
 
+def _original_id() -> int | None:
+    """The original a version for publication stands for, as the form gives it."""
+    raw = request.form.get("original_id", "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise InvalidData("«Documento originale»: scegliere un documento dell'atto.")
+    return int(raw)
+
+
 @bp.post("/atti/<int:act_id>/documenti")
 @login_required
 def upload(act_id: int) -> Response:
@@ -153,6 +183,7 @@ def upload(act_id: int) -> Response:
             filename=upload.filename,
             content=upload.read(documents.max_bytes() + 1),
             kind=request.form.get("kind", "atto"),
+            original_id=_original_id(),
             actor=current_user,
             clock=clock(),
         )
@@ -161,6 +192,109 @@ def upload(act_id: int) -> Response:
         return redirect(url_for("acts.show", act_id=act_id))
     flash(f"Documento caricato; impronta SHA-256 {document.sha256_hex}.", "info")
     return redirect(url_for("acts.show", act_id=act_id))
+
+
+@bp.post("/atti/<int:act_id>/documenti/<int:document_id>/ruolo")
+@login_required
+def change_role(act_id: int, document_id: int) -> Response:
+    try:
+        documents.change_role(
+            act_id,
+            document_id,
+            expected_version=_form_version(),
+            kind=request.form.get("kind", ""),
+            original_id=_original_id(),
+            actor=current_user,
+            clock=clock(),
+        )
+    except GuardFailed as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("acts.show", act_id=act_id))
+    flash("Ruolo del documento cambiato.", "info")
+    return redirect(url_for("acts.show", act_id=act_id))
+
+
+@bp.post("/atti/<int:act_id>/documenti/<int:document_id>/ritiro")
+@login_required
+def withdraw(act_id: int, document_id: int) -> Response:
+    try:
+        documents.withdraw(
+            act_id,
+            document_id,
+            expected_version=_form_version(),
+            reason=request.form.get("motivazione", ""),
+            actor=current_user,
+            clock=clock(),
+        )
+    except GuardFailed as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("acts.show", act_id=act_id))
+    flash("Documento ritirato: resta visibile agli uffici.", "info")
+    return redirect(url_for("acts.show", act_id=act_id))
+
+
+def _relata(act: Act) -> ActEvent:
+    event = queries.relata(act)
+    if event is None:
+        raise NotFound("La relata di pubblicazione non è ancora stata rilasciata.")
+    return event
+
+
+@bp.get("/atti/<int:act_id>/referto.pdf")
+@login_required
+def referto_pdf(act_id: int) -> Response:
+    """The referto di pubblicazione to be signed by the Segretario Generale (PDF/A)."""
+    act = acts.get(act_id)
+    body = referto.referto_pdf(act, _relata(act))
+    name = f"referto-pubblicazione-{act.albo_number}-{act.albo_year}.pdf"
+    return send_pdf(body, name, hashlib.sha256(body).digest())
+
+
+@bp.post("/atti/<int:act_id>/referto")
+@login_required
+def upload_referto(act_id: int) -> Response:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadRequest("Scegliere il PDF del referto firmato.")
+    try:
+        documents.attach_referto(
+            act_id,
+            expected_version=_form_version(),
+            filename=upload.filename,
+            content=upload.read(documents.max_bytes() + 1),
+            actor=current_user,
+            clock=clock(),
+        )
+    except GuardFailed as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("acts.show", act_id=act_id))
+    flash("Referto firmato caricato: è pubblicato con la scheda all'Albo.", "info")
+    return redirect(url_for("acts.show", act_id=act_id))
+
+
+@bp.get("/atti/albo/registro")
+@login_required
+def albo_register() -> str | Response:
+    """The printable register of the year's publications on the Albo (and its CSV)."""
+    today = rome_today(clock())
+    year = _year(request.args.get("anno", ""), today.year)
+    rows = referto.register_rows(queries.albo_register(year), today)
+    if request.args.get("formato"):
+        form = csvexport.variant(request.args.get(csvexport.PARAMETER))
+        csv = csvexport.text(referto.REGISTER_COLUMNS, rows, form)
+        return csvexport.download(csv, f"registro-albo-{year}", form)
+    return render_template(
+        "acts/albo_register.html", year=year, rows=rows, columns=referto.REGISTER_COLUMNS
+    )
+
+
+def _year(raw: str, default: int) -> int:
+    raw = raw.strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        raise InvalidData("«Anno»: indicare un anno di quattro cifre, ad esempio 2025.")
+    return int(raw)
 
 
 @bp.get("/atti/<int:act_id>/documenti/<int:document_id>")

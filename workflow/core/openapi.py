@@ -334,6 +334,17 @@ FIELD_TYPES = {
         "description": "numero, eventualmente con l'anno (43/2025)",
     },
     "bool": {"type": "boolean"},
+    "document": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": INT_MAX,
+        "description": "id di un documento dell'atto",
+    },
+    "documents": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": INT_MAX},
+        "description": "id di documenti dell'atto",
+    },
 }
 
 

@@ -213,7 +213,11 @@ def sync_act(act: Any, from_state: str | None, *, clock: Clock) -> None:
     if from_state in ACT_RULES and from_state != act.state:
         key = ACT_RULES[from_state][0]
         resolve(f"act:{act.id}:{key}", CANCELLED if act.state in ACT_ENDINGS else MET, clock=clock)
-    if act.state not in ACT_RULES or act.state == from_state:
+    # A step that keeps the state changes no term, except a proroga: the relata follows the
+    # publication's new end.
+    if act.state not in ACT_RULES or (
+        act.state == from_state and act.state != act_machine.PUBBLICATO
+    ):
         return
     key, what, role, basis = ACT_RULES[act.state]
     if key == "relata":

@@ -10,7 +10,7 @@ A contrary opinion stops the act until it is revised (new opinions needed) or wi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -162,7 +162,11 @@ class ActFacts(Facts):
     missing_opinions: tuple[str, ...]  # names of the opinions not validly given on the text
     missing_signers: tuple[str, ...]  # role codes of required signers yet to sign the text
     signer_roles: tuple[str, ...]  # the actor's roles whose signature is still due
-    document_problem: str | None  # why the signed PDF cannot go on the Albo yet, or None
+    document_problem: str | None  # why no document can go on the Albo as the act yet, or None
+    # For each document of the act not withdrawn: why it cannot be published as the act (its
+    # signature check or its role), or None; likewise as a published annex.
+    atto_choices: Mapping[int, str | None] = field(default_factory=dict)
+    annex_choices: Mapping[int, str | None] = field(default_factory=dict)
     published_to: date | None  # last day of publication on the Albo
     deliberation: bool  # a collegial body's delibera (TUEL art. 134 applies)
     signed_as: str | None = None  # the role the actor already signed this text under, if any
@@ -198,9 +202,53 @@ def signatures_complete(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
     return None
 
 
+def not_a_document(document_id: int) -> str:
+    return f"Il documento n. {document_id} non è tra i documenti di questo atto."
+
+
 def signed_document(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
-    """Only the digitally signed act goes on the Albo (CAD art. 20-21; L. 69/2009 art. 32)."""
-    return facts.document_problem
+    """Only the digitally signed act goes on the Albo (CAD art. 20-21; L. 69/2009 art. 32): the
+    document the Ufficio Albo chooses as the act must pass the signature check; without a choice,
+    one validly signed document of the act must exist (which one, the publication decides)."""
+    chosen = data.get("atto")
+    if chosen is None:
+        return None if None in facts.atto_choices.values() else facts.document_problem
+    return facts.atto_choices.get(chosen, not_a_document(chosen))
+
+
+def annexes_publishable(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
+    """Only annexes meant for publication, never one kept for the offices, never an original
+    whose version for publication (omissis) exists (Garante privacy, guidelines 243/2014)."""
+    for document_id in data.get("allegati") or ():
+        if document_id == data.get("atto"):
+            return f"Il documento n. {document_id} è già scelto come atto, non come allegato."
+        problem = facts.annex_choices.get(document_id, not_a_document(document_id))
+        if problem:
+            return problem
+    return None
+
+
+def extension_allowed(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
+    """A proroga extends a running publication after a service outage: never one that ended,
+    and only to a later day, on an act that orders it, dated no later than today."""
+    end = facts.published_to
+    if end is None or facts.today > end:
+        return "La pubblicazione è terminata" + (
+            f" il {format_date(end)}: non si può più prorogare." if end else "."
+        )
+    new_end = data.get("al")
+    if new_end is not None and new_end <= end:
+        return (
+            f"La nuova fine della pubblicazione ({format_date(new_end)}) deve essere successiva "
+            f"alla fine attuale ({format_date(end)})."
+        )
+    ordered_on = data.get("data")
+    if ordered_on is not None and ordered_on > facts.today:
+        return (
+            f"L'atto che autorizza la proroga non può avere una data futura "
+            f"({format_date(ordered_on)})."
+        )
+    return None
 
 
 def start_not_past(facts: ActFacts, data: Mapping[str, Any]) -> str | None:
@@ -335,8 +383,56 @@ DEFINITION = Definition(
             source=ADOTTATO,
             dest=PUBBLICATO,
             roles=(ALBO,),
-            fields=(Field(name="dal", label="In pubblicazione dal", type="date", required=False),),
-            guards=("documento_firmato", "inizio_non_passato"),
+            fields=(
+                Field(name="dal", label="In pubblicazione dal", type="date", required=False),
+                Field(
+                    name="atto",
+                    label="Documento dell'atto da pubblicare",
+                    type="document",
+                    required=False,
+                ),
+                Field(
+                    name="allegati",
+                    label="Allegati da pubblicare",
+                    type="documents",
+                    required=False,
+                ),
+            ),
+            guards=("documento_firmato", "allegati_pubblicabili", "inizio_non_passato"),
+        ),
+        Step(
+            event="proroga",
+            label="Proroga la pubblicazione",
+            source=PUBBLICATO,
+            dest=None,
+            roles=(ALBO,),
+            fields=(
+                Field(
+                    name="al",
+                    label="Nuova fine della pubblicazione",
+                    type="date",
+                    missing="la nuova data di fine",
+                ),
+                Field(
+                    name="motivazione",
+                    label="Motivazione (ad esempio l'interruzione del servizio)",
+                    type="text",
+                    missing="la motivazione",
+                ),
+                Field(
+                    name="numero",
+                    label="Numero dell'atto che autorizza la proroga",
+                    type="act_number",
+                    missing="il numero dell'atto che autorizza la proroga",
+                ),
+                Field(
+                    name="data",
+                    label="Data dell'atto che autorizza la proroga",
+                    type="date",
+                    missing="la data dell'atto che autorizza la proroga",
+                ),
+            ),
+            guards=("proroga_ammessa",),
         ),
         Step(
             event="annulla_pubblicazione",
@@ -397,6 +493,8 @@ DEFINITION = Definition(
         "pareri_validi": opinions_valid,
         "firme_complete": signatures_complete,
         "documento_firmato": signed_document,
+        "allegati_pubblicabili": annexes_publishable,
+        "proroga_ammessa": extension_allowed,
         "inizio_non_passato": start_not_past,
         "finestra_chiusa": window_over,
         "eseguibilita_votata": immediate_execution_voted,

@@ -24,7 +24,7 @@ class Field:
 
     name: str
     label: str
-    type: str  # "date" | "text" | "act_number" | "bool"
+    type: str  # "date" | "text" | "act_number" | "bool" | "document" | "documents" (ids)
     required: bool = True
     missing: str = ""
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workflow.core.errors import InvalidData
-from workflow.core.inputs import check_date, clean_text
+from workflow.core.inputs import INT_MAX, check_date, clean_text
 from workflow.engine.definition import Field, Step
 
 _ACT_NUMBER = re.compile(r"^\s*(\d{1,7})\s*(?:/\s*(\d{4}))?\s*$")
@@ -48,6 +48,11 @@ def _convert(f: Field, value: Any) -> Any:
         if text in _TRUE | _FALSE:
             return text in _TRUE
         raise InvalidData(f"«{f.label}»: indicare sì o no.")
+    if f.type == "document":
+        return _document_id(value, f.label)
+    if f.type == "documents":
+        chosen = value if isinstance(value, list) else [value]
+        return sorted({_document_id(v, f.label) for v in chosen if v not in ("", None)})
     if f.type == "act_number":
         match = isinstance(value, str) and _ACT_NUMBER.match(value)
         if not match or int(match.group(1)) == 0:
@@ -57,6 +62,15 @@ def _convert(f: Field, value: Any) -> Any:
         number = str(int(match.group(1)))
         return f"{number}/{match.group(2)}" if match.group(2) else number
     return clean_text(value, f.label, max_length=MAX_TEXT, multiline=True).strip()
+
+
+def _document_id(value: Any, label: str) -> int:
+    """A document's id as a form (text) or a JSON body (integer) gives it; raises InvalidData."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if type(value) is not int or not 1 <= value <= INT_MAX:
+        raise InvalidData(f"«{label}»: indicare il numero di un documento dell'atto.")
+    return value
 
 
 def parse_date(value: Any, label: str) -> date:
