@@ -278,3 +278,54 @@ def test_older_events_without_the_new_fields_still_verify(demo_app) -> None:
         rows.append(tuple(row))
     differences = replay.verify_tables(rows)
     assert differences == [], [d.message for d in differences]
+
+
+def test_document_roles_and_withdrawals_are_replayed(app, clock) -> None:
+    """The Ufficio Albo's role changes and withdrawals (issue 17 §1) move the act's version and a
+    document's role: the replay follows them, and a role edited in the table is named."""
+    from workflow.acts import documents
+    from workflow.acts import operations as acts
+
+    people = make_people(clock)
+    act = propose(people, clock)
+    draft = documents.attach(
+        act.id,
+        expected_version=act.version,
+        filename="bozza.pdf",
+        content=PDF,
+        kind="allegato",
+        actor=people.albo,
+        clock=clock,
+    )
+    act = acts.get(act.id)
+    documents.change_role(
+        act.id,
+        draft.id,
+        expected_version=act.version,
+        kind="non_pubblicabile",
+        actor=people.albo,
+        clock=clock,
+    )
+    act = acts.get(act.id)
+    wrong = documents.attach(
+        act.id,
+        expected_version=act.version,
+        filename="altro-atto.pdf",
+        content=PDF + b"% altro\n",
+        kind="allegato",
+        actor=people.albo,
+        clock=clock,
+    )
+    act = acts.get(act.id)
+    documents.withdraw(
+        act.id,
+        wrong.id,
+        expected_version=act.version,
+        reason="Caricato sull'atto sbagliato.",
+        actor=people.albo,
+        clock=clock,
+    )
+    assert replay.verify_tables() == []
+
+    tamper("act_documents", _set("act_documents", draft.id, kind="allegato"))
+    assert ("act_documents", str(draft.id), "kind") in named(replay.verify_tables())

@@ -487,7 +487,17 @@ SOURCES: tuple[Source, ...] = (
             "published_to": payload("data.al"),
         },
     ),
-    Source("acts", ("act.document_attached",), _OBJECT_ID, {"version": payload("version")}),
+    Source(
+        "acts",
+        (
+            "act.document_attached",
+            "act.document_role_changed",
+            "act.document_withdrawn",
+            "act.referto_attached",
+        ),
+        _OBJECT_ID,
+        {"version": payload("version")},
+    ),
     # --- act events: one row per machine event of an act ---
     Source(
         "act_events",
@@ -509,7 +519,7 @@ SOURCES: tuple[Source, ...] = (
     # --- documents ---
     Source(
         "act_documents",
-        ("act.document_attached",),
+        ("act.document_attached", "act.referto_attached"),
         {"id": payload("document_id")},
         {
             "act_id": event_field("object_id"),
@@ -521,6 +531,13 @@ SOURCES: tuple[Source, ...] = (
             "uploaded_by_id": _ACTOR,
         },
         creates=True,
+    ),
+    # The Ufficio Albo's role of a document, changed before publication (issue 17 §1).
+    Source(
+        "act_documents",
+        ("act.document_role_changed",),
+        {"id": payload("document_id")},
+        {"kind": payload("after.kind")},
     ),
     # --- register entries: each numbering event lists the entries it wrote ---
     Source(
