@@ -199,14 +199,17 @@ def test_files_on_disk_and_recorded_fingerprints_are_checked(demo_app, client) -
         ("contributions", str(contribution.id), "file"),
         ("act_documents", str(document), "sha256"),
         ("act_documents", str(document), "file"),  # no file stored under the new fingerprint
+        # the contribution's file is its protocol registration's document too
+        ("protocol_documents", f"{contribution.protocol_entry_id}/1", "file"),
     }
     found = {(d.table, d.field): d.found for d in differences}
     assert found[("contributions", "file")] == "impronta SHA-256 diversa"
+    assert found[("protocol_documents", "file")] == "impronta SHA-256 diversa"
     assert found[("act_documents", "file")] == "file mancante nell'archivio"
     assert found[("act_documents", "sha256")] == f"«{'0' * 64}»"
     login(client, "segretario", "demo-segretario")
     page = client.get("/audit/verifica").get_data(as_text=True)
-    assert "3 differenze" in page and "contributi della consultazione" in page
+    assert "4 differenze" in page and "contributi della consultazione" in page
     assert "impronta SHA-256 diversa" in page
 
 

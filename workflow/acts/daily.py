@@ -162,6 +162,8 @@ def produce(day: date, *, clock: Clock, by: str = CLI, register: str = PROTOCOLL
         payload={
             "register": register,
             "day": day.isoformat(),
+            "year": daily.year,
+            "produced_at": audit.iso_utc(produced_at),
             "entries": daily.entries,
             "first_number": first,
             "last_number": last,
@@ -219,6 +221,7 @@ def hand_over(day: date, *, clock: Clock, by: str = CLI, register: str = PROTOCO
         payload={
             "register": register,
             "day": day.isoformat(),
+            "handed_over_at": audit.iso_utc(now),
             "target": str(folder),
             "manifest_sha256": handover.manifest_sha256,
             "csv_sha256": daily.csv_sha256,

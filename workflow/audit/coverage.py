@@ -16,15 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
-from workflow.acts import documents
+from workflow.acts import daily, documents
 from workflow.acts.proposal import proposal_sha256
 from workflow.acts.register_models import ALBO, PROTOCOLLO, REPERTORIO
 from workflow.audit.registrations import PAYLOAD_KEY
+from workflow.core.clock import ROME
+from workflow.core.files import MISSING as NOT_STORED
 from workflow.core.files import FileStore
 
 MISSING: Any = object()  # a derivation that finds nothing sets nothing (an older event's payload)
@@ -171,7 +174,37 @@ class FileCheck:
     """A column holding the SHA-256 of a stored file, and the store that holds the file."""
 
     column: str
-    store: Callable[[], FileStore]
+    store: Callable[[], FileStore | _FirstStore]
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The row a child row belongs to (`fk` → `table`.id), whose `columns` the child's rows are
+    read with, under their own names: a child keyed by its parent's natural key (a hand-over by
+    its register's register and day, a correspondent by its registration's entry)."""
+
+    fk: str
+    table: str
+    columns: tuple[str, ...]
+
+
+class _FirstStore:
+    """Files that may be in one of several stores (a protocol document: registered in the
+    protocol's store, or a contribution's file in the contributions' store)."""
+
+    def __init__(self, *stores: Callable[[], FileStore]) -> None:
+        self._stores = stores
+
+    def __call__(self) -> _FirstStore:
+        return self
+
+    def problem(self, digest: str) -> str:
+        """ "" when a store holds the file intact; else what the store holding it found (an
+        altered file), or that no store holds it."""
+        problems = [store().problem(digest) for store in self._stores]
+        if "" in problems:
+            return ""
+        return next((p for p in problems if p != NOT_STORED), problems[0])
 
 
 @dataclass(frozen=True)
@@ -181,8 +214,10 @@ class Table:
 
     `key`: the columns that identify a row ("id", or a natural key such as register, year,
     number); `ordinal_parent`: for older events that do not name the row's id, the n-th event of
-    an object is the n-th row of that parent column, in id order. `presence`: rows with no event
-    creating them, and events whose row is gone, are reported."""
+    an object is the n-th row of that parent column, in id order. `parent`: columns read from the
+    parent row; `position_within`: a column "position" numbers the rows sharing this (parent)
+    column from 1, in id order, as the n-th element of an event's list. `presence`: rows with no
+    event creating them, and events whose row is gone, are reported."""
 
     name: str
     label: str
@@ -192,6 +227,8 @@ class Table:
     reads: tuple[str, ...] = ()  # further columns `computed` needs
     files: tuple[FileCheck, ...] = ()
     ordinal_parent: str | None = None
+    parent: Parent | None = None
+    position_within: str | None = None
     presence: bool = True
 
     def column(self, name: str) -> Column:
@@ -203,7 +240,8 @@ class Source:
     """Events that write rows of `table`: `actions` (exact names, or "prefix.*"), only those whose
     payload has every key of `requires` and none of `absent`. `key` derives the row's key
     columns (ORDINAL: the ordinal fallback of the table); `each` iterates a payload list, one row
-    per element; `creates`: the event brings the row into being (else it only changes it);
+    per element; `creates`: the event brings the row into being (else it only changes it), or
+    with `optional` may have (an older event, from before the row was written for it);
     `sets`: column → derivation. A mapping under `each` gives one element {"key", "value"} per
     entry (the planned dates, by milestone code)."""
 
@@ -212,6 +250,7 @@ class Source:
     key: Mapping[str, Derive]
     sets: Mapping[str, Derive]
     creates: bool = False
+    optional: bool = False  # with creates: explains the row if there, does not require it
     requires: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
     each: str | None = None
@@ -235,9 +274,15 @@ class Source:
         listed = _path(event.payload, self.each)
         if type(listed) is dict:  # a mapping: one element {"key", "value"} per entry
             return [{"key": k, "value": v} for k, v in listed.items()]
-        if type(listed) is list:
-            return [e for e in listed if type(e) is dict]
+        if type(listed) is list:  # each with its place in the list, from 1 (see `position`)
+            return [{**e, POSITION_KEY: n} for n, e in enumerate(listed, 1) if type(e) is dict]
         return ()
+
+
+POSITION_KEY = "\x00position"  # never a payload key: JSON from the application has none
+POSITION = Derive(
+    lambda event, element: element.get(POSITION_KEY, MISSING), "posizione nell'elenco"
+)
 
 
 _WHOLE_EVENT: tuple[Mapping[str, Any], ...] = ({},)
@@ -257,6 +302,41 @@ def _text_fingerprint(row: Mapping[str, Any]) -> str:
     edited in place no longer matches the fingerprint the events recorded."""
     return proposal_sha256(row["oggetto"], row["testo"], _fascicolo(row))
 
+
+def _classification(row: Mapping[str, Any]) -> str:
+    """A registration's Titolario/Anno/Fascicolo as its payload states it ("" unclassified)."""
+    return "" if row["titolario"] is None else _fascicolo(row)
+
+
+def _protocol_documents_store() -> FileStore:
+    return documents.store()
+
+
+def _daily_store(index: int) -> Callable[[], FileStore]:
+    return lambda: daily.stores()[index]
+
+
+def first_entry(name: str) -> Derive:
+    """A key of the first register entry the event lists (a contribution's protocol entry)."""
+
+    def read(event: Event, element: Mapping[str, Any]) -> Any:
+        listed = event.payload.get(PAYLOAD_KEY)
+        if type(listed) is not list or not listed or type(listed[0]) is not dict:
+            return MISSING
+        return listed[0].get(name, MISSING)
+
+    return Derive(read, f"`{name}` della prima voce di payload `{PAYLOAD_KEY}`")
+
+
+def _rome_day(event: Event, element: Mapping[str, Any]) -> Any:
+    value = event.payload.get("received_at")
+    try:
+        return datetime.fromisoformat(value).astimezone(ROME).date().isoformat()
+    except (TypeError, ValueError):
+        return MISSING
+
+
+ROME_DAY_RECEIVED = Derive(_rome_day, "giorno (Europe/Rome) di payload `received_at`")
 
 ACT_MACHINE = ("act.*",)  # an act's machine events: their payload has "from" and "to"
 STEP_MACHINE = ("procedure.*",)
@@ -413,6 +493,93 @@ TABLES: tuple[Table, ...] = (
         reads=("protocol_number", "protocol_year"),
         files=(FileCheck("file_sha256", _contributions_store),),
     ),
+    Table(
+        "protocol_registrations",
+        "registrazioni di protocollo (per voce del registro)",
+        (
+            Column("direction", "direzione"),
+            Column("oggetto", "oggetto"),
+            Column("document_date", "data del documento"),
+            Column("sender_protocol", "protocollo del mittente"),
+            Column("sender_protocol_date", "data del protocollo del mittente"),
+            Column("fascicolo", "classificazione (titolario/anno/fascicolo)"),
+            Column("registered_by_id", "registrato da (utente)", INT),
+            Column("registered_role", "ruolo"),
+        ),
+        key=("entry_id",),
+        computed={"fascicolo": _classification},
+        reads=("titolario", "fascicolo_anno", "fascicolo_numero"),
+    ),
+    Table(
+        "protocol_correspondents",
+        "corrispondenti delle registrazioni (per voce e posizione)",
+        (
+            Column("role", "ruolo (mittente o destinatario)"),
+            Column("name", "denominazione"),
+            Column("address", "indirizzo PEC o e-mail"),
+            Column("codice_fiscale", "codice fiscale"),
+        ),
+        key=("entry_id", "position"),
+        parent=Parent("registration_id", "protocol_registrations", ("entry_id",)),
+        position_within="entry_id",
+    ),
+    Table(
+        "protocol_documents",
+        "documenti delle registrazioni (per voce e posizione)",
+        (
+            Column("kind", "tipo"),
+            Column("file_name", "nome del file"),
+            Column("sha256", "impronta SHA-256"),
+            Column("size", "dimensione (byte)", INT),
+        ),
+        key=("entry_id", "position"),
+        parent=Parent("registration_id", "protocol_registrations", ("entry_id",)),
+        position_within="entry_id",
+        files=(FileCheck("sha256", _FirstStore(_protocol_documents_store, _contributions_store)),),
+    ),
+    Table(
+        "protocol_annulments",
+        "annullamenti di protocollo (per voce del registro)",
+        (
+            Column("reason", "motivo"),
+            Column("authorising_act", "provvedimento di autorizzazione"),
+            Column("annulled_at", "annullato il", INSTANT),
+            Column("annulled_by_id", "annullato da (utente)", INT),
+            Column("annulled_role", "ruolo"),
+        ),
+        key=("entry_id",),
+    ),
+    Table(
+        "daily_registers",
+        "registri giornalieri",
+        (
+            Column("produced_at", "prodotto il", INSTANT),
+            Column("entries", "numero di registrazioni", INT),
+            Column("year", "anno", INT),
+            Column("first_number", "primo numero", INT),
+            Column("last_number", "ultimo numero", INT),
+            Column("csv_sha256", "impronta SHA-256 del CSV"),
+            Column("pdf_sha256", "impronta SHA-256 del PDF"),
+            Column("pdf_a", "PDF/A"),
+            Column("produced_by", "prodotto da"),
+        ),
+        key=("register", "day"),
+        files=(FileCheck("csv_sha256", _daily_store(0)), FileCheck("pdf_sha256", _daily_store(1))),
+    ),
+    Table(
+        "daily_register_handovers",
+        "consegne dei registri giornalieri in conservazione",
+        (
+            Column("handed_over_at", "consegnato il", INSTANT),
+            Column("target", "cartella di conservazione"),
+            Column("manifest_sha256", "impronta SHA-256 del manifest"),
+            Column("csv_sha256", "impronta SHA-256 del CSV consegnato"),
+            Column("pdf_sha256", "impronta SHA-256 del PDF consegnato"),
+            Column("handed_over_by", "consegnato da"),
+        ),
+        key=("register", "day"),
+        parent=Parent("daily_register_id", "daily_registers", ("register", "day")),
+    ),
 )
 
 _OBJECT_ID = {"id": event_field("object_id")}
@@ -542,7 +709,7 @@ SOURCES: tuple[Source, ...] = (
     # --- register entries: each numbering event lists the entries it wrote ---
     Source(
         "register_entries",
-        ("act.numera", "act.pubblica", "contribution.registered"),
+        ("act.numera", "act.pubblica", "contribution.registered", "protocol.registered"),
         {"register": item("register"), "year": item("year"), "number": item("number")},
         {
             "registered_at": item("registered_at"),
@@ -600,6 +767,22 @@ SOURCES: tuple[Source, ...] = (
             "number": register_part("protocol", 1),
         },
         {"object_type": constant("contribution")},
+        creates=True,
+        absent=(PAYLOAD_KEY,),
+    ),
+    Source(
+        "register_entries",
+        ("protocol.registered",),
+        {
+            "register": constant(PROTOCOLLO),
+            "year": register_part("protocollo", 2),
+            "number": register_part("protocollo", 1),
+        },
+        {
+            "registered_at": payload("registered_at"),
+            "object_type": constant("protocollo"),
+            "subject": payload("oggetto"),
+        },
         creates=True,
         absent=(PAYLOAD_KEY,),
     ),
@@ -696,6 +879,145 @@ SOURCES: tuple[Source, ...] = (
             "file_sha256": payload("sha256"),
             "file_size": payload("size"),
             "recorded_by_id": _ACTOR,
+        },
+        creates=True,
+    ),
+    # --- protocol register: protocol.registered states the registration at its payload's top,
+    # contribution.registered (since it carries it) under "registration" ---
+    *(
+        source
+        for action, entry_id, prefix in (
+            ("protocol.registered", event_field("object_id"), ""),
+            ("contribution.registered", payload("registration.entry_id"), "registration."),
+        )
+        for source in (
+            Source(
+                "protocol_registrations",
+                (action,),
+                {"entry_id": entry_id},
+                {
+                    "direction": payload(f"{prefix}direction"),
+                    "oggetto": payload(f"{prefix}oggetto"),
+                    "document_date": payload(f"{prefix}document_date"),
+                    "sender_protocol": payload(f"{prefix}sender_protocol"),
+                    "sender_protocol_date": payload(f"{prefix}sender_protocol_date"),
+                    "fascicolo": payload(f"{prefix}fascicolo"),
+                    "registered_by_id": _ACTOR,
+                    "registered_role": event_field("role"),
+                },
+                creates=True,
+            ),
+            Source(
+                "protocol_correspondents",
+                (action,),
+                {"entry_id": entry_id, "position": POSITION},
+                {
+                    "role": item("role"),
+                    "name": item("name"),
+                    "address": item("address"),
+                    "codice_fiscale": item("cf"),
+                },
+                creates=True,
+                each=f"{prefix}correspondents",
+            ),
+            Source(
+                "protocol_documents",
+                (action,),
+                {"entry_id": entry_id, "position": POSITION},
+                {
+                    "kind": item("kind"),
+                    "file_name": item("name"),
+                    "sha256": item("sha256"),
+                    "size": item("size"),
+                },
+                creates=True,
+                each=f"{prefix}documents",
+            ),
+        )
+    ),
+    # A contribution's event written before it carried "registration": what it states of the
+    # registration (entry, oggetto as the entry's subject, sender, file), nothing more; optional,
+    # as contributions registered before the protocol register have no registration row.
+    Source(
+        "protocol_registrations",
+        ("contribution.registered",),
+        {"entry_id": first_entry("id")},
+        {
+            "direction": constant("entrata"),
+            "oggetto": first_entry("subject"),
+            "document_date": ROME_DAY_RECEIVED,
+            "registered_by_id": _ACTOR,
+            "registered_role": event_field("role"),
+        },
+        creates=True,
+        optional=True,
+        absent=("registration",),
+    ),
+    Source(
+        "protocol_correspondents",
+        ("contribution.registered",),
+        {"entry_id": first_entry("id"), "position": constant(1)},
+        {"role": constant("mittente"), "name": payload("body")},
+        creates=True,
+        optional=True,
+        absent=("registration",),
+    ),
+    Source(
+        "protocol_documents",
+        ("contribution.registered",),
+        {"entry_id": first_entry("id"), "position": constant(1)},
+        {
+            "kind": constant("principale"),
+            "file_name": payload("file"),
+            "sha256": payload("sha256"),
+            "size": payload("size"),
+        },
+        creates=True,
+        optional=True,
+        absent=("registration",),
+    ),
+    Source(
+        "protocol_annulments",
+        ("protocol.annulled",),
+        {"entry_id": event_field("object_id")},
+        {
+            "reason": payload("reason"),
+            "authorising_act": payload("authorising_act"),
+            "annulled_at": payload("annulled_at"),
+            "annulled_by_id": _ACTOR,
+            "annulled_role": event_field("role"),
+        },
+        creates=True,
+    ),
+    # --- registro giornaliero and its hand-over to preservation ---
+    Source(
+        "daily_registers",
+        ("register.daily_produced",),
+        {"register": payload("register"), "day": payload("day")},
+        {
+            "produced_at": payload("produced_at"),
+            "entries": payload("entries"),
+            "year": payload("year"),
+            "first_number": payload("first_number"),
+            "last_number": payload("last_number"),
+            "csv_sha256": payload("csv_sha256"),
+            "pdf_sha256": payload("pdf_sha256"),
+            "pdf_a": payload("pdf_a"),
+            "produced_by": payload("by"),
+        },
+        creates=True,
+    ),
+    Source(
+        "daily_register_handovers",
+        ("register.daily_handed_over",),
+        {"register": payload("register"), "day": payload("day")},
+        {
+            "handed_over_at": payload("handed_over_at"),
+            "target": payload("target"),
+            "manifest_sha256": payload("manifest_sha256"),
+            "csv_sha256": payload("csv_sha256"),
+            "pdf_sha256": payload("pdf_sha256"),
+            "handed_over_by": payload("by"),
         },
         creates=True,
     ),

@@ -26,6 +26,7 @@ from workflow.audit.coverage import (
     INT,
     MISSING,
     REGISTRY,
+    VALUE,
     Event,
     Source,
     Table,
@@ -66,6 +67,7 @@ class _Expected:
 
     values: dict[str, Any] = field(default_factory=dict)
     created_by: int | None = None  # seq
+    explained_by: int | None = None  # seq of an optional creator (Source.optional)
 
 
 class Replay:
@@ -118,7 +120,9 @@ class Replay:
                 key = tuple(map(_key_part, key))
             expected = rows.get(key)
             if expected is None:  # changed, not created: compared, not required
-                expected = rows[key] = _Expected(created_by=event.seq if source.creates else None)
+                expected = rows[key] = _Expected()
+            if source.creates and source.optional:
+                expected.explained_by = event.seq
             elif source.creates and expected.created_by is None:
                 expected.created_by = event.seq
             values = expected.values
@@ -194,9 +198,21 @@ def _rows(table: Table) -> Iterator[dict[str, Any]]:
     if table.ordinal_parent:
         wanted.append(table.ordinal_parent)
     names = [n for n in dict.fromkeys(wanted) if n in sql.c]
-    order = [sql.c[k] for k in table.key]
-    for row in db.session.execute(select(*(sql.c[n] for n in names)).order_by(*order)):
+    columns = [sql.c[n] for n in names]
+    order = [sql.c[k] for k in table.key if k in sql.c]
+    query = select(*columns)
+    if table.parent:  # the parent row's columns, under their own names (part of the key)
+        parent = db.metadata.tables[table.parent.table]
+        query = select(*columns, *(parent.c[n] for n in table.parent.columns)).join(
+            parent, parent.c.id == sql.c[table.parent.fk]
+        )
+        order = [*order, *(parent.c[n] for n in table.parent.columns), sql.c.id]
+    position: dict[Any, int] = defaultdict(int)
+    for row in db.session.execute(query.order_by(*order)):
         values = dict(row._mapping)
+        if table.position_within:  # the row's place among its parent's rows, from 1
+            position[values[table.position_within]] += 1
+            values["position"] = position[values[table.position_within]]
         for computed, compute in table.computed.items():
             values[computed] = compute(values)
         yield values
@@ -222,7 +238,7 @@ def _compare(
     by_position: dict[tuple[Any, int], Key] = {}
     counts: dict[Any, int] = defaultdict(int)
     for values in _rows(table):
-        key = tuple(values[k] for k in table.key)
+        key = tuple(_key_part(plain(values[k], VALUE)) for k in table.key)  # a day as ISO text
         live[key] = values
         if table.ordinal_parent:
             parent = values[table.ordinal_parent]
@@ -249,7 +265,8 @@ def _compare(
                 differ(key, name, column.label, shown(expected_value), shown(found_value))
     if table.presence:
         for key in live:
-            if resolved.get(key) is None or resolved[key].created_by is None:
+            want = resolved.get(key)
+            if want is None or (want.created_by is None and want.explained_by is None):
                 differ(key, "riga", "riga", NO_EVENT, "presente")
     for check in table.files:
         store = check.store()
@@ -303,7 +320,13 @@ def fields_table() -> list[tuple[str, str, str, str]]:
                 (table.name, "file", "file archiviato", f"ricalcolo SHA-256 di `{check.column}`")
             )
         if table.presence:
-            creators = "; ".join(dict.fromkeys(_events_of(s) for s in sources if s.creates))
+            creators = "; ".join(
+                dict.fromkeys(
+                    _events_of(s) + (" (se la riga c'è)" if s.optional else "")
+                    for s in sources
+                    if s.creates
+                )
+            )
             lines.append((table.name, "riga", "presenza", f"una riga per evento {creators}"))
     return lines
 

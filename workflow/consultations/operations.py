@@ -223,8 +223,11 @@ def _protocol(
     )
 
 
-def _registered(contribution: Contribution, body: Body) -> dict[str, object]:
-    """The audit payload of a registration: who sent what, when, how, and its protocol."""
+def _registered(
+    contribution: Contribution, body: Body, registration: Registration
+) -> dict[str, object]:
+    """The audit payload of a registration: who sent what, when, how, and its protocol, with
+    the protocol registration as protocol.registered states it (verify replays both)."""
     return {
         "consultation_id": contribution.consultation_id,
         "body_id": body.id,
@@ -244,6 +247,7 @@ def _registered(contribution: Contribution, body: Body) -> dict[str, object]:
                 contribution.protocol_number,
             )
         ],
+        "registration": protocollo.registration_payload(registration),
     }
 
 
@@ -314,7 +318,7 @@ def register_contribution(
         object_type="contribution",
         object_id=contribution.id,
         action="contribution.registered",
-        payload=_registered(contribution, body),
+        payload=_registered(contribution, body, registration),
         clock=clock,
     )
     # Inside the transaction: a record never lacks its file, a rollback leaves an orphan file.

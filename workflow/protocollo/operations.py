@@ -24,6 +24,7 @@ from workflow.acts import registers
 from workflow.acts.proposal import parse_fascicolo
 from workflow.acts.register_models import PROTOCOLLO, RegisterEntry
 from workflow.audit import chain as audit
+from workflow.audit.registrations import PAYLOAD_KEY, entry_payload
 from workflow.core import inputs
 from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.core.errors import Conflict, InvalidData, NotFound
@@ -135,9 +136,14 @@ def _documents(given: Sequence[DocumentData]) -> tuple[list[RegisteredDocument],
     return rows, contents
 
 
-def _payload(registration: Registration, entry: RegisterEntry) -> dict[str, object]:
-    """The audit payload of a registration: everything art. 53 makes read-only."""
+def registration_payload(registration: Registration) -> dict[str, object]:
+    """The audit payload of a registration (flushed, with its entry): everything art. 53 makes
+    read-only, correspondents and documents in id order (verify matches them by position);
+    "registered_at" ISO-8601 UTC. protocol.registered carries it, contribution.registered under
+    "registration"."""
+    entry = registration.entry
     return {
+        "entry_id": entry.id,
         "protocollo": registers.label(PROTOCOLLO, entry.year, entry.number),
         "registered_at": as_utc(entry.registered_at).isoformat(),
         "direction": registration.direction,
@@ -293,7 +299,12 @@ def register(
         object_type="protocol_entry",
         object_id=registration.entry_id,
         action="protocol.registered",
-        payload=_payload(registration, registration.entry),
+        payload={
+            **registration_payload(registration),
+            PAYLOAD_KEY: [
+                entry_payload(PROTOCOLLO, registration.entry.year, registration.entry.number)
+            ],
+        },
         clock=clock,
     )
     return registration
@@ -359,6 +370,7 @@ def annul(
             "protocollo": registers.label(PROTOCOLLO, year, number),
             "reason": reason,
             "authorising_act": authorising_act,
+            "annulled_at": audit.iso_utc(annulment.annulled_at),
         },
         clock=clock,
     )
