@@ -319,3 +319,24 @@ def test_the_desk_dates_and_the_annual_update_follow_a_corrected_date(direzione,
     # A year after 27/06/2025 is a Saturday: the next working day (c.p.c. art. 155).
     assert update.due_date == date(2026, 6, 29)
     assert browse.recorded_dates([corrected.id])[corrected.id]["approvazione"] == date(2025, 6, 27)
+
+
+def test_audit_verify_replays_rettifiche_and_names_an_edited_reason(
+    consultation, direzione, clock
+) -> None:
+    """A rettifica moves the procedure's version and is its own row: `flask audit verify`
+    agrees after it, and names a reason edited in the table behind the application's back."""
+    from tests.audit.test_replay import named, tamper
+    from workflow.audit import replay
+
+    corrected = correct(consultation, "avvia", direzione, clock, numero="265/2024")
+    assert replay.verify_tables() == []
+    rettifica = step_of(procedures.get(corrected.id), "avvia").rettifiche[0]
+    tamper(
+        "procedure_rettifiche",
+        lambda conn: conn.execute(
+            text("UPDATE procedure_rettifiche SET motivo = 'altro' WHERE id = :id"),
+            {"id": rettifica.id},
+        ),
+    )
+    assert ("procedure_rettifiche", str(rettifica.id), "motivo") in named(replay.verify_tables())

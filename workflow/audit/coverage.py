@@ -454,6 +454,18 @@ TABLES: tuple[Table, ...] = (
         ordinal_parent="procedure_id",
     ),
     Table(
+        "procedure_rettifiche",
+        "rettifiche dei passaggi",
+        (
+            Column("step_id", "passaggio", INT),
+            Column("procedure_id", "procedimento", INT),
+            Column("data", "dati rettificati"),
+            Column("motivo", "motivo della rettifica"),
+            Column("recorded_by_id", "rettificato da (utente)", INT),
+            Column("recorded_role", "ruolo"),
+        ),
+    ),
+    Table(
         "milestones",
         "tappe previste",
         (Column("planned_date", "data prevista"),),
@@ -810,7 +822,28 @@ SOURCES: tuple[Source, ...] = (
         {"state": payload("to"), "version": payload("version")},
         requires=("to",),
     ),
-    Source("procedures", ("procedure.planned",), _OBJECT_ID, {"version": payload("version")}),
+    Source(
+        "procedures",
+        ("procedure.planned", "procedure.rettifica"),
+        _OBJECT_ID,
+        {"version": payload("version")},
+    ),
+    # A rettifica is its own row (the step stays as first recorded): issue 18 §1.
+    Source(
+        "procedure_rettifiche",
+        ("procedure.rettifica",),
+        {"id": payload("rettifica_id")},
+        {
+            "step_id": payload("step_id"),
+            "procedure_id": event_field("object_id"),
+            "data": payload("after"),
+            "motivo": payload("motivo"),
+            "recorded_by_id": _ACTOR,
+            "recorded_role": event_field("role"),
+        },
+        creates=True,
+        requires=("rettifica_id",),
+    ),
     Source(
         "procedure_steps",
         STEP_MACHINE,

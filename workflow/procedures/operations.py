@@ -611,6 +611,7 @@ def correct_step(
         object_id=procedure.id,
         action="procedure.rettifica",
         payload={
+            "rettifica_id": correction.id,
             "step_id": step.id,
             "event": step.event,
             "before": dict(now.data),
