@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
+from workflow.access.roles import role_label
 from workflow.config import check_secret_key, from_environment, serving
 from workflow.core import database  # noqa: F401  (registers the SQLite engine events)
 from workflow.core.clock import SystemClock, format_date, format_instant
@@ -151,4 +152,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.filters["data"] = format_date
     app.jinja_env.filters["istante"] = format_instant
+    app.jinja_env.filters["ruolo"] = role_label
     return app

@@ -22,7 +22,8 @@ from workflow.audit import verify as integrity
 from workflow.config import ConfigurationError, check_secret_key
 from workflow.consultations import reminders as consultations_reminders
 from workflow.consultations import territory
-from workflow.core.errors import DomainError
+from workflow.core import inputs
+from workflow.core.errors import DomainError, InvalidData
 from workflow.core.web import clock
 from workflow.deadlines import reminders
 from workflow.demo import load as demo
@@ -177,6 +178,9 @@ def protocollo_giornaliero(giorno: datetime | None) -> None:
     """Produce the registro giornaliero di protocollo and hand it over to preservation
     (DPR 445/2000 art. 53): of --giorno, or of every owed day not yet done."""
     if giorno is not None:
+        fault = inputs.out_of_range(giorno.date())
+        if fault:
+            raise InvalidData(f"--giorno: {fault}.")
         register, handover = daily.produce_and_hand_over(giorno.date(), clock=clock())
         click.echo(
             f"Registro del {giorno:%d/%m/%Y}: {register.entries} registrazioni; "

@@ -118,7 +118,7 @@ def delegates(world, clock) -> Callable[[str], tuple[User, set[str]]]:
         if name not in made:
             username = "delega" + name.replace("_", "")
             if name in PERIODS:
-                others = [r for r in ROLE_CODES if r != RAGIONERIA]
+                others = [r for r in users.DELEGABLE_ROLES if r != RAGIONERIA]
                 made[name] = (make(username, RAGIONERIA, others, name), {RAGIONERIA})
             else:
                 user = make(username, own_role(name), [name], "valida")
@@ -178,7 +178,7 @@ def _to_login(response) -> bool:
     return response.status_code == 302 and "/login" in response.headers.get("Location", "")
 
 
-@pytest.mark.parametrize("delegate", [*ROLE_CODES, *NOT_HONOURED])
+@pytest.mark.parametrize("delegate", [*users.DELEGABLE_ROLES, *NOT_HONOURED])
 def test_every_route_for_a_dated_delegation(app, delegates, token_for, delegate) -> None:
     """A role delegated for today opens that role's pages and API routes, through to the service
     behind them; a delegation not yet valid or expired opens none of them.
@@ -448,7 +448,9 @@ def test_every_operation_for_every_role_held_or_delegated(world, delegates, cloc
     """Each operation a service enforces lets in exactly the roles of the table, held or
     delegated for today; a delegation not yet valid or expired counts for none of them."""
     actors = {role: (user, {role}) for role, user in world.items()}
-    actors |= {f"delega {name}": delegates(name) for name in [*ROLE_CODES, *NOT_HONOURED]}
+    actors |= {
+        f"delega {name}": delegates(name) for name in [*users.DELEGABLE_ROLES, *NOT_HONOURED]
+    }
     for operation, calls in operation_calls(world, clock).items():
         allowed = set(rights.OPERATIONS[operation])
         for who, (user, counted) in actors.items():

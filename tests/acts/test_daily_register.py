@@ -387,6 +387,9 @@ def test_cli_produces_one_day_or_catches_up(app, clock):
     assert "Registri prodotti: 3; consegnati in conservazione: 3." in result.output
     result = runner.invoke(args=["protocollo", "giornaliero", "--giorno", "2025-07-01"])
     assert result.exit_code == 1 and "a giornata conclusa" in result.output
+    for day in ("9999-12-31", "0001-01-01"):  # an Italian error, not a traceback
+        result = runner.invoke(args=["protocollo", "giornaliero", "--giorno", day])
+        assert result.exit_code == 1 and "fuori dall'intervallo ammesso" in result.output
 
 
 # ---- Pages ------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def walk(app, clock):
             document_date=date(2025, 6, 27),
             sender_protocol=f"452{n}/2025",
             sender_protocol_date=date(2025, 6, 27),
-            correspondents=[CorrespondentData("Comune di Cusano", "", "01234567890")],
+            correspondents=[CorrespondentData("Comune di Cusano", "", "01234567897")],
             fascicolo="2.16/2024/1",
             documents=[DocumentData("osservazioni.pdf", PDF + bytes([n]))],
             actor=people.segretario,

@@ -340,3 +340,22 @@ def test_audit_verify_replays_rettifiche_and_names_an_edited_reason(
         ),
     )
     assert ("procedure_rettifiche", str(rettifica.id), "motivo") in named(replay.verify_tables())
+
+
+def test_the_form_is_refused_to_who_may_not_correct_the_step(client, make_user, consultation):
+    make_user("segretario_generale", username="segretario")
+    login(client, "segretario")
+    step = step_of(consultation, "avvia")
+    page = client.get(f"/procedimenti/{consultation.id}/registrati/{step.id}/rettifica")
+    assert page.status_code == 403
+    assert "spetta a" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("term", [date(1900, 1, 1), date(2025, 2, 19), date(2099, 1, 1)])
+def test_a_contributions_term_before_its_decree_or_years_later_is_refused(
+    consultation, direzione, clock, term
+) -> None:
+    """The schema decree of 19/02/2025 opens the consultation: its term cannot precede it or lie
+    decades later (a typing error), whether recorded, corrected or prorogued."""
+    with pytest.raises(GuardFailed, match="termine per i contributi"):
+        correct(consultation, "approva_schema", direzione, clock, scadenza_contributi=str(term))

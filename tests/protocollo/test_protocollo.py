@@ -38,7 +38,7 @@ from workflow.protocollo.operations import CorrespondentData, DocumentData
 PDF = b"%PDF-1.4\n% lettera di prova\n%%EOF\n"
 ANNEX = b"%PDF-1.4\n% allegato\n%%EOF\n"
 NS = {"prot": "http://www.agid.gov.it/protocollo/"}
-COMUNE = CorrespondentData("Comune di Bresso", "protocollo@pec.comune.bresso.mi.it", "01234567890")
+COMUNE = CorrespondentData("Comune di Bresso", "protocollo@pec.comune.bresso.mi.it", "01234567897")
 
 
 @pytest.fixture
@@ -107,6 +107,8 @@ def test_incoming_registration_has_one_mittente_and_the_senders_protocol(people,
     assert registration.sender_protocol == "4521/2025"
     with pytest.raises(InvalidData, match="un solo mittente"):
         incoming(people, clock, correspondents=[COMUNE, CorrespondentData("Altro")])
+    with pytest.raises(InvalidData, match="precede la data del documento"):
+        incoming(people, clock, sender_protocol_date=date(2025, 6, 26))
 
 
 @pytest.mark.parametrize(
@@ -114,9 +116,13 @@ def test_incoming_registration_has_one_mittente_and_the_senders_protocol(people,
     [
         ({"document_date": date(2025, 7, 2)}, "futura"),
         ({"correspondents": [CorrespondentData("X", "non-un-indirizzo")]}, "non valido"),
-        ({"correspondents": [CorrespondentData("X", "", "ABC")]}, "Codice fiscale"),
+        ({"correspondents": [CorrespondentData("X", "", "ABC")]}, "codice fiscale di X"),
+        # A typing slip in the check character: a person's, and a body's / partita IVA.
+        ({"correspondents": [CorrespondentData("X", "", "RSSMRA80A01F205Z")]}, "dovrebbe essere X"),
+        ({"correspondents": [CorrespondentData("X", "", "12345678901")]}, "dovrebbe essere 3"),
+        ({"fascicolo": "2.16/2024/0"}, "numerati da 1"),
         ({"correspondents": []}, "almeno un destinatario"),
-        ({"fascicolo": "fascicolo a caso"}, "classificazione"),
+        ({"fascicolo": "fascicolo a caso"}, "Classificazione non valida"),
         ({"fascicolo": "2.16/0000/1"}, "non è plausibile"),
         ({"fascicolo": "2.16/2031/1"}, "non è plausibile"),
         ({"documents": []}, "Manca il documento"),
@@ -233,7 +239,7 @@ def test_incoming_segnatura_names_the_sender_and_our_aoo_as_recipient(
     description = root.find("prot:Descrizione", NS)
     sender = description.find("prot:Mittente/prot:PersonaGiuridica", NS)
     assert sender.findtext("prot:Denominazione", namespaces=NS) == "Comune di Bresso"
-    assert sender.findtext("prot:PIVAoCF", namespaces=NS) == "01234567890"
+    assert sender.findtext("prot:PIVAoCF", namespaces=NS) == "01234567897"
     ours = "prot:Destinatario/prot:Amministrazione/prot:CodiceIPAAmministrazione"
     assert description.findtext(ours, namespaces=NS) == "cmmi"
 
@@ -284,6 +290,7 @@ def test_annulled_entry_is_marked_in_list_page_api_csv_and_segnatura(
     assert [e["annullato"] for e in listed] == [True]
 
     assert client.get("/protocollo?formato=excel&anno=2025").status_code == 200
+    assert client.get("/protocollo?anno=0000").status_code == 422
     rows = list(csv.DictReader(io.StringIO(client.get("/protocollo.csv").get_data(as_text=True))))
     assert rows[0]["numero"] == "0000001" and rows[0]["stato"] == "ANNULLATO"
     assert rows[0]["annullamento_motivo"] == "Registrato due volte per errore."

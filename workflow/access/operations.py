@@ -29,6 +29,9 @@ from workflow.core.transaction import operation
 from workflow.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
+# The functions of the body a decree may delegate (the Sindaco's, the Segretario's…); the
+# Amministratore of the application is a technical assignment, given as a role, never delegated.
+DELEGABLE_ROLES: tuple[str, ...] = tuple(r for r in ROLE_CODES if r != ADMIN)
 MAX_FULL_NAME = 200  # users.full_name
 
 
@@ -532,6 +535,11 @@ def delegate(
     user = find_user(username)
     if role not in ROLE_CODES:
         raise InvalidData(f"Ruolo non valido: {role}.")
+    if role not in DELEGABLE_ROLES:
+        raise InvalidData(
+            "Il ruolo di Amministratore non si delega: è un incarico tecnico, non una funzione "
+            "dell'ente. Assegnalo all'utente dalla pagina Utenti."
+        )
     if not act.strip():
         raise InvalidData("Manca l'atto di delega (es. Decreto R.G. 148/2023).")
     if valid_to is not None and valid_to < valid_from:

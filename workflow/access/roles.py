@@ -30,3 +30,9 @@ USER = "utente"  # a signed-in user acting on their own account (login, token, o
 ANONYMOUS = "anonimo"  # nobody signed in: a failed login
 
 AUDIT_ONLY_ROLES: tuple[str, ...] = (SYSTEM, USER, ANONYMOUS)
+
+
+def role_label(code: str) -> str:
+    """The Italian name of a role code for pages and messages ("segretario_generale" →
+    "Segretario Generale"); the audit-only codes are Italian words already."""
+    return ROLE_LABELS.get(code, code)

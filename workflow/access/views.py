@@ -121,11 +121,20 @@ def unlock(username: str) -> Response:
 class DelegationForm(FlaskForm):
     """A delegation: who, which role, by which act, from when to when (Europe/Rome days)."""
 
-    username = SelectField("Delegato", validators=[InputRequired("Scegli il delegato.")])
+    username = SelectField(
+        "Delegato",
+        validators=[InputRequired("Scegli il delegato.")],
+        invalid_choice_message="Scegli il delegato tra gli utenti attivi.",
+    )
     role = SelectField(
         "Ruolo delegato",
         choices=[SelectChoice("", "— scegli —")]
-        + [SelectChoice(code, label) for code, label in ROLE_LABELS.items()],
+        + [
+            SelectChoice(code, label)
+            for code, label in ROLE_LABELS.items()
+            if code in users.DELEGABLE_ROLES
+        ],
+        invalid_choice_message="Scegli il ruolo tra quelli che si possono delegare.",
         validators=[InputRequired("Scegli il ruolo delegato.")],
     )
     act = StringField(
@@ -179,7 +188,7 @@ def delegate() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _delegations_page(form, 422)
     try:
-        users.delegate(
+        delegation = users.delegate(
             form.username.data,
             form.role.data,
             form.act.data,
@@ -191,7 +200,10 @@ def delegate() -> Response | tuple[str, int]:
     except DomainError as error:
         form.form_errors.append(str(error))
         return _delegations_page(form, error.status)
-    flash(f"Delega a {form.username.data} registrata.", "info")
+    flash(
+        f"Delega a {delegation.user.full_name} come {ROLE_LABELS[delegation.role]} registrata.",
+        "info",
+    )
     return redirect(url_for("admin.delegations"))
 
 

@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 JOB = "registro-giornaliero"  # the scheduler's job id, recorded as who produced and handed over
 CLI = "riga di comando"
+# How the staff page names who produced or handed over a register (never the job id).
+BY_LABELS = {JOB: "servizio automatico", CLI: "comando sul server"}
 MANIFEST = "manifest.json"
 CSV_TYPE, PDF_TYPE = "text/csv", "application/pdf"
 

@@ -32,6 +32,7 @@ def index() -> str:
     chosen = rows[(number - 1) * DAYS_PER_PAGE : number * DAYS_PER_PAGE]
     return render_template(
         "registro_giornaliero/index.html",
+        by_labels=daily.BY_LABELS,
         page=Page(chosen, number, DAYS_PER_PAGE, len(rows)),
         late=sum(1 for row in rows if row.state == daily.LATE),
         today=today,

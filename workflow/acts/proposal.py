@@ -37,9 +37,10 @@ def parse_fascicolo(value: str) -> tuple[str, int, int]:
     """Titolario class / year / file number, as "2.16/2024/1" (DPR 445/2000 artt. 56, 64)."""
     match = FASCICOLO.match(value or "")
     if not match:
-        raise InvalidData(
-            "Manca la classificazione: indicare Titolario/Anno/Fascicolo (es. 2.16/2024/1)."
-        )
+        what = "Classificazione non valida" if (value or "").strip() else "Manca la classificazione"
+        raise InvalidData(f"{what}: indicare Titolario/Anno/Fascicolo (es. 2.16/2024/1).")
+    if int(match.group(3)) < 1:
+        raise InvalidData(f"Fascicolo {value.strip()}: i fascicoli sono numerati da 1.")
     return match.group(1), int(match.group(2)), int(match.group(3))
 
 

@@ -79,6 +79,37 @@ def check(value: str, label: str = "Codice fiscale") -> str:
     return code
 
 
+def numeric_check_digit(first10: str) -> str:
+    """The check digit of an 11-digit codice fiscale of a body or partita IVA (DM 23/12/1976):
+    odd positions summed, even positions doubled (less 9 past 9), the complement to ten."""
+    total = 0
+    for i, c in enumerate(first10):
+        n = int(c)
+        if i % 2 == 1:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return str((10 - total % 10) % 10)
+
+
+def check_subject(value: str, label: str = "Codice fiscale") -> str:
+    """`value` normalised when it is a valid codice fiscale of a person (16 characters) or of a
+    body / partita IVA (11 digits), check character included. Raises InvalidData naming `label`."""
+    code = normalise(value)
+    if len(code) == 11 and code.isdigit():
+        expected = numeric_check_digit(code[:10])
+        if code[10] != expected:
+            raise InvalidData(
+                f"«{label}»: la cifra di controllo di «{code}» non torna (dovrebbe essere "
+                f"{expected}): controlla di averlo scritto bene."
+            )
+        return code
+    if len(code) != LENGTH:
+        raise InvalidData(
+            f"«{label}»: 16 caratteri (persona) o 11 cifre (ente o partita IVA), non {len(code)}."
+        )
+    return check(code, label)
+
+
 def from_certificate_serial(serial: str | None) -> str | None:
     """The codice fiscale in a certificate subject's serialNumber (`TINIT-<codice>`), upper case,
     or None when the attribute does not carry a well-formed one."""

@@ -9,6 +9,7 @@ to all three: any order, all three before adoption.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from workflow.access.roles import DIREZIONE_GENERALE, SEGRETARIO_GENERALE, SINDACO
@@ -149,6 +150,30 @@ def extends_the_term(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | No
         return (
             f"Il nuovo termine {format_date(new)} non proroga quello in vigore "
             f"({format_date(due)}): indica una data successiva."
+        )
+    return None
+
+
+# The longest term a consultation's decree (or its proroga) may set: past it, a typed year is wrong.
+LONGEST_TERM = timedelta(days=730)
+
+
+def term_after_the_act(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
+    """The contributions' term set by the schema decree or by its proroga falls after that act's
+    date (the consultation opens with the decree) and within two years of it: 01/01/1900 or
+    2099 for a decree of 2025 is a typing error, not a term."""
+    term, when = data.get("scadenza_contributi"), data.get("data")
+    if not term or not when:
+        return None
+    if term <= when:
+        return (
+            f"Il termine per i contributi ({format_date(term)}) deve seguire la data dell'atto "
+            f"({format_date(when)}): la consultazione si apre con l'atto."
+        )
+    if term - when > LONGEST_TERM:
+        return (
+            f"Il termine per i contributi ({format_date(term)}) è oltre due anni dopo l'atto "
+            f"del {format_date(when)}: controlla l'anno."
         )
     return None
 
@@ -298,7 +323,7 @@ DEFINITION = Definition(
             ),
             milestone="schema",
             act=DECRETO,
-            guards=("date_in_ordine",),
+            guards=("date_in_ordine", "termine_dopo_l_atto"),
         ),
         Step(
             event="esame_commissione",
@@ -349,7 +374,7 @@ DEFINITION = Definition(
             roles=DECREE_RECORDERS,
             fields=PROROGA_FIELDS,
             act=DECRETO,
-            guards=("dopo_lo_schema", "proroga_successiva"),
+            guards=("dopo_lo_schema", "proroga_successiva", "termine_dopo_l_atto"),
         ),
         Step(
             event="parere_conferenza",
@@ -406,6 +431,7 @@ DEFINITION = Definition(
         "presentazioni_complete": presentations_complete,
         "consultazione_conclusa": consultation_over,
         "proroga_successiva": extends_the_term,
+        "termine_dopo_l_atto": term_after_the_act,
         "commissione_non_registrata": not_yet("commissione"),
         "conferenza_non_registrata": not_yet("conferenza"),
         "forum_non_registrata": not_yet("forum"),

@@ -409,7 +409,7 @@ def daily_registers_late(ctx: DeskContext) -> Section | None:
         "registro_giornaliero",
         "Registro giornaliero di protocollo: consegne in ritardo",
         rows[:TODO_LIMIT],
-        "Tutti i registri giornalieri dovuti sono stati consegnati in conservazione nei termini.",
+        "Nessun registro giornaliero scaduto resta da consegnare in conservazione.",
         more=len(rows) > TODO_LIMIT,
     )
 

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from workflow.access.authorize import effective_roles
+from workflow.access.authorize import acting_role, effective_roles
 from workflow.access.enforce import may
 from workflow.acts import queries as act_queries
 from workflow.acts.queries import Cited
@@ -248,6 +248,8 @@ def correct(procedure_id: int, step_id: int) -> str | Response | tuple[str, int]
         described=procedures.describe(definition, step),
     )
     if request.method == "GET":
+        # The form only for who may send it: the operation asks the same (403 otherwise).
+        acting_role(current_user, spec.roles, f"rettificare «{spec.label}»", clock=clock())
         values = _form_values(spec, step.current.data)
         return render_template(
             "procedures/rettifica.html", values=values, version=procedure.version, **template_args

@@ -9,7 +9,6 @@ reason, the operator, the instant and the act that authorises it; the original s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +24,7 @@ from workflow.acts.proposal import parse_fascicolo
 from workflow.acts.register_models import PROTOCOLLO, RegisterEntry
 from workflow.audit import chain as audit
 from workflow.audit.registrations import PAYLOAD_KEY, entry_payload
-from workflow.core import inputs
+from workflow.core import codicefiscale, inputs
 from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.core.errors import Conflict, InvalidData, NotFound
 from workflow.core.files import sha256_hex
@@ -51,12 +50,6 @@ ANNULLERS = OPERATIONS["protocol.annul"]
 OBJECT_TYPE = "protocollo"  # register entries numbered by this area (contributions keep theirs)
 MAX_CORRESPONDENTS = 50
 MAX_DOCUMENTS = 20
-# Codice fiscale of a person (16 characters, omocodia letters allowed) or of a body / partita
-# IVA (11 digits): the two forms the AgID segnatura schema knows.
-_CODICE_FISCALE = re.compile(
-    r"^(?:[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]"
-    r"|[0-9]{11})$"
-)
 
 
 @dataclass(frozen=True)
@@ -91,12 +84,9 @@ def _correspondents(given: Iterable[CorrespondentData], role: str) -> list[Corre
             continue
         address = inputs.clean_text(c.address, "indirizzo", max_length=254).strip()
         code = inputs.clean_text(c.codice_fiscale, "codice fiscale", max_length=16)
-        code = code.strip().upper()
-        if code and not _CODICE_FISCALE.match(code):
-            raise InvalidData(
-                f"Codice fiscale non valido per «{name}»: 16 caratteri (persona) o 11 cifre "
-                "(ente o partita IVA)."
-            )
+        # A person's (16 characters) or a body's / partita IVA (11 digits), check character too.
+        label = f"codice fiscale di {name}"
+        code = codicefiscale.check_subject(code, label) if code.strip() else ""
         rows.append(
             Correspondent(
                 role=role,
@@ -210,6 +200,11 @@ def record_registration(
         inputs.check_date(sender_protocol_date, "Data del protocollo del mittente")
         if sender_protocol_date > today:
             raise InvalidData("La data del protocollo del mittente non può essere futura.")
+        if sender_protocol_date < document_date:
+            raise InvalidData(
+                "La data del protocollo del mittente precede la data del documento: "
+                "il mittente protocolla un documento già datato. Controlla le due date."
+            )
     fascicolo = inputs.clean_text(fascicolo, "fascicolo", max_length=40).strip()
     titolario: str | None = None
     anno = numero = None

@@ -79,7 +79,9 @@ class Filters:
     def from_args(cls, args: dict[str, str]) -> Filters:
         """Read from a query string; raises InvalidData for a year or direction not understood."""
         raw_year = (args.get("anno") or "").strip()
-        if raw_year and not (raw_year.isascii() and raw_year.isdigit() and len(raw_year) == 4):
+        if raw_year and not (
+            raw_year.isascii() and raw_year.isdigit() and len(raw_year) == 4 and raw_year >= "1900"
+        ):
             raise InvalidData("Anno non valido: indicare quattro cifre (es. 2025).")
         direction = (args.get("direzione") or "").strip()
         if direction and direction not in DIRECTIONS:
@@ -125,7 +127,7 @@ def fascicolo_clause(
 def search(filters: Filters) -> list[Row]:
     """The protocol entries matching `filters`, newest first."""
     query = _base().order_by(RegisterEntry.year.desc(), RegisterEntry.number.desc())
-    if filters.year:
+    if filters.year is not None:
         query = query.where(RegisterEntry.year == filters.year)
     if filters.direction:
         query = query.where(Registration.direction == filters.direction)
