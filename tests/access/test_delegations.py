@@ -111,7 +111,7 @@ def test_a_delegated_signature_is_recorded_for_the_sindaco_naming_the_delegate_a
 
     login(client, "seg")
     page = client.get(f"/atti/{act.id}").get_data(as_text=True)
-    assert "da Giulia Conti (sindaco)" in page
+    assert "da Giulia Conti (Sindaco metropolitano / Consigliere delegato)" in page
     assert f"per delega ({DELEGA}), per conto di: {ROLE_LABELS[SINDACO]}" in page
     answer = client.get(f"/api/v1/acts/{act.id}", headers=token_for(people.segretario)).get_json()
     (by_vice,) = [e for e in answer["events"] if e["recorded_by"] == "conti"]

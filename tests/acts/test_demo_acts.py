@@ -89,4 +89,5 @@ def test_procedure_page_links_the_step_to_the_decree(demo_app, client):
     login(client, "direzione", "demo-direzione")
     page = client.get(f"/procedimenti/{act.procedure_id}").get_data(as_text=True)
     link = f'<a href="/atti/{act.id}">Decreto R.G. 43/2025 del 19/02/2025</a>'
-    assert page.count(link) == 2  # the milestone "schema" and the fascicolo's list of acts
+    # the milestone "schema", the step in "Passaggi registrati" and the fascicolo's list of acts
+    assert page.count(link) == 3

@@ -84,7 +84,7 @@ def _publish_choosing(
     choice = form.get_by_role("group", name="Documento dell'atto da pubblicare")
     expect(choice.get_by_label("DecretoFirmato.pdf", exact=False)).to_be_checked()
     expect(choice.get_by_label("bozza.pdf", exact=False)).to_be_disabled()
-    expect(choice).to_contain_text("non ha firme digitali integre")
+    expect(choice).to_contain_text("non ha firme digitali")
     annexes = form.get_by_role("group", name="Allegati da pubblicare")
     expect(annexes.get_by_label("Istruttoria.pdf", exact=False)).to_be_disabled()
     expect(annexes).to_contain_text("allegato non pubblicabile")

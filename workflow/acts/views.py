@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -197,8 +198,9 @@ def upload(act_id: int) -> Response:
 @bp.post("/atti/<int:act_id>/documenti/<int:document_id>/ruolo")
 @login_required
 def change_role(act_id: int, document_id: int) -> Response:
-    try:
-        documents.change_role(
+    return _back_to_act(
+        act_id,
+        lambda: documents.change_role(
             act_id,
             document_id,
             expected_version=_form_version(),
@@ -206,31 +208,38 @@ def change_role(act_id: int, document_id: int) -> Response:
             original_id=_original_id(),
             actor=current_user,
             clock=clock(),
-        )
+        ),
+        "Ruolo del documento cambiato.",
+    )
+
+
+def _back_to_act(act_id: int, attempt: Callable[[], object], done: str) -> Response:
+    """Run `attempt` (an operation on the act) and go back to the act's page saying how it went:
+    a rule's refusal (GuardFailed) as an error there, anything else as usual (error pages)."""
+    try:
+        attempt()
     except GuardFailed as exc:
         flash(exc.message, "error")
-        return redirect(url_for("acts.show", act_id=act_id))
-    flash("Ruolo del documento cambiato.", "info")
+    else:
+        flash(done, "info")
     return redirect(url_for("acts.show", act_id=act_id))
 
 
 @bp.post("/atti/<int:act_id>/documenti/<int:document_id>/ritiro")
 @login_required
 def withdraw(act_id: int, document_id: int) -> Response:
-    try:
-        documents.withdraw(
+    return _back_to_act(
+        act_id,
+        lambda: documents.withdraw(
             act_id,
             document_id,
             expected_version=_form_version(),
             reason=request.form.get("motivazione", ""),
             actor=current_user,
             clock=clock(),
-        )
-    except GuardFailed as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("acts.show", act_id=act_id))
-    flash("Documento ritirato: resta visibile agli uffici.", "info")
-    return redirect(url_for("acts.show", act_id=act_id))
+        ),
+        "Documento ritirato: resta visibile agli uffici.",
+    )
 
 
 def _relata(act: Act) -> ActEvent:
@@ -256,20 +265,18 @@ def upload_referto(act_id: int) -> Response:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise BadRequest("Scegliere il PDF del referto firmato.")
-    try:
-        documents.attach_referto(
+    return _back_to_act(
+        act_id,
+        lambda: documents.attach_referto(
             act_id,
             expected_version=_form_version(),
             filename=upload.filename,
             content=upload.read(documents.max_bytes() + 1),
             actor=current_user,
             clock=clock(),
-        )
-    except GuardFailed as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("acts.show", act_id=act_id))
-    flash("Referto firmato caricato: è pubblicato con la scheda all'Albo.", "info")
-    return redirect(url_for("acts.show", act_id=act_id))
+        ),
+        "Referto firmato caricato: è pubblicato con la scheda all'Albo.",
+    )
 
 
 @bp.get("/atti/albo/registro")

@@ -15,7 +15,7 @@ from workflow.access.enforce import may
 from workflow.acts import queries as act_queries
 from workflow.acts.queries import Cited
 from workflow.core.clock import rome_today
-from workflow.core.errors import BadRequest, GuardFailed, NotFound
+from workflow.core.errors import BadRequest, GuardFailed, NotAllowed, NotFound
 from workflow.core.web import clock, form_version
 from workflow.deadlines import operations as deadlines
 from workflow.definitions import LATEST
@@ -248,8 +248,13 @@ def correct(procedure_id: int, step_id: int) -> str | Response | tuple[str, int]
         described=procedures.describe(definition, step),
     )
     if request.method == "GET":
-        # The form only for who may send it: the operation asks the same (403 otherwise).
-        acting_role(current_user, spec.roles, f"rettificare «{spec.label}»", clock=clock())
+        # The form only for who may send it (the operation asks the same): anyone else is
+        # sent back to the procedure with the reason, not shown a form that would be refused.
+        try:
+            acting_role(current_user, spec.roles, f"rettificare «{spec.label}»", clock=clock())
+        except NotAllowed as refusal:
+            flash(refusal.message, "error")
+            return redirect(url_for("procedures.show", procedure_id=procedure.id))
         values = _form_values(spec, step.current.data)
         return render_template(
             "procedures/rettifica.html", values=values, version=procedure.version, **template_args
