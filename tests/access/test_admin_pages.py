@@ -38,7 +38,9 @@ def test_the_last_active_admin_cannot_be_disabled_or_demoted(admin_client, make_
     events = _count(AuditEvent)
     answer = _post(admin_client, "/admin/utenti/capo/stato", {"active": "0"})
     assert answer.status_code == 409
-    assert "ultimo amministratore attivo" in answer.get_data(as_text=True)
+    page = answer.get_data(as_text=True)
+    assert "ultimo amministratore attivo" in page
+    assert "Nuovo utente" in page  # said on the users page, not on a bare error page
     answer = _post(admin_client, "/admin/utenti/capo/ruoli", {"roles": ["direzione_generale"]})
     assert answer.status_code == 409
     assert _count(AuditEvent) == events
@@ -155,3 +157,11 @@ def test_a_wrong_delegation_comes_back_with_what_was_typed_and_the_message_besid
     if field != "act":
         assert 'value="Decreto R.G. 148/2023"' in page
     assert _count(Delegation) == 0
+
+
+def test_a_user_without_roles_is_refused_on_the_users_page(admin_client, make_user) -> None:
+    make_user("dirigente", username="dirigente")
+    answer = _post(admin_client, "/admin/utenti/dirigente/ruoli", {})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "Scegli almeno un ruolo" in page and "Nuovo utente" in page

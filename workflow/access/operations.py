@@ -357,7 +357,9 @@ def set_roles(username: str, roles: Iterable[str], *, actor: User | None, clock:
     wanted = sorted(set(roles))
     unknown = [r for r in wanted if r not in ROLE_CODES]
     if unknown or not wanted:
-        raise InvalidData("Ruoli non validi: " + ", ".join(unknown or ["nessuno"]) + ".")
+        if not wanted:
+            raise InvalidData("Scegli almeno un ruolo: un utente senza ruoli non può fare nulla.")
+        raise InvalidData("Ruoli non validi: " + ", ".join(unknown) + ".")
     before = sorted(user.role_codes)
     if before == wanted:
         return user

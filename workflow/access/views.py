@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -16,7 +18,7 @@ from workflow.access.models import Delegation
 from workflow.access.roles import ROLE_CODES, ROLE_LABELS
 from workflow.acts.signature_check import trust_configured
 from workflow.core.clock import rome_today
-from workflow.core.errors import DomainError
+from workflow.core.errors import Conflict, DomainError, InvalidData
 from workflow.core.forms import DataField, SingleLine
 from workflow.core.web import clock
 
@@ -55,47 +57,65 @@ def users_page() -> str:
     return _users_page(new_token=None)
 
 
-@bp.post("/utenti")
-def create_user() -> Response:
-    created = users.create_user(
-        request.form.get("username", ""),
-        request.form.get("full_name", ""),
-        request.form.get("password", ""),
-        request.form.getlist("roles"),
-        actor=current_user,
-        clock=clock(),
-        codice_fiscale=request.form.get("codice_fiscale", ""),
-    )
-    flash(f"Utente {created.username} creato.", "info")
+def _on_users_page(change: Callable[[], str]) -> Response | tuple[str, int]:
+    """Run `change` (it returns what to say when done) and go back to the users page; a refusal
+    is said on the users page itself, with its status (409, 422…), not on a bare error page."""
+    try:
+        done = change()
+    except (Conflict, InvalidData) as refusal:
+        flash(refusal.message, "error")
+        return _users_page(new_token=None), refusal.status
+    flash(done, "info")
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/utenti")
+def create_user() -> Response | tuple[str, int]:
+    def create() -> str:
+        created = users.create_user(
+            request.form.get("username", ""),
+            request.form.get("full_name", ""),
+            request.form.get("password", ""),
+            request.form.getlist("roles"),
+            actor=current_user,
+            clock=clock(),
+            codice_fiscale=request.form.get("codice_fiscale", ""),
+        )
+        return f"Utente {created.username} creato."
+
+    return _on_users_page(create)
 
 
 @bp.post("/utenti/<username>/ruoli")
-def set_roles(username: str) -> Response:
-    users.set_roles(username, request.form.getlist("roles"), actor=current_user, clock=clock())
-    flash(f"Ruoli di {username} aggiornati.", "info")
-    return redirect(url_for("admin.users"))
+def set_roles(username: str) -> Response | tuple[str, int]:
+    def change() -> str:
+        users.set_roles(username, request.form.getlist("roles"), actor=current_user, clock=clock())
+        return f"Ruoli di {username} aggiornati."
+
+    return _on_users_page(change)
 
 
 @bp.post("/utenti/<username>/codice-fiscale")
-def set_codice_fiscale(username: str) -> Response:
-    user = users.set_codice_fiscale(
-        username, request.form.get("codice_fiscale", ""), actor=current_user, clock=clock()
-    )
-    flash(
-        f"Codice fiscale di {username} "
-        + (f"registrato: {user.codice_fiscale}." if user.codice_fiscale else "tolto."),
-        "info",
-    )
-    return redirect(url_for("admin.users"))
+def set_codice_fiscale(username: str) -> Response | tuple[str, int]:
+    def change() -> str:
+        user = users.set_codice_fiscale(
+            username, request.form.get("codice_fiscale", ""), actor=current_user, clock=clock()
+        )
+        code = user.codice_fiscale
+        return f"Codice fiscale di {username} " + (f"registrato: {code}." if code else "tolto.")
+
+    return _on_users_page(change)
 
 
 @bp.post("/utenti/<username>/stato")
-def set_active(username: str) -> Response:
+def set_active(username: str) -> Response | tuple[str, int]:
     active = request.form.get("active") == "1"
-    users.set_active(username, active, actor=current_user, clock=clock())
-    flash(f"Utente {username} {'abilitato' if active else 'disabilitato'}.", "info")
-    return redirect(url_for("admin.users"))
+
+    def change() -> str:
+        users.set_active(username, active, actor=current_user, clock=clock())
+        return f"Utente {username} {'abilitato' if active else 'disabilitato'}."
+
+    return _on_users_page(change)
 
 
 @bp.post("/utenti/<username>/token")
