@@ -61,7 +61,8 @@ def passing_facts(definition: Definition, step: Step) -> Facts:
         missing_signers=(),
         signer_roles=("sindaco",),
         document_problem=None,
-        published_to=date(2025, 6, 15),
+        # The relata follows the window's end; a proroga extends a window still running.
+        published_to=date(2025, 7, 15) if step.event == "proroga" else date(2025, 6, 15),
         deliberation=False,
     )
 
@@ -72,6 +73,7 @@ def data_for(step: Step) -> dict[str, Any]:
         "numero": "1/2025",
         "data": date(2025, 3, 1),
         "scadenza_contributi": date(2025, 3, 31),
+        "al": date(2025, 7, 31),  # a proroga's new end, after the window's
         "favorevole": not step.unless,
         "testo": "Testo.",
         "motivazione": "Motivo.",
