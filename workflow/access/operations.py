@@ -35,6 +35,27 @@ DELEGABLE_ROLES: tuple[str, ...] = tuple(r for r in ROLE_CODES if r != ADMIN)
 MAX_FULL_NAME = 200  # users.full_name
 
 
+def _administered(
+    actor: User | None,
+    object_type: str,
+    object_id: object,
+    action: str,
+    payload: dict[str, Any],
+    clock: Clock,
+) -> None:
+    """The audit event of an administrator's change; with no actor, of a command run on the
+    server (recorded as SYSTEM)."""
+    audit.record(
+        actor=actor,
+        role=ADMIN if actor is not None else SYSTEM,
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        payload=payload,
+        clock=clock,
+    )
+
+
 @operation
 def create_user(
     username: str,
@@ -88,19 +109,18 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(
-        actor=actor,
-        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
-        object_type="user",
-        object_id=user.id,
-        action="user.created",
-        payload={
+    _administered(
+        actor,
+        "user",
+        user.id,
+        "user.created",
+        {
             "username": username,
             "full_name": user.full_name,
             "roles": roles,
             "codice_fiscale": code,
         },
-        clock=clock,
+        clock,
     )
     return user
 
@@ -131,14 +151,13 @@ def set_codice_fiscale(
         return user
     before = user.codice_fiscale
     user.codice_fiscale = code
-    audit.record(
-        actor=actor,
-        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
-        object_type="user",
-        object_id=user.id,
-        action="user.codice_fiscale_changed",
-        payload={"username": user.username, "before": before, "after": code},
-        clock=clock,
+    _administered(
+        actor,
+        "user",
+        user.id,
+        "user.codice_fiscale_changed",
+        {"username": user.username, "before": before, "after": code},
+        clock,
     )
     return user
 
@@ -263,15 +282,7 @@ def issue_token(username: str, *, actor: User | None, clock: Clock) -> str:
     db.session.add(
         ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=clock.now())
     )
-    audit.record(
-        actor=actor,
-        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
-        object_type="user",
-        object_id=user.id,
-        action="token.issued",
-        payload={"username": user.username},
-        clock=clock,
-    )
+    _administered(actor, "user", user.id, "token.issued", {"username": user.username}, clock)
     return token
 
 
@@ -338,15 +349,7 @@ def revoke_token(token_id: int, *, actor: User | None, clock: Clock) -> ApiToken
     if row.revoked_at is not None:
         raise Conflict(f"Il token {token_id} è già revocato.")
     row.revoked_at = clock.now()
-    audit.record(
-        actor=actor,
-        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
-        object_type="token",
-        object_id=row.id,
-        action="token.revoked",
-        payload={"username": row.user.username},
-        clock=clock,
-    )
+    _administered(actor, "token", row.id, "token.revoked", {"username": row.user.username}, clock)
     return row
 
 
@@ -366,14 +369,13 @@ def set_roles(username: str, roles: Iterable[str], *, actor: User | None, clock:
     if ADMIN in before and ADMIN not in wanted and user.active:
         _keep_an_admin(user, "togliere il ruolo di Amministratore a")
     user.roles = [UserRole(role=r) for r in wanted]
-    audit.record(
-        actor=actor,
-        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
-        object_type="user",
-        object_id=user.id,
-        action="user.roles_changed",
-        payload={"username": user.username, "before": before, "after": wanted},
-        clock=clock,
+    _administered(
+        actor,
+        "user",
+        user.id,
+        "user.roles_changed",
+        {"username": user.username, "before": before, "after": wanted},
+        clock,
     )
     return user
 
@@ -389,15 +391,8 @@ def set_active(username: str, active: bool, *, actor: User | None, clock: Clock)
     user.active = active
     if not active:
         user.session_epoch += 1
-    audit.record(
-        actor=actor,
-        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
-        object_type="user",
-        object_id=user.id,
-        action="user.enabled" if active else "user.disabled",
-        payload={"username": user.username},
-        clock=clock,
-    )
+    action = "user.enabled" if active else "user.disabled"
+    _administered(actor, "user", user.id, action, {"username": user.username}, clock)
     return user
 
 
@@ -427,15 +422,7 @@ def unlock(username: str, *, actor: User | None, clock: Clock) -> User:
     if locked_until(user, clock=clock) is None:
         raise Conflict(f"L'utente {user.username} non è bloccato.")
     user.failures_cleared_at = clock.now()
-    audit.record(
-        actor=actor,
-        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
-        object_type="user",
-        object_id=user.id,
-        action="user.unlocked",
-        payload={"username": user.username},
-        clock=clock,
-    )
+    _administered(actor, "user", user.id, "user.unlocked", {"username": user.username}, clock)
     return user
 
 
@@ -556,20 +543,19 @@ def delegate(
     )
     db.session.add(delegation)
     db.session.flush()
-    audit.record(
-        actor=actor,
-        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
-        object_type="delegation",
-        object_id=delegation.id,
-        action="delegation.created",
-        payload={
+    _administered(
+        actor,
+        "delegation",
+        delegation.id,
+        "delegation.created",
+        {
             "username": user.username,
             "role": role,
             "act": delegation.act,
             "from": valid_from.isoformat(),
             "to": valid_to.isoformat() if valid_to else None,
         },
-        clock=clock,
+        clock,
     )
     return delegation
 
@@ -596,13 +582,12 @@ def revoke_delegation(delegation_id: int, *, actor: User | None, clock: Clock) -
     if delegation.revoked_at is not None:
         raise Conflict("La delega è già stata revocata.")
     delegation.revoked_at = clock.now()
-    audit.record(
-        actor=actor,
-        role=ADMIN if actor is not None else SYSTEM,  # None: a command run on the server
-        object_type="delegation",
-        object_id=delegation.id,
-        action="delegation.revoked",
-        payload={"username": delegation.user.username, "role": delegation.role},
-        clock=clock,
+    _administered(
+        actor,
+        "delegation",
+        delegation.id,
+        "delegation.revoked",
+        {"username": delegation.user.username, "role": delegation.role},
+        clock,
     )
     return delegation
