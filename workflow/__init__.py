@@ -33,6 +33,7 @@ MODELS = [
     "workflow.consultations.models",
     "workflow.audit.models",
     "workflow.protocollo.models",
+    "workflow.definitions.models",
 ]
 # Every area's blueprints, "module:attribute"; those under /api/ take a bearer token,
 # not a cookie, so they are exempt from CSRF. API blueprints are registered through the Api,
@@ -104,7 +105,8 @@ def _declared_by_models(
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. No side effects: it never migrates, seeds or starts the scheduler.
 
-    Raises ConfigurationError outside debug and testing when SECRET_KEY is the development key.
+    Raises ConfigurationError outside debug and testing when SECRET_KEY is the development key,
+    and DefinitionError when a definition file (workflow/definitions, DEFINITION_DIRS) is broken.
     """
     app = Flask(
         __name__,
@@ -137,6 +139,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for module in MODELS:
         importlib.import_module(module)
+    # Every definition file checked now: a broken one stops the start with its file and line.
+    from workflow import definitions
+
+    definitions.install(app)
     for name in BLUEPRINTS:
         module, _, attr = name.partition(":")
         blueprint = getattr(importlib.import_module(module), attr)

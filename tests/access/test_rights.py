@@ -24,7 +24,7 @@ from workflow.consultations import operations as contributions
 from workflow.consultations import territory
 from workflow.core.errors import DomainError, NotAllowed
 from workflow.deadlines import operations as deadlines
-from workflow.definitions import psttm
+from workflow.definitions import LATEST
 from workflow.extensions import db
 from workflow.mail import sender
 from workflow.mail import settings as mail_settings
@@ -201,7 +201,7 @@ def test_every_route_for_a_dated_delegation(app, delegates, token_for, delegate)
             assert status == 403, where
 
 
-@pytest.mark.parametrize("step", psttm.DEFINITION.steps, ids=lambda s: f"{s.source}-{s.event}")
+@pytest.mark.parametrize("step", LATEST["psttm"].steps, ids=lambda s: f"{s.source}-{s.event}")
 def test_every_event_for_every_role(world, clock, step) -> None:
     """Only the roles of the step pass the service door; every other role gets NotAllowed."""
     procedure, data = _ready_for(step, world["direzione_generale"], clock)
@@ -255,7 +255,7 @@ def _ready_for(step, dg: User, clock) -> tuple[Any, dict[str, Any]]:
     return procedure, data
 
 
-@pytest.mark.parametrize("step", psttm.DEFINITION.steps, ids=lambda s: f"{s.source}-{s.event}")
+@pytest.mark.parametrize("step", LATEST["psttm"].steps, ids=lambda s: f"{s.source}-{s.event}")
 def test_every_event_for_a_dated_delegation(world, delegates, clock, step) -> None:
     """A delegate fires the step of the delegated role on the days the delegation covers, and is
     recorded under that role; with the delegation not yet valid or expired, NotAllowed."""

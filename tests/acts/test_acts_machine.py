@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from workflow.access.roles import ROLE_CODES, SEGRETARIO_GENERALE, SINDACO
+from workflow.definitions import ACT_LATEST
 from workflow.definitions import acts as machine
 from workflow.engine.definition import (
     NotAvailable,
@@ -18,7 +19,7 @@ from workflow.engine.definition import (
     fire,
 )
 
-D = machine.DEFINITION
+D = ACT_LATEST
 TODAY = date(2025, 7, 1)
 
 # The life of an act as DOMAIN.md tells it, written out by hand: (state, event) → destination,

@@ -9,7 +9,7 @@ from datetime import date
 
 from tests.conftest import login
 from tests.factories import PRESENTATIONS, TO_ADOPTED, TO_CONSULTATION, open_psttm, run
-from workflow.definitions import psttm
+from workflow.definitions import LATEST
 from workflow.engine.definition import State, Step
 from workflow.engine.diagram import state_diagram
 from workflow.procedures import operations as procedures
@@ -41,9 +41,9 @@ def show(client, procedure) -> str:
 def test_diagram_draws_every_state_and_step_of_the_definition(client, direzione, clock) -> None:
     diagram = svgs(show(client, open_psttm(direzione, clock)))["diagram"]
     states = {g.get("data-state") for g in diagram.iter(f"{SVG}g") if g.get("data-state")}
-    assert states == {s.name for s in psttm.DEFINITION.states}
+    assert states == {s.name for s in LATEST["psttm"].states}
     edges = [g.get("data-event") for g in diagram.iter(f"{SVG}g") if "edge" in classes(g)]
-    assert sorted(edges) == sorted(s.event for s in psttm.DEFINITION.steps if s.dest)
+    assert sorted(edges) == sorted(s.event for s in LATEST["psttm"].steps if s.dest)
     loops = {t.get("data-event") for t in diagram.iter(f"{SVG}text") if "loop-label" in classes(t)}
     # The steps that keep the state: the presentations and the proroga of the contributions.
     assert loops == {*PRESENTATIONS, "proroga_contributi"}
@@ -52,10 +52,10 @@ def test_diagram_draws_every_state_and_step_of_the_definition(client, direzione,
 def test_diagram_follows_a_changed_definition() -> None:
     """Drawn from the Definition itself: a new state and step appear without touching a template."""
     changed = dataclasses.replace(
-        psttm.DEFINITION,
-        states=(*psttm.DEFINITION.states, State(name="archiviato", label="Archiviato")),
+        LATEST["psttm"],
+        states=(*LATEST["psttm"].states, State(name="archiviato", label="Archiviato")),
         steps=(
-            *psttm.DEFINITION.steps,
+            *LATEST["psttm"].steps,
             Step(
                 event="archivia",
                 label="Archivia",
@@ -115,7 +115,7 @@ def test_pictures_carry_title_description_and_a_text_alternative(client, direzio
     diagram = svgs(html)["diagram"]
     assert "Stato attuale: Consultazione." in diagram.find(f"{SVG}desc").text
     assert "Il diagramma in forma di tabella" in html
-    assert html.count('id="tappa-') == len(psttm.DEFINITION.milestones)
+    assert html.count('id="tappa-') == len(LATEST["psttm"].milestones)
 
 
 def test_timeline_marks_late_and_overdue_milestones_and_today(client, direzione, clock) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from workflow.definitions import acts, psttm
+from workflow.definitions import ACT_LATEST, LATEST, acts
 from workflow.definitions.acts import ActFacts
 from workflow.engine import definition as engine
 from workflow.engine.definition import (
@@ -86,7 +86,7 @@ def uses(definition: Definition, step: Step) -> list[str]:
     return guards + [f"route:{r}" for r in (*step.when, *step.unless)]
 
 
-EVERY_STEP = [(d, s) for d in (psttm.DEFINITION, acts.DEFINITION) for s in d.steps]
+EVERY_STEP = [(d, s) for d in (LATEST["psttm"], ACT_LATEST) for s in d.steps]
 
 
 @pytest.mark.parametrize(
@@ -108,19 +108,19 @@ def test_each_guard_and_route_runs_at_most_once_per_transition_tried(
 
 
 def test_a_refusal_names_the_guard_that_refused_without_asking_it_again() -> None:
-    machine, calls = counted(psttm.DEFINITION)
+    machine, calls = counted(LATEST["psttm"])
     facts = ProcedureFacts(
         today=TODAY, recorded=ALL_PRESENTED - {"forum"}, last_step_on=date(2025, 1, 1)
     )
     with pytest.raises(Refused, match="manca la presentazione al Forum metropolitano"):
-        fire(machine, "consultazione", "adotta", facts, data_for(psttm.DEFINITION.steps[6]))
+        fire(machine, "consultazione", "adotta", facts, data_for(LATEST["psttm"].steps[6]))
     assert calls["presentazioni_complete"] == 1
 
 
 def test_a_refusal_on_a_routed_event_asks_each_guard_once_per_transition() -> None:
-    machine, calls = counted(psttm.DEFINITION)
+    machine, calls = counted(LATEST["psttm"])
     facts = ProcedureFacts(today=TODAY, recorded=ALL_PRESENTED, last_step_on=date(2025, 1, 1))
-    future = {**data_for(psttm.DEFINITION.steps[7]), "data": date(2025, 7, 2)}
+    future = {**data_for(LATEST["psttm"].steps[7]), "data": date(2025, 7, 2)}
     with pytest.raises(Refused, match="nel futuro"):
         fire(machine, "adottato", "parere_conferenza", facts, future)
     assert calls["data_non_futura"] == 2  # two transitions tried, refused by the first condition
@@ -128,9 +128,9 @@ def test_a_refusal_on_a_routed_event_asks_each_guard_once_per_transition() -> No
 
 
 def test_a_refused_act_step_says_the_first_guard_that_refused() -> None:
-    machine, calls = counted(acts.DEFINITION)
+    machine, calls = counted(ACT_LATEST)
     facts = dataclasses.replace(
-        passing_facts(acts.DEFINITION, acts.DEFINITION.steps[0]),
+        passing_facts(ACT_LATEST, ACT_LATEST.steps[0]),
         missing_signers=(acts.SINDACO,),
     )
     with pytest.raises(Refused, match="Mancano le firme di: Sindaco"):
@@ -138,7 +138,7 @@ def test_a_refused_act_step_says_the_first_guard_that_refused() -> None:
     assert calls == Counter({"pareri_validi": 1, "firme_complete": 1})
 
 
-@pytest.mark.parametrize("definition", [psttm.DEFINITION, acts.DEFINITION], ids=lambda d: d.kind)
+@pytest.mark.parametrize("definition", [LATEST["psttm"], ACT_LATEST], ids=lambda d: d.kind)
 def test_allowed_steps_ask_may_trigger_once_per_transition(definition: Definition) -> None:
     everyone = {role for step in definition.steps for role in step.roles}
     for state in definition.states:
@@ -154,9 +154,9 @@ def test_allowed_steps_ask_may_trigger_once_per_transition(definition: Definitio
 
 def test_one_machine_per_definition_and_one_model_per_decision_at_a_time() -> None:
     """Built once and shared; models are lent, not bound per firing: as many as ran together."""
-    machine, _ = counted(psttm.DEFINITION)
+    machine, _ = counted(LATEST["psttm"])
     facts = ProcedureFacts(today=TODAY, recorded=frozenset(), last_step_on=None)
-    data = data_for(psttm.DEFINITION.steps[0])
+    data = data_for(LATEST["psttm"].steps[0])
     for _ in range(20):
         assert fire(machine, "in_preparazione", "avvia", facts, data)[1] == "avviato"
     shared = engine._engine(machine).machine
@@ -180,13 +180,13 @@ def test_one_machine_per_definition_and_one_model_per_decision_at_a_time() -> No
 
 
 def test_steps_of_one_event_from_one_state_differ_only_in_their_route() -> None:
-    opinion = acts.DEFINITION.steps[0]
-    other_roles = dataclasses.replace(acts.DEFINITION.steps[1], roles=(acts.SINDACO,))
+    opinion = ACT_LATEST.steps[0]
+    other_roles = dataclasses.replace(ACT_LATEST.steps[1], roles=(acts.SINDACO,))
     with pytest.raises(ValueError, match="differs: \\['roles'\\]"):
-        dataclasses.replace(acts.DEFINITION, steps=(opinion, other_roles))
+        dataclasses.replace(ACT_LATEST, steps=(opinion, other_roles))
 
 
 def test_a_definition_naming_an_undefined_guard_is_refused() -> None:
-    step = dataclasses.replace(acts.DEFINITION.steps[0], guards=("non_esiste",))
+    step = dataclasses.replace(ACT_LATEST.steps[0], guards=("non_esiste",))
     with pytest.raises(ValueError, match="non_esiste"):
-        dataclasses.replace(acts.DEFINITION, steps=(step,))
+        dataclasses.replace(ACT_LATEST, steps=(step,))

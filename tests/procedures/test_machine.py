@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from workflow.definitions import psttm
+from workflow.definitions import LATEST, psttm
 from workflow.engine.definition import NotAvailable, ProcedureFacts, Refused, UnknownEvent, fire
 
-D = psttm.DEFINITION
+D = LATEST["psttm"]
 ALL_PRESENTED = frozenset({"commissione", "conferenza", "forum"})
 
 # The path of DOMAIN.md, written out by hand: (state, event) → destination.

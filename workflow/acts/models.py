@@ -39,7 +39,8 @@ class Act(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     act_type: Mapped[str] = mapped_column(String(40))
-    definition_version: Mapped[int]
+    # The act machine this act started on (definitions: the hash of atto.yaml's content).
+    definition_version: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(default=1)
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"), index=True)

@@ -28,7 +28,7 @@ from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.core.errors import InvalidData, NotFound, StaleVersion
 from workflow.core.transaction import operation
 from workflow.deadlines import rules
-from workflow.definitions import ACT_DEFINITIONS, ACT_LATEST
+from workflow.definitions import ACT_LATEST, act_definition, remember
 from workflow.definitions import acts as machine
 from workflow.engine import stepdata
 from workflow.engine.definition import Definition, Step, available_steps
@@ -38,7 +38,8 @@ from workflow.procedures.models import Procedure
 
 
 def definition_of(act: Act) -> Definition:
-    return ACT_DEFINITIONS[act.definition_version]
+    """The act machine `act` started on; raises DefinitionUnavailable."""
+    return act_definition(act.definition_version)
 
 
 def act_type(act: Act) -> machine.ActType:
@@ -116,6 +117,7 @@ def propose(
         oggetto=oggetto, proponente=proponente, materia=materia, struttura=struttura, testo=testo
     )
     classified = f"{titolario}/{anno}/{numero}"
+    remember(ACT_LATEST, clock=clock)
     act = Act(
         act_type=kind.code,
         definition_version=ACT_LATEST.version,

@@ -20,6 +20,7 @@ from workflow.acts.proposal import FASCICOLO
 from workflow.acts.register_models import REPERTORIO, RegisterCounter
 from workflow.core.clock import ROME, as_utc, format_date
 from workflow.core.errors import InvalidData, NotFound
+from workflow.definitions import UNAVAILABLE, DefinitionUnavailable
 from workflow.definitions import acts as machine
 from workflow.extensions import db
 from workflow.procedures.browse import Page
@@ -412,7 +413,11 @@ def of_procedure(procedure_id: int) -> list[Act]:
 
 
 def state_label(act: Act) -> str:
-    return definition_of(act).state(act.state).label
+    """The Italian label of the act's state (or why it cannot be read: see procedures')."""
+    try:
+        return definition_of(act).state(act.state).label
+    except DefinitionUnavailable:
+        return UNAVAILABLE.format(version=act.definition_version[:12])
 
 
 NOT_IN_REPERTORIO = "atto non presente nel repertorio"

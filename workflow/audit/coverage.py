@@ -156,8 +156,9 @@ INCREMENT = Derive(lambda event, element: INCREMENT, "+1 a ogni evento")
 
 # --- How values are compared: both sides reduced to the same plain form --------------------
 # "value": as stored (dates ISO, instants ISO UTC, bytes hex, JSON canonical); "int": as integer;
-# "instant": an ISO-8601 text or datetime, as ISO UTC to the microsecond.
-VALUE, INT, INSTANT = "value", "int", "instant"
+# "instant": an ISO-8601 text or datetime, as ISO UTC to the microsecond; "text": as text (a
+# definition's version: the number 1 of the events written before versions were hashes, "1").
+VALUE, INT, INSTANT, TEXT = "value", "int", "instant", "text"
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,7 @@ TABLES: tuple[Table, ...] = (
         "atti",
         (
             Column("act_type", "tipo di atto"),
-            Column("definition_version", "versione della definizione", INT),
+            Column("definition_version", "versione della definizione", TEXT),
             Column("procedure_id", "procedimento", INT),
             Column("oggetto", "oggetto"),
             Column("fascicolo", "fascicolo"),
@@ -423,7 +424,7 @@ TABLES: tuple[Table, ...] = (
         "procedimenti",
         (
             Column("kind", "tipo"),
-            Column("definition_version", "versione della definizione", INT),
+            Column("definition_version", "versione della definizione", TEXT),
             Column("title", "titolo"),
             Column("period", "triennio"),
             Column("fascicolo", "fascicolo"),

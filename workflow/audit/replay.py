@@ -26,6 +26,7 @@ from workflow.audit.coverage import (
     INT,
     MISSING,
     REGISTRY,
+    TEXT,
     VALUE,
     Event,
     Source,
@@ -160,6 +161,8 @@ def plain(value: Any, kind: str) -> Any:
         return value
     if kind == INT:
         return _as_int(value)
+    if kind == TEXT:
+        return str(value)
     if kind == INSTANT:
         if isinstance(value, str):
             try:

@@ -8,7 +8,7 @@ that called them already records what changed.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -24,12 +24,19 @@ from workflow.access.roles import (
     SEGRETARIO_GENERALE,
 )
 from workflow.core import inputs
-from workflow.core.calendar import add_working_days, publication_end, roll_forward
+from workflow.core.calendar import (
+    add_working_days,
+    end_of_month,
+    publication_end,
+    roll_forward,
+    term_in_days,
+)
 from workflow.core.clock import Clock, as_utc, rome_today
 from workflow.deadlines.models import CANCELLED, MET, MISSED, OPEN, Deadline
 from workflow.deadlines.policy import Policy, due_instant, next_after
 from workflow.definitions import acts as act_machine
 from workflow.definitions import definition_for
+from workflow.engine.definition import DeadlineRule, Definition
 from workflow.extensions import db
 from workflow.procedures import record
 from workflow.procedures.models import Procedure, ProcedureStep
@@ -244,23 +251,54 @@ def sync_act(act: Any, from_state: str | None, *, clock: Clock) -> None:
 def annual_update_due(approved_on: date) -> date:
     """The plan is updated every year (L. 56/2014 art. 1 c. 44): one year after approval, moved
     off a holiday (c.p.c. art. 155)."""
+    return years_after(approved_on, 1)
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later (28 February for a 29 February), moved off a holiday."""
     try:
-        anniversary = approved_on.replace(year=approved_on.year + 1)
+        anniversary = day.replace(year=day.year + years)
     except ValueError:  # 29 February
-        anniversary = approved_on.replace(year=approved_on.year + 1, day=28)
+        anniversary = day.replace(year=day.year + years, day=28)
     return roll_forward(anniversary)
+
+
+def rule_due(rule: DeadlineRule, period_start: int, recorded: Mapping[str, date]) -> date | None:
+    """When a definition's deadline rule falls due for a procedure whose period starts in
+    `period_start`, given the day each milestone was recorded (Europe/Rome days); None while
+    the milestone it counts from is not recorded. Calendar terms ending on a holiday move to
+    the next working day (c.p.c. art. 155); working days are counted with the start excluded."""
+    if rule.fixed:
+        day, month, offset = rule.fixed
+        return roll_forward(date(period_start + offset, month, day))
+    start = recorded.get(rule.starts_from or "")
+    if start is None:
+        return None
+    if rule.after:
+        _, amount, unit = rule.after
+        if unit == "years":
+            return years_after(start, amount)
+        if unit == "working_days":
+            return add_working_days(start, amount)
+        return term_in_days(start, amount)
+    if rule.month_end:
+        months = start.month - 1 + rule.month_end[1]
+        first = date(start.year + months // 12, months % 12 + 1, 1)
+        return roll_forward(end_of_month(first))
+    return None
 
 
 def sync_procedure(
     procedure: Procedure, *, clock: Clock, known: dict[str, Deadline] | None = None
 ) -> None:
-    """Derive a procedure's deadlines from its planned milestones and recorded steps.
+    """Derive a procedure's deadlines from its definition, planned milestones and steps.
 
-    - each planned milestone not yet recorded is due on its planned date (decreto R.G. 264/2024);
-    - the contributions of Comuni and Forum close on the date the schema decree set ("entro la
-      fine di febbraio"), moved off a holiday (c.p.c. art. 155);
-    - once approved, the annual update is due (L. 56/2014 art. 1 c. 44): met when a later
-      triennio of the same kind is started.
+    - each planned milestone not yet recorded is due on its planned date (the definition's
+      `cronoprogramma`: for the PSTTM the decreto R.G. 264/2024);
+    - each rule of the definition's `scadenze`: a fixed day of the year, a term after a
+      milestone, the end of a month, or the day a step's field states (the contributions'
+      term, the latest proroga's); met when its milestone is recorded, here or (the annual
+      update) on a later procedure of the same kind.
 
     `known`: the deadlines touched_by() names, by source_key, when the caller has read them
     already (procedures.advance reads them in the statement that writes the step); else read here.
@@ -268,17 +306,26 @@ def sync_procedure(
     recorded = {s.milestone_code for s in procedure.steps if s.milestone_code}
     if known is None:
         known = _deadlines_touched_by(procedure, recorded)
-    _sync_milestones(procedure, recorded, known, clock=clock)
-    _sync_contributions(procedure, known, clock=clock)
-    _sync_annual_updates(procedure, known, clock=clock)
+    definition = definition_for(procedure.kind, procedure.definition_version)
+    _sync_milestones(procedure, definition, recorded, known, clock=clock)
+    for rule in definition.deadlines:
+        if rule.from_field:
+            _sync_stated_term(procedure, definition, rule, known, clock=clock)
+        else:
+            _sync_rule(procedure, definition, rule, known, clock=clock)
+    _meet_earlier_procedures(procedure, definition, recorded, known, clock=clock)
 
 
 def _sync_milestones(
-    procedure: Procedure, recorded: set[str], known: dict[str, Deadline], *, clock: Clock
+    procedure: Procedure,
+    definition: Definition,
+    recorded: set[str],
+    known: dict[str, Deadline],
+    *,
+    clock: Clock,
 ) -> None:
     """Each planned milestone not yet recorded is due on its planned date (decreto R.G. 264/2024);
     recorded, it is met; unplanned, or the procedure ended, it is cancelled."""
-    definition = definition_for(procedure.kind, procedure.definition_version)
     final = definition.state(procedure.state).final
     for milestone in procedure.milestones:
         key = f"procedure:{procedure.id}:tappa:{milestone.code}"
@@ -297,41 +344,124 @@ def _sync_milestones(
                     object_id=str(procedure.id),
                     procedure_id=procedure.id,
                     due_date=milestone.planned_date,
-                    legal_basis="Cronoprogramma del decreto di avvio (R.G. 264/2024)",
+                    legal_basis=definition.planning_basis or "Cronoprogramma del procedimento",
                 ),
                 clock=clock,
                 known=known,
             )
 
 
-def _sync_contributions(procedure: Procedure, known: dict[str, Deadline], *, clock: Clock) -> None:
-    """The contributions of Comuni and Forum close on the date the schema decree set, or the
-    latest act that extended it (proroga), moved off a holiday (c.p.c. art. 155). The decree's
-    own date and every proroga stay in the description."""
-    stated = record.terms(procedure.steps)
+def _sync_stated_term(
+    procedure: Procedure,
+    definition: Definition,
+    rule: DeadlineRule,
+    known: dict[str, Deadline],
+    *,
+    clock: Clock,
+) -> None:
+    """A term stated in a step's field (the contributions of Comuni and Forum: the schema
+    decree's date, or the latest act that extended it, a proroga), moved off a holiday (c.p.c.
+    art. 155). The first stated day and every proroga stay in the description."""
+    stated = record.terms(procedure.steps, rule.from_field or record.TERM_FIELD)
     if not stated:
         return
-    definition = definition_for(procedure.kind, procedure.definition_version)
-    history = [f"Termine indicato nel decreto: {stated[0][1]:%d/%m/%Y}."] + [
+    history = [f"Termine indicato nell'atto: {stated[0][1]:%d/%m/%Y}."] + [
         f"Prorogato al {when:%d/%m/%Y} ({record.citation(definition, step)})."
         for step, when in stated[1:]
     ]
+    if rule.category == "contributi":  # the wording the PSTTM's offices know
+        history[0] = f"Termine indicato nel decreto: {stated[0][1]:%d/%m/%Y}."
     ensure(
         Spec(
-            source_key=f"procedure:{procedure.id}:contributi",
-            kind="contributi",
-            title=composed(f"Termine per i contributi di Comuni e Forum — {procedure.title}"),
+            source_key=f"procedure:{procedure.id}:{rule.code}",
+            kind=rule.category,
+            title=composed(f"{rule.label} — {procedure.title}"),
             object_type="procedure",
             object_id=str(procedure.id),
             procedure_id=procedure.id,
             due_date=roll_forward(stated[-1][1]),
-            legal_basis="Decreto di approvazione dello schema; c.p.c. art. 155",
+            responsible_role=rule.responsible or DIREZIONE_GENERALE,
+            legal_basis=rule.basis,
             description=" ".join(history),
-            remind_overdue=False,
+            remind_overdue=rule.remind_overdue,
         ),
         clock=clock,
         known=known,
     )
+
+
+def _sync_rule(
+    procedure: Procedure,
+    definition: Definition,
+    rule: DeadlineRule,
+    known: dict[str, Deadline],
+    *,
+    clock: Clock,
+) -> None:
+    """A fixed-date or relative term of the definition: open until its milestone is recorded
+    (met), cancelled when the procedure ends without it (but for a term a later procedure
+    meets, such as the annual update after approval)."""
+    recorded = {
+        s.milestone_code: s.current.occurred_on for s in procedure.steps if s.milestone_code
+    }
+    due = rule_due(rule, procedure.period_start, recorded)
+    key = f"procedure:{procedure.id}:{rule.code}"
+    if due is None:
+        return
+    if rule.met_by and rule.met_by in recorded:
+        resolve(key, MET, clock=clock, known=known)
+        return
+    if rule.met_by_successor is None and definition.state(procedure.state).final:
+        resolve(key, CANCELLED, clock=clock, known=known)
+        return
+    ensure(
+        Spec(
+            source_key=key,
+            kind=rule.category,
+            title=composed(f"{rule.label} — {procedure.title}"),
+            object_type="procedure",
+            object_id=str(procedure.id),
+            procedure_id=procedure.id,
+            due_date=due,
+            responsible_role=rule.responsible or DIREZIONE_GENERALE,
+            legal_basis=rule.basis,
+            remind_overdue=rule.remind_overdue,
+        ),
+        clock=clock,
+        known=known,
+    )
+    if rule.met_by_successor is not None:
+        later_started = db.session.scalar(
+            select(ProcedureStep.id)
+            .join(Procedure, Procedure.id == ProcedureStep.procedure_id)
+            .where(
+                Procedure.kind == procedure.kind,
+                Procedure.period_start > procedure.period_start,
+                ProcedureStep.milestone_code == rule.met_by_successor,
+            )
+            .limit(1)
+        )
+        if later_started is not None:
+            resolve(key, MET, clock=clock, known=known)
+
+
+def _meet_earlier_procedures(
+    procedure: Procedure,
+    definition: Definition,
+    recorded: set[str],
+    known: dict[str, Deadline],
+    *,
+    clock: Clock,
+) -> None:
+    """The live terms of earlier procedures of the same kind that this one's milestone meets
+    (the annual update, met by the next triennio's avvio): touched_by() read them into
+    `known` when that milestone is recorded."""
+    for rule in definition.deadlines:
+        if rule.met_by_successor is None or rule.met_by_successor not in recorded:
+            continue
+        for deadline in list(known.values()):
+            if deadline.kind == rule.category and deadline.procedure_id != procedure.id:
+                resolve(deadline.source_key, MET, clock=clock, known=known)
 
 
 _OWN_DEADLINES = Deadline.procedure_id == bindparam("procedure_id")
@@ -368,13 +498,16 @@ def touched_by(procedure: Procedure, recorded: Collection[str]) -> tuple[str, di
     own, and once its avvio is recorded the live annual updates of earlier trienni of the same
     kind (which that avvio meets). The name of the condition (a key of CONDITIONS) and its
     parameters, so that a caller may read them in a statement of its own."""
-    if "avvio" in recorded:
-        params = {
-            "procedure_id": procedure.id,
-            "procedure_kind": procedure.kind,
-            "started_before": procedure.period_start,
-        }
-        return "own_and_earlier_updates", params
+    definition = definition_for(procedure.kind, procedure.definition_version)
+    for rule in definition.deadlines:
+        if rule.met_by_successor is not None and rule.met_by_successor in recorded:
+            params = {
+                "procedure_id": procedure.id,
+                "procedure_kind": procedure.kind,
+                "started_before": procedure.period_start,
+                "update_kind": rule.category,
+            }
+            return "own_and_earlier_updates", params
     return "own", {"procedure_id": procedure.id}
 
 

@@ -1,4 +1,5 @@
-"""The life of an act (decreto del Sindaco metropolitano, delibere), as the seed shows it.
+"""The kinds of act, their terms and the guards of an act's life (decreto del Sindaco
+metropolitano, delibere), as the seed shows it; the machine itself is atto.yaml.
 
 proposta → parere di regolarità tecnica (TUEL art. 49, Dirigente) → parere di regolarità contabile
 (Ragioneria) or the reasoned statement that it is not due → parere del Segretario Generale →
@@ -15,17 +16,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from workflow.access.roles import (
-    ALBO,
     DIREZIONE_GENERALE,
     DIRIGENTE,
-    RAGIONERIA,
     ROLE_LABELS,
     SEGRETARIO_GENERALE,
     SINDACO,
 )
 from workflow.core.clock import format_date
 from workflow.definitions.psttm import DECRETO, DELIBERA_CONFERENZA, DELIBERA_CONSIGLIO
-from workflow.engine.definition import Definition, Facts, Field, State, Step
+from workflow.engine.definition import Facts
 
 # TUEL art. 124: fifteen consecutive days, the first one counted.
 DEFAULT_PUBLICATION_DAYS = 15
@@ -121,38 +120,6 @@ ANNULLATO = "pubblicazione_annullata"
 RITIRATO = "ritirato"
 
 BEFORE_ADOPTION = (PROPOSTA, ATTESA_CONTABILE, ATTESA_SEGRETARIO, IN_FIRMA, SOSPESO)
-
-OPINION_FIELDS = (
-    Field(name="favorevole", label="Esito (favorevole)", type="bool", missing="l'esito del parere"),
-    Field(name="testo", label="Testo del parere", type="text", missing="il testo del parere"),
-)
-REASON = (Field(name="motivazione", label="Motivazione", type="text", missing="la motivazione"),)
-
-
-def opinion(
-    *, event: str, label: str, source: str, dest: str, roles: tuple[str, ...]
-) -> list[Step]:
-    """A favourable opinion moves on to `dest`; a contrary one stops the act (TUEL art. 49)."""
-    return [
-        Step(
-            event=event,
-            label=label,
-            source=source,
-            dest=dest,
-            roles=roles,
-            fields=OPINION_FIELDS,
-            when=("favorevole",),
-        ),
-        Step(
-            event=event,
-            label=label,
-            source=source,
-            dest=SOSPESO,
-            roles=roles,
-            fields=OPINION_FIELDS,
-            unless=("favorevole",),
-        ),
-    ]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -284,223 +251,8 @@ def immediate_execution_voted(facts: ActFacts, data: Mapping[str, Any]) -> str |
     return None
 
 
-def favourable(data: Mapping[str, Any]) -> bool:
-    return data.get("favorevole") is True
-
-
+# Who proposes an act (and revises it: atto.yaml, `rivedi`).
 PROPOSERS = (DIREZIONE_GENERALE, SINDACO, DIRIGENTE)
-WITHDRAWERS = (DIREZIONE_GENERALE, SINDACO)
-NUMBERERS = (SEGRETARIO_GENERALE, DIREZIONE_GENERALE)
-
-DEFINITION = Definition(
-    kind="atto",
-    version=1,
-    title="Atto (decreto o delibera)",
-    initial=PROPOSTA,
-    states=(
-        State(name=PROPOSTA, label="Proposta: parere di regolarità tecnica da esprimere"),
-        State(
-            name=ATTESA_CONTABILE,
-            label="Parere di regolarità contabile da esprimere (o non dovuto)",
-        ),
-        State(name=ATTESA_SEGRETARIO, label="Parere del Segretario Generale da esprimere"),
-        State(name=IN_FIRMA, label="In firma"),
-        State(name=SOSPESO, label="Sospeso per parere contrario: da rivedere o ritirare"),
-        State(name=ADOTTATO, label="Adottato e numerato: da pubblicare"),
-        State(name=PUBBLICATO, label="Pubblicato all'Albo"),
-        State(
-            name=CERTIFICATO,
-            label="Pubblicazione conclusa e certificata (relata)",
-            final=True,
-        ),
-        State(name=ANNULLATO, label="Pubblicazione annullata", final=True),
-        State(name=RITIRATO, label="Ritirato", final=True),
-    ),
-    milestones=(),
-    steps=(
-        *opinion(
-            event="parere_tecnico",
-            label="Parere di regolarità tecnica",
-            source=PROPOSTA,
-            dest=ATTESA_CONTABILE,
-            roles=(DIRIGENTE,),
-        ),
-        *opinion(
-            event="parere_contabile",
-            label="Parere di regolarità contabile",
-            source=ATTESA_CONTABILE,
-            dest=ATTESA_SEGRETARIO,
-            roles=(RAGIONERIA,),
-        ),
-        Step(
-            event="contabile_non_dovuto",
-            label="Parere contabile non dovuto (motivato)",
-            source=ATTESA_CONTABILE,
-            dest=ATTESA_SEGRETARIO,
-            roles=(RAGIONERIA, DIRIGENTE),
-            fields=REASON,
-        ),
-        *opinion(
-            event="parere_segretario",
-            label="Parere del Segretario Generale",
-            source=ATTESA_SEGRETARIO,
-            dest=IN_FIRMA,
-            roles=(SEGRETARIO_GENERALE,),
-        ),
-        Step(
-            event="firma",
-            label="Firma",
-            source=IN_FIRMA,
-            dest=None,
-            roles=(SINDACO, SEGRETARIO_GENERALE),
-            guards=("firma_dovuta",),
-        ),
-        Step(
-            event="numera",
-            label="Numera e data (Repertorio Generale e Protocollo)",
-            source=IN_FIRMA,
-            dest=ADOTTATO,
-            roles=NUMBERERS,
-            fields=(
-                Field(
-                    name="immediatamente_eseguibile",
-                    label="Dichiarata immediatamente eseguibile (art. 134 c. 4 TUEL)",
-                    type="bool",
-                    required=False,
-                ),
-                Field(
-                    name="votazione",
-                    label="Votazione sull'immediata eseguibilità",
-                    type="text",
-                    required=False,
-                ),
-            ),
-            guards=("pareri_validi", "firme_complete", "eseguibilita_votata"),
-        ),
-        Step(
-            event="pubblica",
-            label="Pubblica all'Albo pretorio",
-            source=ADOTTATO,
-            dest=PUBBLICATO,
-            roles=(ALBO,),
-            fields=(
-                Field(name="dal", label="In pubblicazione dal", type="date", required=False),
-                Field(
-                    name="atto",
-                    label="Documento dell'atto da pubblicare",
-                    type="document",
-                    required=False,
-                ),
-                Field(
-                    name="allegati",
-                    label="Allegati da pubblicare",
-                    type="documents",
-                    required=False,
-                ),
-            ),
-            guards=("documento_firmato", "allegati_pubblicabili", "inizio_non_passato"),
-        ),
-        Step(
-            event="proroga",
-            label="Proroga la pubblicazione",
-            source=PUBBLICATO,
-            dest=None,
-            roles=(ALBO,),
-            fields=(
-                Field(
-                    name="al",
-                    label="Nuova fine della pubblicazione",
-                    type="date",
-                    missing="la nuova data di fine",
-                ),
-                Field(
-                    name="motivazione",
-                    label="Motivazione (ad esempio l'interruzione del servizio)",
-                    type="text",
-                    missing="la motivazione",
-                ),
-                Field(
-                    name="numero",
-                    label="Numero dell'atto che autorizza la proroga",
-                    type="act_number",
-                    missing="il numero dell'atto che autorizza la proroga",
-                ),
-                Field(
-                    name="data",
-                    label="Data dell'atto che autorizza la proroga",
-                    type="date",
-                    missing="la data dell'atto che autorizza la proroga",
-                ),
-            ),
-            guards=("proroga_ammessa",),
-        ),
-        Step(
-            event="annulla_pubblicazione",
-            label="Annulla la pubblicazione",
-            source=PUBBLICATO,
-            dest=ANNULLATO,
-            roles=(ALBO, SEGRETARIO_GENERALE),
-            fields=REASON,
-        ),
-        Step(
-            event="relata",
-            label="Rilascia la relata di pubblicazione",
-            source=PUBBLICATO,
-            dest=CERTIFICATO,
-            roles=(SEGRETARIO_GENERALE,),
-            fields=(Field(name="note", label="Note", type="text", required=False),),
-            guards=("finestra_chiusa",),
-        ),
-        *(
-            Step(
-                event="rivedi",
-                label="Rivedi la proposta (i pareri dati decadono)",
-                source=source,
-                dest=PROPOSTA,
-                roles=PROPOSERS,
-                fields=(
-                    Field(
-                        name="testo",
-                        label="Testo della proposta",
-                        type="text",
-                        missing="il nuovo testo",
-                    ),
-                    Field(name="oggetto", label="Oggetto", type="text", required=False),
-                    Field(
-                        name="motivazione",
-                        label="Motivazione",
-                        type="text",
-                        missing="la motivazione",
-                    ),
-                ),
-            )
-            for source in BEFORE_ADOPTION
-        ),
-        *(
-            Step(
-                event="ritira",
-                label="Ritira l'atto",
-                source=source,
-                dest=RITIRATO,
-                roles=WITHDRAWERS,
-                fields=REASON,
-            )
-            for source in BEFORE_ADOPTION
-        ),
-    ),
-    guards={
-        "firma_dovuta": signer_due,
-        "pareri_validi": opinions_valid,
-        "firme_complete": signatures_complete,
-        "documento_firmato": signed_document,
-        "allegati_pubblicabili": annexes_publishable,
-        "proroga_ammessa": extension_allowed,
-        "inizio_non_passato": start_not_past,
-        "finestra_chiusa": window_over,
-        "eseguibilita_votata": immediate_execution_voted,
-    },
-    routes={"favorevole": favourable},
-)
 
 # The opinions an act needs, by the event that gives them; "contabile" may be declared not due.
 OPINIONS = {

@@ -1,4 +1,5 @@
-"""The PSTTM procedure: Piano strategico triennale del territorio metropolitano.
+"""The guards of the PSTTM procedure (Piano strategico triennale del territorio metropolitano),
+named by psttm.yaml through the catalogue (catalogue.py); the machine itself is the file.
 
 Source: L. 56/2014 art. 1 c. 44 (adopted and updated every year) and the milestones set by the
 Sindaco's decree R.G. 264/2024 of 22/10/2024. The three presentations of the consultation phase
@@ -12,17 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from workflow.access.roles import DIREZIONE_GENERALE, SEGRETARIO_GENERALE, SINDACO
 from workflow.core.clock import format_date
 from workflow.engine.definition import (
     ActKind,
-    Definition,
-    Field,
     Guard,
-    MilestoneSpec,
     ProcedureFacts,
-    State,
-    Step,
 )
 
 DECRETO = ActKind(
@@ -39,46 +34,11 @@ DELIBERA_CONFERENZA = ActKind(
     citation="Delibera n.",
 )
 
-FASE_1 = "FASE 1 — Orientamenti preliminari"
-FASE_2 = "FASE 2 — Costruzione proposta piano"
-FASE_3 = "FASE 3 — Approvazione"
-
 PRESENTATIONS = {
     "commissione": "il primo esame in Commissione consiliare",
     "conferenza": "la presentazione alla Conferenza metropolitana",
     "forum": "la presentazione al Forum metropolitano",
 }
-
-RECORDERS = (DIREZIONE_GENERALE,)
-DECREE_RECORDERS = (DIREZIONE_GENERALE, SINDACO)
-DELIBERA_RECORDERS = (DIREZIONE_GENERALE, SEGRETARIO_GENERALE)
-
-
-NOTE = Field(name="note", label="Note", type="text", required=False)
-# Registers restart every year: a number whose year is not the act's date's is usually a slip.
-YEAR_CONFIRMED = Field(
-    name="conferma_anno",
-    label="Confermo il numero anche se il suo anno è diverso da quello della data",
-    type="bool",
-    required=False,
-)
-
-
-def act_fields(noun: str) -> tuple[Field, ...]:
-    """Number and date of the act that justifies a step ("della delibera di adozione")."""
-    return (
-        Field(
-            name="numero", label="Numero dell'atto", type="act_number", missing=f"il numero {noun}"
-        ),
-        Field(name="data", label="Data dell'atto", type="date", missing=f"la data {noun}"),
-        YEAR_CONFIRMED,
-        NOTE,
-    )
-
-
-def session_fields(noun: str) -> tuple[Field, ...]:
-    """Date of the session (Commissione, Conferenza, Forum) or of the work recorded."""
-    return (Field(name="data", label="Data", type="date", missing=f"la data {noun}"), NOTE)
 
 
 def not_in_future(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
@@ -198,244 +158,5 @@ def not_yet(code: str) -> Guard:
     return guard
 
 
-def favourable(data: Mapping[str, Any]) -> bool:
-    return data.get("favorevole") is True
-
-
+# The state of the consultation phase (psttm.yaml), where contributions are received.
 CONSULTAZIONE = "consultazione"
-OPEN_CONFIRMED = Field(
-    name="conferma_consultazione_aperta",
-    label="Confermo l'adozione con la consultazione ancora aperta",
-    type="bool",
-    required=False,
-)
-ADOPTION_FIELDS = act_fields("della delibera di adozione") + (OPEN_CONFIRMED,)
-PROROGA_FIELDS = act_fields("dell'atto di proroga") + (
-    Field(
-        name="scadenza_contributi",
-        label="Nuovo termine per i contributi di Comuni e Forum",
-        type="date",
-        missing="il nuovo termine per i contributi",
-    ),
-    Field(
-        name="motivazione",
-        label="Motivazione della proroga",
-        type="text",
-        missing="la motivazione della proroga",
-    ),
-)
-PARERE_FIELDS = act_fields("della delibera della Conferenza") + (
-    Field(name="favorevole", label="Parere favorevole", type="bool", missing="l'esito del parere"),
-)
-
-DEFINITION = Definition(
-    kind="psttm",
-    version=1,
-    title="Piano strategico triennale del territorio metropolitano (PSTTM)",
-    initial="in_preparazione",
-    states=(
-        State(
-            name="in_preparazione",
-            label="In preparazione: avvio del procedimento da decretare",
-        ),
-        State(name="avviato", label="Avviato: elaborazione delle linee guida e degli indirizzi"),
-        State(name="linee_guida", label="Linee guida elaborate: schema di Piano da approvare"),
-        State(name=CONSULTAZIONE, label="Consultazione: Commissione, Conferenza e Forum"),
-        State(
-            name="adottato",
-            label="Adottato: in attesa del parere della Conferenza metropolitana",
-        ),
-        State(
-            name="parere_contrario",
-            label="Parere contrario della Conferenza: riadozione da deliberare",
-        ),
-        State(
-            name="parere_favorevole",
-            label="Parere favorevole: approvazione definitiva da deliberare",
-        ),
-        State(name="approvato", label="Approvato in via definitiva", final=True),
-    ),
-    milestones=(
-        MilestoneSpec(code="avvio", label="Avvio del procedimento", phase=FASE_1),
-        MilestoneSpec(
-            code="linee_guida",
-            label="Elaborazione delle linee guida e degli indirizzi",
-            phase=FASE_1,
-        ),
-        MilestoneSpec(code="schema", label="Approvazione dello schema di Piano", phase=FASE_2),
-        MilestoneSpec(
-            code="commissione", label="Primo esame in Commissione consiliare", phase=FASE_2
-        ),
-        MilestoneSpec(
-            code="conferenza", label="Presentazione alla Conferenza metropolitana", phase=FASE_2
-        ),
-        MilestoneSpec(code="forum", label="Presentazione al Forum metropolitano", phase=FASE_2),
-        MilestoneSpec(
-            code="adozione", label="Adozione del Piano (Consiglio metropolitano)", phase=FASE_3
-        ),
-        MilestoneSpec(
-            code="parere_conferenza",
-            label="Parere della Conferenza metropolitana",
-            phase=FASE_3,
-        ),
-        MilestoneSpec(
-            code="approvazione",
-            label="Approvazione definitiva (Consiglio metropolitano)",
-            phase=FASE_3,
-        ),
-    ),
-    steps=(
-        Step(
-            event="avvia",
-            label="Registra il decreto di avvio",
-            source="in_preparazione",
-            dest="avviato",
-            roles=DECREE_RECORDERS,
-            fields=act_fields("del decreto di avvio"),
-            milestone="avvio",
-            act=DECRETO,
-            guards=("date_in_ordine",),
-        ),
-        Step(
-            event="elabora_linee_guida",
-            label="Registra le linee guida e gli indirizzi",
-            source="avviato",
-            dest="linee_guida",
-            roles=RECORDERS,
-            fields=session_fields("delle linee guida"),
-            milestone="linee_guida",
-            guards=("date_in_ordine",),
-        ),
-        Step(
-            event="approva_schema",
-            label="Registra il decreto di approvazione dello schema",
-            source="linee_guida",
-            dest=CONSULTAZIONE,
-            roles=DECREE_RECORDERS,
-            fields=act_fields("del decreto di approvazione dello schema")
-            + (
-                Field(
-                    name="scadenza_contributi",
-                    label="Contributi di Comuni e Forum entro il",
-                    type="date",
-                    missing="la scadenza dei contributi di Comuni e Forum",
-                ),
-            ),
-            milestone="schema",
-            act=DECRETO,
-            guards=("date_in_ordine", "termine_dopo_l_atto"),
-        ),
-        Step(
-            event="esame_commissione",
-            label="Registra il primo esame in Commissione",
-            source=CONSULTAZIONE,
-            dest=None,
-            roles=RECORDERS,
-            fields=session_fields("della seduta della Commissione"),
-            milestone="commissione",
-            guards=("dopo_lo_schema", "commissione_non_registrata"),
-        ),
-        Step(
-            event="presenta_conferenza",
-            label="Registra la presentazione alla Conferenza",
-            source=CONSULTAZIONE,
-            dest=None,
-            roles=RECORDERS,
-            fields=session_fields("della seduta della Conferenza"),
-            milestone="conferenza",
-            guards=("dopo_lo_schema", "conferenza_non_registrata"),
-        ),
-        Step(
-            event="presenta_forum",
-            label="Registra la presentazione al Forum",
-            source=CONSULTAZIONE,
-            dest=None,
-            roles=RECORDERS,
-            fields=session_fields("della seduta del Forum"),
-            milestone="forum",
-            guards=("dopo_lo_schema", "forum_non_registrata"),
-        ),
-        Step(
-            event="adotta",
-            label="Registra la delibera di adozione",
-            source=CONSULTAZIONE,
-            dest="adottato",
-            roles=DELIBERA_RECORDERS,
-            fields=ADOPTION_FIELDS,
-            milestone="adozione",
-            act=DELIBERA_CONSIGLIO,
-            guards=("date_in_ordine", "presentazioni_complete", "consultazione_conclusa"),
-        ),
-        Step(
-            event="proroga_contributi",
-            label="Registra la proroga del termine per i contributi",
-            source=CONSULTAZIONE,
-            dest=None,
-            roles=DECREE_RECORDERS,
-            fields=PROROGA_FIELDS,
-            act=DECRETO,
-            guards=("dopo_lo_schema", "proroga_successiva", "termine_dopo_l_atto"),
-        ),
-        Step(
-            event="parere_conferenza",
-            label="Registra il parere della Conferenza",
-            source="adottato",
-            dest="parere_favorevole",
-            roles=DELIBERA_RECORDERS,
-            fields=PARERE_FIELDS,
-            milestone="parere_conferenza",
-            act=DELIBERA_CONFERENZA,
-            when=("favorevole",),
-            guards=("date_in_ordine",),
-        ),
-        Step(
-            event="parere_conferenza",
-            label="Registra il parere della Conferenza",
-            source="adottato",
-            dest="parere_contrario",
-            roles=DELIBERA_RECORDERS,
-            fields=PARERE_FIELDS,
-            milestone="parere_conferenza",
-            act=DELIBERA_CONFERENZA,
-            unless=("favorevole",),
-            guards=("date_in_ordine",),
-        ),
-        Step(
-            event="riadotta",
-            label="Registra la delibera di riadozione",
-            source="parere_contrario",
-            dest="adottato",
-            roles=DELIBERA_RECORDERS,
-            fields=act_fields("della delibera di riadozione"),
-            milestone="adozione",
-            act=DELIBERA_CONSIGLIO,
-            guards=("date_in_ordine",),
-        ),
-        Step(
-            event="approva",
-            label="Registra la delibera di approvazione definitiva",
-            source="parere_favorevole",
-            dest="approvato",
-            roles=DELIBERA_RECORDERS,
-            fields=act_fields("della delibera di approvazione"),
-            milestone="approvazione",
-            act=DELIBERA_CONSIGLIO,
-            guards=("date_in_ordine",),
-        ),
-    ),
-    guards={
-        "data_non_futura": not_in_future,
-        "date_in_ordine": in_order,
-        "dopo_lo_schema": after_phase_start,
-        "anno_del_numero": year_of_number,
-        "presentazioni_complete": presentations_complete,
-        "consultazione_conclusa": consultation_over,
-        "proroga_successiva": extends_the_term,
-        "termine_dopo_l_atto": term_after_the_act,
-        "commissione_non_registrata": not_yet("commissione"),
-        "conferenza_non_registrata": not_yet("conferenza"),
-        "forum_non_registrata": not_yet("forum"),
-    },
-    routes={"favorevole": favourable},
-    common_guards=("data_non_futura", "anno_del_numero"),
-)

@@ -30,7 +30,7 @@ from workflow.acts.models import Act
 from workflow.core.clock import Clock, rome_today
 from workflow.deadlines import operations as deadlines
 from workflow.deadlines.models import MISSED, OPEN
-from workflow.definitions import DEFINITIONS, definition_for
+from workflow.definitions import DEFINITIONS, available, definition_for
 from workflow.definitions import acts as act_machine
 from workflow.engine.definition import Definition, ProcedureFacts, Step, available_steps
 from workflow.extensions import db
@@ -186,6 +186,9 @@ class _Known:
 
 def _facts_for(procedures: list[Procedure], today: date) -> dict[int, _Known]:
     """Definitions and facts of a page of procedures, in two grouped queries."""
+    # A procedure whose definition version is missing has no step to offer: it is left out
+    # here and says why on its own page (DefinitionUnavailable, 409).
+    procedures = [p for p in procedures if available(p.kind, p.definition_version)]
     ids = [p.id for p in procedures]
     recorded, planned = recorded_dates(ids), planned_dates(ids)
     return {

@@ -45,6 +45,7 @@ class State:
     name: str
     label: str
     final: bool = False
+    phase: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +74,44 @@ class Step:
     guards: tuple[str, ...] = ()
     when: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    legal_source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineRule:
+    """A legal term of a procedure, derived from its record (workflow/deadlines/rules.py).
+
+    When it falls due, exactly one of:
+    - `fixed` (day, month, years after the period's first year: (31, 7, -1) is 31 July of the
+      year before), a fixed day of the year;
+    - `after` (milestone, amount, unit): `amount` "working_days", "days" (calendar) or "years"
+      after the day the milestone was recorded;
+    - `month_end` (milestone, months): the last day of the month `months` after the milestone's;
+    - `from_field`: the day written in that field of the steps, the latest recorded (a proroga).
+    A calendar term falling on a holiday moves to the next working day (c.p.c. art. 155).
+    It is met when `met_by` is recorded on this procedure, or `met_by_successor` on a later one
+    of the same kind; without either it closes at its due date (`remind_overdue` False).
+    """
+
+    code: str
+    label: str
+    basis: str
+    category: str = "termine"
+    responsible: str | None = None
+    remind_overdue: bool = True
+    fixed: tuple[int, int, int] | None = None
+    after: tuple[str, int, str] | None = None
+    month_end: tuple[str, int] | None = None
+    from_field: str | None = None
+    met_by: str | None = None
+    met_by_successor: str | None = None
+
+    @property
+    def starts_from(self) -> str | None:
+        """The milestone whose record starts the term, if it is relative to one."""
+        if self.after:
+            return self.after[0]
+        return self.month_end[0] if self.month_end else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,7 +152,7 @@ class Definition:
     """
 
     kind: str
-    version: int
+    version: str  # the SHA-256 of the definition's canonical content (definitions/loader.py)
     title: str
     initial: str
     states: tuple[State, ...]
@@ -122,6 +161,15 @@ class Definition:
     guards: Mapping[str, Guard] = field(default_factory=dict)
     routes: Mapping[str, Route] = field(default_factory=dict)
     common_guards: tuple[str, ...] = ()
+    short_title: str = ""  # "PSTTM": a procedure is called "PSTTM 2025-2027"
+    years: int = 3  # the period a procedure covers: 3 for a triennio
+    phases: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # the law the procedure follows
+    planning_basis: str = ""  # where the planned dates of the milestones come from
+    deadlines: tuple[DeadlineRule, ...] = ()
+    acts: Mapping[str, ActKind] = field(default_factory=dict)
+    source_text: str = ""  # the file as written, comments included
+    file_name: str = ""
 
     def __post_init__(self) -> None:
         for step in self.steps:
@@ -145,6 +193,17 @@ class Definition:
 
     def milestone(self, code: str) -> MilestoneSpec:
         return next(m for m in self.milestones if m.code == code)
+
+    @property
+    def short_version(self) -> str:
+        """The version as people read it: the first 12 hex digits of the hash (like git)."""
+        return self.version[:12]
+
+    def period_title(self, start: int) -> str:
+        """A procedure's default title: "PSTTM 2025-2027" (the short title and the period)."""
+        end = start + self.years - 1
+        period = f"{start}-{end}" if end != start else f"{start}"
+        return f"{self.short_title or self.kind.upper()} {period}"
 
 
 class UnknownEvent(Exception):

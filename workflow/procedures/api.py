@@ -145,7 +145,7 @@ class ProcedureList(Schema):
 
 
 class ProcedureDetail(ProcedureSummary):
-    definition_version = fields.Integer()
+    definition_version = fields.String()
     milestones = fields.List(fields.Dict())
     steps = fields.List(fields.Dict())
     allowed_events = fields.List(fields.Nested(AllowedEvent))

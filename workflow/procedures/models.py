@@ -32,7 +32,7 @@ class Procedure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     # The machine definition this row was opened with: a later definition never reinterprets it.
-    definition_version: Mapped[int]
+    definition_version: Mapped[str] = mapped_column(String(64))  # definitions/loader.py
     title: Mapped[str] = mapped_column(String(300))
     period_start: Mapped[int]
     period_end: Mapped[int]

@@ -22,7 +22,13 @@ from workflow.core.inputs import clean_text
 from workflow.core.transaction import operation
 from workflow.deadlines import rules
 from workflow.deadlines.models import Deadline
-from workflow.definitions import LATEST, definition_for
+from workflow.definitions import (
+    LATEST,
+    UNAVAILABLE,
+    DefinitionUnavailable,
+    definition_for,
+    remember,
+)
 from workflow.engine import stepdata
 from workflow.engine.definition import (
     Definition,
@@ -45,6 +51,7 @@ PLANNERS = OPERATIONS["procedure.plan"]
 
 
 def definition_of(procedure: Procedure) -> Definition:
+    """The definition `procedure` started with; raises DefinitionUnavailable."""
     return definition_for(procedure.kind, procedure.definition_version)
 
 
@@ -138,7 +145,9 @@ def check_version(procedure: Procedure, expected_version: int) -> None:
 
 
 def default_title(kind: str, start: int) -> str:
-    return f"PSTTM {start}-{start + 2}" if kind == "psttm" else f"{kind} {start}"
+    """A new procedure's title from its kind's file: "PSTTM 2025-2027"."""
+    definition = LATEST.get(kind)
+    return definition.period_title(start) if definition else f"{kind} {start}"
 
 
 @operation
@@ -151,9 +160,11 @@ def open_procedure(
     title: str | None = None,
     fascicolo: str = "",
 ) -> Procedure:
-    """Open a procedure for a triennio (the plan is updated every year, L. 56/2014 c. 44).
+    """Open a procedure of `kind` for the period starting in `period_start` (a triennio for the
+    PSTTM, updated every year, L. 56/2014 c. 44), on the version its file gives now, stored in
+    the database (definition_versions) if it is the first to use it.
 
-    Raises NotAllowed, InvalidData, Conflict (one procedure per kind and triennio).
+    Raises NotAllowed, NotFound (kind), InvalidData, Conflict (one per kind and starting year).
     """
     role = acting_role(actor, OPENERS, "aprire un procedimento", clock=clock)
     definition = LATEST.get(kind)
@@ -164,15 +175,14 @@ def open_procedure(
     if db.session.scalar(
         select(Procedure.id).where(Procedure.kind == kind, Procedure.period_start == period_start)
     ):
-        raise Conflict(
-            f"Esiste già un procedimento {kind.upper()} {period_start}-{period_start + 2}."
-        )
+        raise Conflict(f"Esiste già il procedimento {definition.period_title(period_start)}.")
+    remember(definition, clock=clock)
     procedure = Procedure(
         kind=kind,
         definition_version=definition.version,
         title=(title or "").strip() or default_title(kind, period_start),
         period_start=period_start,
-        period_end=period_start + 2,
+        period_end=period_start + definition.years - 1,
         fascicolo=fascicolo.strip(),
         state=definition.initial,
         version=1,
@@ -691,4 +701,9 @@ def milestone_rows(procedure: Procedure) -> list[MilestoneRow]:
 
 
 def state_label(procedure: Procedure) -> str:
-    return definition_of(procedure).state(procedure.state).label
+    """The Italian label of the procedure's state; for a procedure whose definition version is
+    missing, a sentence that says so (lists and the API never fail on it)."""
+    try:
+        return definition_of(procedure).state(procedure.state).label
+    except DefinitionUnavailable:
+        return UNAVAILABLE.format(version=procedure.definition_version[:12])

@@ -35,14 +35,12 @@ def describe(definition: Definition, step: Any, values: Any = None) -> str:
     return citation(definition, step, now) or f"Seduta del {format_date(now.occurred_on)}"
 
 
-def terms(steps: Sequence[Any]) -> list[tuple[Any, date]]:
-    """Every term for the contributions a step stated, in the order recorded: the schema
-    decree's first, then each proroga's; values as they read now (after any rettifica)."""
-    return [
-        (s, date.fromisoformat(s.current.data[TERM_FIELD]))
-        for s in steps
-        if s.current.data.get(TERM_FIELD)
-    ]
+def terms(steps: Sequence[Any], field: str = TERM_FIELD) -> list[tuple[Any, date]]:
+    """Every term a step stated in `field` (by default the contributions'), in the order
+    recorded: the schema decree's first, then each proroga's; values as they read now (after
+    any rettifica)."""
+    stated = [(s, s.current.data.get(field)) for s in steps]
+    return [(s, date.fromisoformat(value)) for s, value in stated if value]
 
 
 def extension(steps: Sequence[Any]) -> tuple[Any, date] | None:
