@@ -26,8 +26,10 @@ from workflow.core import inputs
 from workflow.core.errors import DomainError, InvalidData
 from workflow.core.web import clock
 from workflow.deadlines import reminders
+from workflow.definitions import ACT_LATEST, LATEST
 from workflow.demo import load as demo
 from workflow.mail import sender, settings
+from workflow.procedures import migration
 
 
 class Refused(click.ClickException):
@@ -208,6 +210,54 @@ def demo_command() -> None:
         click.echo(f"  {username:<12} {password:<20} {role}")
 
 
+procedures_cli = Group(
+    "procedures", help="Tipi di procedimento: definizioni, versioni, migrazione."
+)
+
+
+@procedures_cli.command("kinds")
+def procedure_kinds() -> None:
+    """List each procedure kind, its versions (the file's and those stored) and the procedures
+    on each: what the admin page /admin/procedimenti shows."""
+    used = migration.versions_in_use()
+    for kind, definition in sorted(LATEST.items()):
+        click.echo(f"{kind}: {definition.title} (file {definition.file_name})")
+        for (k, version), procedures in sorted(used.items()):
+            if k != kind:
+                continue
+            mark = "attuale" if version == definition.version else "conservata"
+            names = ", ".join(p.title for p in procedures) or "nessun procedimento"
+            click.echo(f"  {version[:12]}  {mark:<10} {len(procedures)}: {names}")
+    click.echo(f"atto: {ACT_LATEST.title} (file {ACT_LATEST.file_name}) {ACT_LATEST.short_version}")
+
+
+@procedures_cli.command("migrate")
+@click.option("--kind", "kind", required=True, help="Il tipo di procedimento (psttm, dup…).")
+@click.option("--to", "version", required=True, help="La versione (almeno 6 cifre dell'hash).")
+@click.option("--map", "pairs", multiple=True, help="stato_vecchio=stato_nuovo (ripetibile).")
+@click.option("--dry-run", is_flag=True, help="Elenca cosa si sposterebbe, senza spostare nulla.")
+def procedures_migrate(kind: str, version: str, pairs: tuple[str, ...], dry_run: bool) -> None:
+    """Move the running procedures of KIND to VERSION of its definition, refusing each one
+    whose recorded steps the new version cannot explain (the reason is printed)."""
+    state_map = migration.parse_map(pairs)
+    if dry_run:
+        outcomes = migration.plan(kind, version, state_map, clock=clock())
+    else:
+        outcomes = migration.migrate(kind, version, state_map, actor=None, clock=clock())
+    verb = "si sposterebbe" if dry_run else "spostato"
+    for o in outcomes:
+        head = f"{o.title} (versione {o.from_version[:12]}, stato {o.from_state})"
+        if o.refused:
+            click.echo(f"RIFIUTATO  {head}: {o.refused}")
+        else:
+            click.echo(f"{verb.upper():<10} {head} → stato {o.state}")
+    moved = sum(1 for o in outcomes if not o.refused)
+    summary = f"{moved} {verb}, {len(outcomes) - moved} rifiutati"
+    click.echo(summary + (" (prova: nulla è cambiato)." if dry_run else "."))
+    if not outcomes:
+        click.echo("Nessun procedimento in corso su un'altra versione.")
+
+
 def _anchor(value: str) -> integrity.Anchor:
     seq, _, digest = value.partition(":")
     if not seq.isdigit() or len(digest.strip()) != 64:
@@ -355,3 +405,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(procedures_cli)

@@ -30,22 +30,33 @@ LEGACY = (("psttm", "procedimento", "psttm.yaml"), ("atto", "atto", "atto.yaml")
 
 
 def _retyped(table, old_type, new_type, using):
-    """Change definition_version's type. SQLite rebuilds the table, which drops its triggers
-    (the acts' full-text ones): they are read before and written again after."""
+    """Change definition_version's declared type. On SQLite a rebuild of `procedures` or `acts`
+    (drop and rename) breaks the foreign keys that point to them inside the migration's
+    transaction, where PRAGMA foreign_keys cannot be turned off: the declared type is changed
+    in the schema itself instead, the documented way for a change that leaves the stored rows
+    valid (sqlite.org/lang_altertable.html, "making other kinds of table schema changes"), and
+    the values are then rewritten in the new affinity."""
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.alter_column(table, "definition_version", type_=new_type, existing_type=old_type,
                         existing_nullable=False, postgresql_using=using)
         return
-    triggers = bind.execute(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-        {"t": table},
-    ).scalars().all()
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.alter_column("definition_version", type_=new_type, existing_type=old_type,
-                              existing_nullable=False)
-    for sql in triggers:
-        op.execute(sql)
+    declared = {sa.Integer: "INTEGER", sa.String: "VARCHAR(64)"}
+    old = f"definition_version {declared[type(old_type)]} NOT NULL"
+    new = f"definition_version {declared[type(new_type)]} NOT NULL"
+    schema_version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    changed = bind.execute(
+        sa.text("UPDATE sqlite_master SET sql = replace(sql, :old, :new) "
+                "WHERE type = 'table' AND name = :t AND instr(sql, :old) > 0"),
+        {"old": old, "new": new, "t": table},
+    ).rowcount
+    bind.exec_driver_sql(f"PRAGMA schema_version = {int(schema_version) + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+    if changed != 1:
+        raise RuntimeError(f"{table}: dichiarazione «{old}» non trovata nello schema")
+    cast = "TEXT" if new_type.__class__ is sa.String else "INTEGER"
+    op.execute(f"UPDATE {table} SET definition_version = CAST(definition_version AS {cast})")
 
 
 def upgrade():

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
@@ -435,6 +436,12 @@ class Cited:
     @property
     def warning(self) -> str:
         return NOT_IN_REPERTORIO if self.missing else ""
+
+
+def cited_by_steps(steps: Iterable[Any]) -> dict[str, Cited]:
+    """cited_acts() for the acts procedure steps cite (what the record says now), of the kinds
+    the Repertorio Generale numbers: a revisori's verbale or a ministerial decree is not ours."""
+    return cited_acts(s.current.act_number for s in steps if s.act_kind in machine.ACT_TYPES)
 
 
 def cited_acts(numbers: Iterable[str | None]) -> dict[str, Cited]:

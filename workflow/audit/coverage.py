@@ -865,6 +865,14 @@ SOURCES: tuple[Source, ...] = (
         },
         creates=True,
         requires=("to",),
+        absent=("from_version",),  # a migration moves the state, it records no step
+    ),
+    # A migration to another version of the definition (flask procedures migrate): issue 19.
+    Source(
+        "procedures",
+        ("procedure.migrata",),
+        _OBJECT_ID,
+        {"definition_version": payload("definition_version")},
     ),
     Source(
         "milestones",

@@ -79,6 +79,11 @@ PHRASES: dict[str, Phrase] = {
     "procedure.opened": lambda p: f"ha aperto il procedimento «{p.get('title', '')}»",
     "procedure.planned": lambda p: "ha aggiornato le date previste delle tappe",
     "procedure.rettifica": _rettifica_phrase,
+    "procedure.migrata": lambda p: (
+        "ha migrato il procedimento dalla versione "
+        f"{str(p.get('from_version', ''))[:12]} della definizione alla "
+        f"{str(p.get('definition_version', ''))[:12]}"
+    ),
     "user.created": lambda p: (
         f"ha creato l'utente {p.get('username')} ({', '.join(p.get('roles', []))})"
     ),

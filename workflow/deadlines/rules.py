@@ -266,11 +266,12 @@ def years_after(day: date, years: int) -> date:
 def rule_due(rule: DeadlineRule, period_start: int, recorded: Mapping[str, date]) -> date | None:
     """When a definition's deadline rule falls due for a procedure whose period starts in
     `period_start`, given the day each milestone was recorded (Europe/Rome days); None while
-    the milestone it counts from is not recorded. Calendar terms ending on a holiday move to
-    the next working day (c.p.c. art. 155); working days are counted with the start excluded."""
+    the milestone it counts from is not recorded. Calendar terms counted from a milestone and
+    ending on a holiday move to the next working day (c.p.c. art. 155); working days are counted
+    with the start excluded; a fixed day of the year (TUEL art. 151: 31 December) is never moved."""
     if rule.fixed:
         day, month, offset = rule.fixed
-        return roll_forward(date(period_start + offset, month, day))
+        return date(period_start + offset, month, day)
     start = recorded.get(rule.starts_from or "")
     if start is None:
         return None
@@ -309,7 +310,7 @@ def sync_procedure(
     definition = definition_for(procedure.kind, procedure.definition_version)
     _sync_milestones(procedure, definition, recorded, known, clock=clock)
     for rule in definition.deadlines:
-        if rule.from_field:
+        if rule.from_field and not (rule.fixed or rule.after or rule.month_end):
             _sync_stated_term(procedure, definition, rule, known, clock=clock)
         else:
             _sync_rule(procedure, definition, rule, known, clock=clock)
@@ -408,6 +409,17 @@ def _sync_rule(
     key = f"procedure:{procedure.id}:{rule.code}"
     if due is None:
         return
+    description = ""
+    stated = record.terms(procedure.steps, rule.from_field) if rule.from_field else []
+    if stated:  # a deferral (TUEL art. 151 c. 1: by decree): the day it names, not moved
+        description = " ".join(
+            [f"Termine di legge: {due:%d/%m/%Y}."]
+            + [
+                f"Differito al {when:%d/%m/%Y} ({record.citation(definition, step)})."
+                for step, when in stated
+            ]
+        )
+        due = stated[-1][1]
     if rule.met_by and rule.met_by in recorded:
         resolve(key, MET, clock=clock, known=known)
         return
@@ -425,6 +437,7 @@ def _sync_rule(
             due_date=due,
             responsible_role=rule.responsible or DIREZIONE_GENERALE,
             legal_basis=rule.basis,
+            description=description,
             remind_overdue=rule.remind_overdue,
         ),
         clock=clock,

@@ -168,6 +168,11 @@ def _italian(error: jsonschema.ValidationError) -> str:
     if kind == "type":
         return f"{where} deve essere {_TYPES.get(value, value)}"
     if kind == "pattern":
+        if "\\(" in value:
+            return (
+                f"{where}: «{instance}» non è il nome di una condizione (nome, o nome(tappa, …) "
+                "tra virgolette in un elenco [ ]: la virgola separa gli elementi)"
+            )
         if "a-z" in value:
             return (
                 f"{where}: «{instance}» non è un codice valido (lettere minuscole, cifre e _, "
@@ -184,7 +189,7 @@ def _italian(error: jsonschema.ValidationError) -> str:
     if kind in ("minProperties", "maxProperties"):
         return f"in {where} indica una e una sola voce tra {', '.join(error.schema['properties'])}"
     if kind == "oneOf":
-        choices = [s.get("required", [None])[0] for s in value if set(s) == {"required"}]
+        choices = [s["required"][0] if "required" in s else None for s in value]
         if all(choices):
             present = [c for c in choices if c in instance]
             what = "nessuna" if not present else f"più d'una ({', '.join(present)})"

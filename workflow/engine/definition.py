@@ -87,8 +87,10 @@ class DeadlineRule:
     - `after` (milestone, amount, unit): `amount` "working_days", "days" (calendar) or "years"
       after the day the milestone was recorded;
     - `month_end` (milestone, months): the last day of the month `months` after the milestone's;
-    - `from_field`: the day written in that field of the steps, the latest recorded (a proroga).
-    A calendar term falling on a holiday moves to the next working day (c.p.c. art. 155).
+    - `from_field`: the day written in that field of the steps, the latest recorded (a proroga);
+      beside one of the others, it replaces it once a step states it (a deferral by decree).
+    A term counted in calendar days from a milestone and falling on a holiday moves to the next
+    working day (c.p.c. art. 155); a day the law or an act names (31 December) is never moved.
     It is met when `met_by` is recorded on this procedure, or `met_by_successor` on a later one
     of the same kind; without either it closes at its due date (`remind_overdue` False).
     """

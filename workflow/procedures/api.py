@@ -84,7 +84,7 @@ def _step_json(definition: Any, step: Any, cited: dict[str, Cited]) -> dict[str,
 
 def detail(procedure: Procedure, user: User) -> dict[str, Any]:
     definition = procedures.definition_of(procedure)
-    cited = act_queries.cited_acts(s.current.act_number for s in procedure.steps)
+    cited = act_queries.cited_by_steps(procedure.steps)
     return {
         **summary(procedure),
         "definition_version": procedure.definition_version,

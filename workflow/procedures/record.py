@@ -22,11 +22,14 @@ def citation(definition: Definition, step: Any, values: Any = None) -> str:
     """How the act of `step` (a ProcedureStep) is cited: kind, number and date, as on the plan's
     cover ("Decreto R.G. 43/2025 del 19/02/2025"); "" without an act. `values`: a rettifica or
     the step itself (as first recorded); by default what the record says now."""
-    act = next((s.act for s in definition.steps if s.act and s.act.code == step.act_kind), None)
+    act = definition.acts.get(step.act_kind) or next(
+        (s.act for s in definition.steps if s.act and s.act.code == step.act_kind), None
+    )
     now = values if values is not None else step.current
     if act is None or now.act_date is None:
         return ""
-    return f"{act.citation} {now.act_number} del {format_date(now.act_date)}"
+    number = f" {now.act_number}" if now.act_number else ""  # a ministerial decree has none
+    return f"{act.citation}{number} del {format_date(now.act_date)}"
 
 
 def describe(definition: Definition, step: Any, values: Any = None) -> str:

@@ -84,7 +84,7 @@ def _checked(rows: list[MilestoneRow], cited: dict[str, Cited]) -> list[Mileston
 def show(procedure_id: int) -> str:
     procedure = procedures.get(procedure_id)
     definition = procedures.definition_of(procedure)
-    cited = act_queries.cited_acts(s.current.act_number for s in procedure.steps)
+    cited = act_queries.cited_by_steps(procedure.steps)
     milestones = _checked(procedures.milestone_rows(procedure), cited)
     steps = procedures.allowed_events(procedure, current_user, clock())
     roles = effective_roles(current_user, clock())
@@ -188,7 +188,7 @@ def _recorded_message(step: ProcedureStep) -> str:
     notes = []
     if now.data.get("consultazione_aperta"):
         notes.append(now.data["consultazione_aperta"])
-    cited = act_queries.cited_acts([now.act_number]).get(now.act_number or "")
+    cited = act_queries.cited_by_steps([step]).get(now.act_number or "")
     if cited is not None and cited.missing:
         notes.append(f"attenzione, {cited.warning} ({now.act_number})")
     return "Passaggio registrato" + "".join(f" — {note}" for note in notes) + "."
