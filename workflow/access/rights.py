@@ -109,6 +109,7 @@ ROUTES: dict[str, Route] = {
     "admin.delegations": Route(OPERATIONS["users.manage"], "le deleghe"),
     "admin.delegate": Route(OPERATIONS["users.manage"], "registrare deleghe"),
     "admin.revoke_delegation": Route(OPERATIONS["users.manage"], "revocare deleghe"),
+    "admin.procedure_kinds": Route(OPERATIONS["users.manage"], "i tipi di procedimento"),
     "api.openapi": Route(PUBLIC, "la descrizione OpenAPI"),
     "api.docs": Route(PUBLIC, "la pagina della descrizione OpenAPI"),
     "api.list_procedures": Route(STAFF, "l'elenco dei procedimenti"),

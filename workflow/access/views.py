@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -21,8 +22,25 @@ from workflow.core.clock import rome_today
 from workflow.core.errors import Conflict, DomainError, InvalidData
 from workflow.core.forms import DataField, SingleLine
 from workflow.core.web import clock
+from workflow.definitions import ACT_LATEST, LATEST, DefinitionUnavailable, definition_for
+from workflow.engine.definition import Definition
+from workflow.engine.diagram import Diagram, state_diagram
+from workflow.procedures import migration
+from workflow.procedures.models import Procedure
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@dataclass(frozen=True)
+class KindVersion:
+    """One version of a kind on the admin page: its definition (None when unavailable, with
+    `problem` saying why), the procedures on it, its diagram."""
+
+    version: str
+    definition: Definition | None
+    procedures: list[Procedure]
+    problem: str
+    diagram: Diagram | None
 
 
 @bp.get("/diritti", endpoint="rights")
@@ -232,3 +250,32 @@ def revoke_delegation(delegation_id: int) -> Response:
     users.revoke_delegation(delegation_id, actor=current_user, clock=clock())
     flash("Delega revocata.", "info")
     return redirect(url_for("admin.delegations"))
+
+
+@bp.get("/procedimenti", endpoint="procedure_kinds")
+def procedure_kinds() -> str:
+    """Every procedure kind and the act machine: each version (the file's, those stored), the
+    procedures on it, its diagram and its definition file (`flask procedures kinds` in a page)."""
+    used = migration.versions_in_use()
+    kinds = []
+    for kind, latest in sorted(LATEST.items()):
+        versions = []
+        # The file's version first, then those stored.
+        mine = [(v, p) for (k, v), p in used.items() if k == kind]
+        for version, procedures in sorted(mine, key=lambda vp: vp[0] != latest.version):
+            try:
+                definition = definition_for(kind, version)
+            except DefinitionUnavailable as exc:
+                versions.append(KindVersion(version, None, procedures, exc.message, None))
+                continue
+            diagram = state_diagram(definition, definition.initial, [])
+            versions.append(KindVersion(version, definition, procedures, "", diagram))
+        kinds.append((latest, versions))
+    act = KindVersion(
+        ACT_LATEST.version,
+        ACT_LATEST,
+        [],
+        "",
+        state_diagram(ACT_LATEST, ACT_LATEST.initial, []),
+    )
+    return render_template("admin/procedure_kinds.html", kinds=kinds, act=act)

@@ -27,7 +27,7 @@ from workflow.core.clock import ROME
 from workflow.core.error_pages import MESSAGES
 from workflow.core.errors import BadRequest, InvalidData
 from workflow.core.inputs import INT_MAX, TEXT_MAX, out_of_range
-from workflow.definitions import DEFINITIONS
+from workflow.definitions import DEFINITIONS, LATEST
 from workflow.engine.stepdata import MAX_TEXT, read_date
 
 F = Callable[..., Any]
@@ -184,6 +184,21 @@ def one_of(choices: Iterable[str], **kw: Any) -> Any:
     return fields.String(validate=validate.OneOf(allowed, error=message), **kw)
 
 
+class _Kind(validate.Validator):
+    """A procedure kind among those the app loaded, checked when the request comes."""
+
+    def __call__(self, value: str) -> str:
+        if value not in LATEST:
+            raise ma.ValidationError(f"valore non ammesso (ammessi: {', '.join(sorted(LATEST))})")
+        return value
+
+
+def procedure_kind(**kw: Any) -> Any:
+    """A procedure kind (psttm, dup, …): the definitions' own list, documented as served."""
+    metadata = {"enum": sorted(LATEST), LIVE: "tipi", **kw.pop("metadata", {})}
+    return fields.String(validate=_Kind(), metadata=metadata, **kw)
+
+
 class ErrorDetail(ma.Schema):
     status = fields.Integer(required=True, metadata={"description": "lo stato HTTP"})
     message = fields.String(required=True, metadata={"description": "il motivo, in italiano"})
@@ -319,8 +334,29 @@ def init_api(app: flask.Flask) -> Api:
 
 
 def current_spec() -> dict[str, Any]:
-    """The OpenAPI document of the app handling the request."""
-    return flask_smorest.current_api.spec.to_dict()
+    """The OpenAPI document of the app handling the request, with the procedures' events and
+    kinds of the definitions this app loaded (DEFINITION_DIRS included), not only those known
+    when the module was imported."""
+    return _live(flask_smorest.current_api.spec.to_dict())
+
+
+# Marks, in the document, what the procedures' definitions decide when it is served.
+LIVE = "x-dalle-definizioni"
+
+
+def _live(node: Any) -> Any:
+    """`node` with every marked schema recomputed from the procedures' definitions now."""
+    if isinstance(node, Mapping):
+        if node.get(LIVE) == "eventi":
+            return {**event_parameter()["schema"], LIVE: "eventi"}
+        if node.get(LIVE) == "corpi":
+            return {**event_body()["content"]["application/json"]["schema"], LIVE: "corpi"}
+        if node.get(LIVE) == "tipi":
+            return {**node, "enum": sorted(LATEST)}
+        return {key: _live(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_live(item) for item in node]
+    return node
 
 
 # ---- the step events: their bodies depend on the machine, so the service parses them -----------
@@ -352,24 +388,35 @@ def event_body(definitions: Iterable[Any] | None = None) -> dict[str, Any]:
     """The requestBody of an event: one schema per event of the machines (`version` plus the
     step's own fields, nothing else), as workflow.engine.stepdata parses it."""
     variants = {}
-    for definition in DEFINITIONS.values() if definitions is None else definitions:
+    live = definitions is None
+    for definition in _procedure_definitions() if live else definitions:
         for step in definition.steps:
             properties = {"version": {"type": "integer", "description": "versione letta"}}
             properties |= {f.name: {**FIELD_TYPES[f.type], "title": f.label} for f in step.fields}
-            variants[step.event] = {
+            variants[f"{definition.kind}.{step.event}"] = {
                 "title": f"{definition.kind}.{step.event}",
                 "type": "object",
                 "required": ["version"] + [f.name for f in step.fields if f.required],
                 "properties": properties,
                 "additionalProperties": False,
             }
-    schema = {"oneOf": list(variants.values())}
+    # anyOf: two kinds may have an event of the same name and the same fields.
+    schema: dict[str, Any] = {"anyOf": list(variants.values())}
+    if live:
+        schema[LIVE] = "corpi"
     return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _procedure_definitions() -> list[Any]:
+    """The procedures' definitions now: each kind's file version and those in use."""
+    return [*LATEST.values(), *(d for d in DEFINITIONS.values() if d not in LATEST.values())]
 
 
 def event_parameter(definitions: Iterable[Any] | None = None) -> dict[str, Any]:
     """The `event` path parameter: the events of the machines."""
-    found = DEFINITIONS.values() if definitions is None else definitions
+    found = _procedure_definitions() if definitions is None else definitions
     events = sorted({s.event for d in found for s in d.steps})
-    schema = {"type": "string", "enum": events}
+    schema: dict[str, Any] = {"type": "string", "enum": events}
+    if definitions is None:
+        schema[LIVE] = "eventi"
     return {"in": "path", "name": "event", "required": True, "schema": schema}

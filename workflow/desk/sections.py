@@ -168,7 +168,8 @@ class Reader:
             loaded = list(db.session.scalars(select(Procedure).where(Procedure.id.in_(missing))))
             self._procedures.update((p.id, p) for p in loaded)
             self._known.update(_facts_for(loaded, self.today))
-        return [(self._procedures[i], self._known[i]) for i in ids if i in self._procedures]
+        # Without its facts (its definition version is missing) a procedure has nothing to show.
+        return [(self._procedures[i], self._known[i]) for i in ids if i in self._known]
 
 
 def count_overdue(today: date, index: list[OpenEntry] | None = None) -> int:

@@ -21,11 +21,11 @@ from workflow.core.openapi import (
     event_body,
     event_parameter,
     integer,
-    one_of,
+    procedure_kind,
     text,
 )
 from workflow.core.web import body_version, caller, clock, iso, json_body
-from workflow.definitions import DEFINITIONS, LATEST
+from workflow.definitions import DEFINITIONS
 from workflow.engine.stepdata import allowed_events_json
 from workflow.procedures import operations as procedures
 from workflow.procedures.models import Milestone, Procedure
@@ -108,7 +108,7 @@ def detail(procedure: Procedure, user: User) -> dict[str, Any]:
 
 class OpenBody(Schema):
     period_start = integer(2000, 2100, required=True, metadata={"description": "anno di inizio"})
-    kind = one_of(LATEST, load_default="psttm")
+    kind = procedure_kind(load_default="psttm")
     title = text(Procedure.__table__.c.title, allow_none=True, load_default=None)
     fascicolo = text(Procedure.__table__.c.fascicolo, load_default="")
 
