@@ -82,9 +82,12 @@ def _step_json(definition: Any, step: Any, cited: dict[str, Cited]) -> dict[str,
     }
 
 
-def detail(procedure: Procedure, user: User) -> dict[str, Any]:
+def detail(procedure: Procedure, user: User, cited: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The procedure as the API answers it; `cited`: the Repertorio's answer for the acts its
+    steps cite, when the caller read it already (else read here)."""
     definition = procedures.definition_of(procedure)
-    cited = act_queries.cited_by_steps(procedure.steps)
+    if cited is None:
+        cited = act_queries.cited_by_steps(procedure.steps)
     return {
         **summary(procedure),
         "definition_version": procedure.definition_version,
@@ -205,10 +208,18 @@ def fire_event(procedure_id: int, event: str) -> dict[str, Any]:
     body = json_body()
     version = body_version(body, "del procedimento")
     data = {k: v for k, v in body.items() if k != "version"}
+    cited: dict[str, Any] = {}
     procedure = procedures.advance(
-        procedure_id, event, expected_version=version, data=data, actor=caller(), clock=clock()
+        procedure_id,
+        event,
+        expected_version=version,
+        data=data,
+        actor=caller(),
+        clock=clock(),
+        # The Repertorio's answer for the cited acts, read in the step's own transaction.
+        read_along=lambda p: cited.update(act_queries.cited_by_steps(p.steps)),
     )
-    return detail(procedure, caller())
+    return detail(procedure, caller(), cited)
 
 
 def correction_body() -> dict[str, Any]:
