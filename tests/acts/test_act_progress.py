@@ -199,3 +199,36 @@ def test_api_lists_the_executability_fields_only_for_a_delibera(people, clock) -
 
     assert numbering_fields(decree) == []
     assert numbering_fields(delibera) == ["immediatamente_eseguibile", "votazione"]
+
+
+# ---- 4. The act page in Italian, at every stage ---------------------------------------------
+
+
+def test_act_page_names_no_code_and_doubles_no_punctuation(client, people, clock) -> None:
+    from tests.procedures.test_page_words import CODE, DOUBLED, sentences, visible
+
+    act = fire(
+        propose(people, clock),
+        "parere_tecnico",
+        people.dirigente,
+        clock,
+        favorevole=False,
+        testo="Manca la copertura.",
+    )
+    act = fire(act, "rivedi", people.direzione, clock, testo="Nuovo testo.", motivazione="Rivisto.")
+    act = to_published(act, people, clock)
+    clock.instant += timedelta(days=15)
+    act = fire(act, "relata", people.segretario, clock, note="Nessuna interruzione.")
+    text = sentences(visible(page_of(client, act, people.segretario)))
+    assert CODE.findall(text) == []
+    assert DOUBLED.findall(text) == [], [
+        text[max(0, m.start() - 60) : m.end() + 20] for m in DOUBLED.finditer(text)
+    ]
+
+
+def test_a_step_refused_in_this_state_is_named_by_its_label(people, clock) -> None:
+    from workflow.core.errors import Conflict
+
+    act = propose(people, clock)
+    with pytest.raises(Conflict, match="«Rilascia la relata di pubblicazione» non è possibile"):
+        fire(act, "relata", people.segretario, clock)
