@@ -181,7 +181,9 @@ def _checked_role(
     live document of the same act, not itself such a version. Raises InvalidData, Conflict."""
     if kind not in KINDS:
         raise InvalidData(
-            "Ruolo del documento non valido: " + ", ".join(f"«{k}»" for k in KINDS) + "."
+            "Ruolo del documento non valido: scegliere tra "
+            + ", ".join(f"«{label}»" for label in KINDS.values())
+            + "."
         )
     if kind != "omissis":
         if original_id is not None:

@@ -6,6 +6,7 @@ in the same transaction, so a refused or failed step consumes none.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -215,12 +216,25 @@ def document_problem(
     if document is None:
         main = [d for d in live_documents(act) if d.kind == "atto"]
         if not main:
-            return "Manca il documento dell'atto firmato digitalmente (PDF con firme PAdES)."
+            return _no_signed_document(act)
         document = main[-1]
     if signers is None:
         signers = [(event.recorded_by, role) for role, event in signatures(act).items()]
     return signature_check.signature_problem(
         document, [(person, ROLE_LABELS[role]) for person, role in signers]
+    )
+
+
+def _no_signed_document(act: Act) -> str:
+    """Said while no document of the act is uploaded: whose digital signatures it must carry
+    (those recorded in the tracker), when some are."""
+    names = [event.recorded_by.full_name for event in signatures(act).values()]
+    if not names:
+        return "Manca il documento dell'atto firmato digitalmente (PDF con firme PAdES)."
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " e " + names[-1]
+    return (
+        "Manca il documento dell'atto firmato digitalmente (PDF con firme PAdES) da "
+        f"{who}; caricato: nessuno."
     )
 
 
@@ -561,7 +575,24 @@ EFFECTS: dict[str, Effect] = {
 
 
 def allowed_events(act: Act, user: User, clock: Clock) -> list[Step]:
-    """The steps this user may fire now: what the UI offers and the API lists."""
+    """The steps this user may fire now, each with the fields this act asks for (offered_step):
+    what the UI offers and the API lists."""
     definition = definition_of(act)
     roles = effective_roles(user, clock)
-    return available_steps(definition, act.state, roles, facts_of(act, user, clock))
+    steps = available_steps(definition, act.state, roles, facts_of(act, user, clock))
+    return [offered_step(act, s) for s in steps]
+
+
+# The fields of the immediate executability (TUEL art. 134 c. 4: "nel caso di urgenza le
+# deliberazioni ... possono essere dichiarate immediatamente eseguibili col voto espresso dalla
+# maggioranza dei componenti"): only a collegial body's delibera has them, never a decree.
+DELIBERATION_ONLY_FIELDS = frozenset({"immediatamente_eseguibile", "votazione"})
+
+
+def offered_step(act: Act, step: Step) -> Step:
+    """`step` with only the fields that make sense for this act: a Sindaco's decree is never
+    offered the immediate executability (the guard eseguibilita_votata refuses it anyway)."""
+    if act_type(act).deliberation or not DELIBERATION_ONLY_FIELDS & {f.name for f in step.fields}:
+        return step
+    kept = tuple(f for f in step.fields if f.name not in DELIBERATION_ONLY_FIELDS)
+    return dataclasses.replace(step, fields=kept)

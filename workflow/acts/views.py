@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from workflow.access.enforce import may
-from workflow.acts import documents, queries, referto, signature_check
+from workflow.acts import documents, progress, queries, referto, signature_check
 from workflow.acts import operations as acts
 from workflow.acts.models import Act, ActEvent
 from workflow.core import csvexport
@@ -90,6 +90,7 @@ def propose() -> Response | tuple[str, int]:
 @login_required
 def show(act_id: int) -> str:
     act = acts.get(act_id)
+    definition_of_act = acts.definition_of(act)
     today = rome_today(clock())
     as_act, as_annex = acts.publication_choices(act)
     by_id = {d.id: d for d in act.documents}
@@ -100,6 +101,8 @@ def show(act_id: int) -> str:
         record=queries.record(act, today),
         state_label=queries.state_label(act),
         steps=acts.allowed_events(act, current_user, clock()),
+        waiting=progress.what_is_missing(act, clock()),
+        final=definition_of_act.state(act.state).final,
         missing=acts.missing_opinions(act),
         signatures=acts.signatures(act),
         definition=ACT_LATEST,

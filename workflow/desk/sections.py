@@ -24,7 +24,7 @@ from workflow.access.authorize import effective_roles
 from workflow.access.models import User
 from workflow.access.roles import ROLE_LABELS, SEGRETARIO_GENERALE
 from workflow.acts import daily as daily_registers
-from workflow.acts import operations as acts
+from workflow.acts import progress as act_progress
 from workflow.acts import queries as acts_queries
 from workflow.acts.models import Act
 from workflow.core.clock import Clock, rome_today
@@ -348,7 +348,10 @@ class WaitingAct:
 
 
 def acts_waiting(ctx: DeskContext) -> Section | None:
-    """Acts on which this user may act now: an opinion, a signature, numbering, publication."""
+    """Acts on which this user owes a step now: an opinion, a signature, numbering, publication,
+    the relata once the window ended. A step that only corrects an act (annulling or extending
+    a publication, revising or withdrawing a proposal) is possible but not owed: it puts no act
+    here (acts/progress.py, CORRECTIVE_EVENTS)."""
     live = db.session.scalars(
         select(Act)
         .where(Act.state.in_(LIVE_ACT_STATES))
@@ -357,7 +360,7 @@ def acts_waiting(ctx: DeskContext) -> Section | None:
     )
     items = []
     for act in live:
-        steps = acts.allowed_events(act, ctx.user, ctx.clock)
+        steps = act_progress.waiting_steps(act, ctx.user, ctx.clock)
         if steps:
             items.append(WaitingAct(act, steps))
     return Section(

@@ -16,8 +16,16 @@ from workflow.engine.definition import Definition, Step
 
 NODE_W, NODE_H = 236, 48
 ROW_GAP, COL_GAP = 92, 56
-SIDE = 150  # room at each side for the curves of backward steps and their labels
+SIDE = 150  # least room at each side for the curves of backward steps and their labels
 TOP = 16
+# An arrow's label: the step's Italian label in up to three lines, which fit between two rows
+# (ROW_GAP) at the 13 px line height of the template.
+EDGE_LABEL_CHARS, EDGE_LABEL_LINES = 26, 3
+# A fork's branch label stands above the state it enters: narrower, and as tall as the gap allows.
+FORK_LABEL_CHARS, FORK_LABEL_LINES = 20, 4
+# How far a backward step's curve bends out of the column: enough to pass outside the label of a
+# fork's branch that stands above the state it leaves.
+BULGE = 150
 
 
 @dataclass(frozen=True)
@@ -38,9 +46,11 @@ class Node:
 
 @dataclass(frozen=True)
 class Loop:
-    """A step that keeps the state (drawn as a list beside the state)."""
+    """A step that keeps the state (drawn as a list beside the state): `event` is its code (an
+    attribute for tests and scripts), `label` what people read."""
 
     event: str
+    label: str
     x: float
     y: float
     taken: bool
@@ -50,7 +60,8 @@ class Loop:
 class Edge:
     source: str
     dest: str
-    event: str
+    event: str  # the step's code: an attribute of the drawing, never its text
+    lines: tuple[str, ...]  # the step's Italian label, wrapped
     condition: str  # "favorevole" / "non favorevole" for routed steps, else ""
     path: str
     label_x: float
@@ -62,10 +73,10 @@ class Edge:
 
 @dataclass(frozen=True)
 class Transition:
-    """One row of the text alternative."""
+    """One row of the text alternative: the step as people read it (its label, and the
+    route's condition when the step is one of the ways an event can go)."""
 
     source: str
-    event: str
     label: str
     dest: str
     taken: bool
@@ -125,7 +136,7 @@ def state_diagram(
     for step in definition.steps:
         if step.dest is None:
             loops_by_state.setdefault(step.source, []).append(step)
-    nodes, width, height = _place(definition, current, visited, loops_by_state)
+    nodes, width, height, _ = _place(definition, current, visited, loops_by_state)
     edges = [
         _edge(step, nodes, width, (step.source, step.event, step.dest) in taken_set)
         for step in definition.steps
@@ -145,13 +156,20 @@ def state_diagram(
     )
 
 
+def edge_lines(step: Step) -> tuple[str, ...]:
+    """The label of a step's arrow: its Italian label, wrapped (never its code)."""
+    return wrap(step.label, EDGE_LABEL_CHARS, EDGE_LABEL_LINES)
+
+
 def _place(
     definition: Definition,
     current: str,
     visited: set[str],
     loops_by_state: dict[str, list[Step]],
-) -> tuple[dict[str, Node], float, float]:
-    """Nodes in rows by rank, each row centred; the width leaves room for the loops' labels."""
+) -> tuple[dict[str, Node], float, float, float]:
+    """Nodes in rows by rank, each row centred; the width leaves room for the loops' labels and
+    each side for the labels of the steps that go back (their curves run along the sides).
+    Returns the nodes, the width, the height and the room left at each side."""
     rank = ranks(definition)
     rows: dict[int, list[str]] = {}
     for state in definition.states:
@@ -159,14 +177,21 @@ def _place(
     widest = max(len(r) for r in rows.values())
     inner = widest * NODE_W + (widest - 1) * COL_GAP
     loop_room = max(
-        (text_width(s.event + " ✓") + 40 for steps in loops_by_state.values() for s in steps),
+        (text_width(s.label + " ✓") + 40 for steps in loops_by_state.values() for s in steps),
         default=0,
     )
-    width = SIDE + inner + max(SIDE, loop_room)
+    back_labels = [
+        text_width(line)
+        for s in definition.steps
+        if s.dest is not None and rank[s.dest] <= rank[s.source]
+        for line in edge_lines(s)
+    ]
+    side = max(SIDE, max(back_labels, default=0) + BULGE * 0.75 + 16)
+    width = side + inner + max(side, loop_room)
     nodes: dict[str, Node] = {}
     for r, names in sorted(rows.items()):
         row_w = len(names) * NODE_W + (len(names) - 1) * COL_GAP
-        left = SIDE + (inner - row_w) / 2
+        left = side + (inner - row_w) / 2
         for i, name in enumerate(names):
             state = definition.state(name)
             nodes[name] = Node(
@@ -180,7 +205,7 @@ def _place(
                 initial=name == definition.initial,
             )
     height = TOP + len(rows) * (NODE_H + ROW_GAP) - ROW_GAP + TOP
-    return nodes, width, height
+    return nodes, width, height, side
 
 
 def _loops(
@@ -196,7 +221,9 @@ def _loops(
         for i, step in enumerate(steps):
             was = (name, step.event, name) in taken_set
             any_taken |= was
-            loops.append(Loop(step.event, node.x + NODE_W + 34, node.y + 14 + i * 16, was))
+            loops.append(
+                Loop(step.event, step.label, node.x + NODE_W + 34, node.y + 14 + i * 16, was)
+            )
         right = node.x + NODE_W
         arcs.append(
             (
@@ -227,8 +254,7 @@ def _transitions(definition: Definition, taken_set: set[tuple[str, str, str]]) -
     return [
         Transition(
             labels[s.source],
-            s.event + (f" ({condition_of(s)})" if condition_of(s) else ""),
-            s.label,
+            s.label + (f" ({condition_of(s)})" if condition_of(s) else ""),
             labels[s.dest] if s.dest else "(stesso stato)",
             (s.source, s.event, s.dest or s.source) in taken_set,
         )
@@ -248,21 +274,37 @@ def _edge(step: Step, nodes: dict[str, Node], width: float, taken: bool) -> Edge
         path = (
             f"M {x0:.0f} {y0:.0f} C {x0:.0f} {mid_y:.0f}, {x1:.0f} {mid_y:.0f}, {x1:.0f} {y1:.0f}"
         )
-        if x1 < x0 - 1:
-            lx, anchor = (x0 + x1) / 2 - 8, "end"
-        elif x1 > x0 + 1:
-            lx, anchor = (x0 + x1) / 2 + 8, "start"
-        else:
+        if abs(x1 - x0) <= 1:  # straight down: beside the arrow, centred on its middle
+            lines = edge_lines(step)
             lx, anchor = x0 + 8, "start"
+            label_y = mid_y + 4 - 13 * (len(lines) + (1 if condition else 0) - 1) / 2
+        else:
+            # One of a fork's branches: on the outer side of its arrow, just above the state it
+            # enters. The curve never leaves the span between its two ends, so the label never
+            # crosses it, nor the other branch's, whose label is on the other side.
+            lines = wrap(step.label, FORK_LABEL_CHARS, FORK_LABEL_LINES - (1 if condition else 0))
+            left = x1 < x0
+            lx, anchor = (x1 - 10, "end") if left else (x1 + 10, "start")
+            label_y = y1 - 8 - 13 * (len(lines) + (1 if condition else 0) - 1)
         return Edge(
-            step.source, step.dest, step.event, condition, path, lx, mid_y - 2, anchor, taken, False
+            step.source,
+            step.dest,
+            step.event,
+            lines,
+            condition,
+            path,
+            lx,
+            label_y,
+            anchor,
+            taken,
+            False,
         )
     # backward (or sideways): along the outer side nearer to the source
     left = src.cx <= width / 2
     x0 = src.x if left else src.x + NODE_W
     x1 = dst.x if left else dst.x + NODE_W
     y0, y1 = src.y + NODE_H / 2, dst.y + NODE_H / 2
-    bulge = -70 if left else 70
+    bulge = -BULGE if left else BULGE
     path = (
         f"M {x0:.0f} {y0:.0f} C {x0 + bulge:.0f} {y0:.0f}, "
         f"{x1 + bulge:.0f} {y1:.0f}, {x1:.0f} {y1:.0f}"
@@ -272,6 +314,7 @@ def _edge(step: Step, nodes: dict[str, Node], width: float, taken: bool) -> Edge
         step.source,
         step.dest,
         step.event,
+        edge_lines(step),
         condition,
         path,
         lx,

@@ -62,9 +62,13 @@ def fire_checked(
         raise NotFound(f"Passaggio «{event}» inesistente per {subject}.")
     check_version()
     candidates = definition.steps_for(event, state)
+    # People read the step's label, never its event code (elabora_linee_guida…).
+    step_label = next(s.label for s in definition.steps if s.event == event)
     if not candidates:
         label = definition.state(state).label
-        raise Conflict(f"Il passaggio «{event}» non è possibile nello stato attuale ({label}).")
+        raise Conflict(
+            f"Il passaggio «{step_label}» non è possibile nello stato attuale ({label})."
+        )
     role = acting_role(actor, candidates[0].roles, f"«{candidates[0].label}»", clock=clock)
     values = stepdata.parse(candidates[0].fields, data)
     known = facts()
@@ -73,5 +77,5 @@ def fire_checked(
     except Refused as exc:
         raise GuardFailed(exc.message) from exc
     except (UnknownEvent, NotAvailable) as exc:  # checked above; kept for a changed definition
-        raise Conflict(f"Il passaggio «{event}» non è possibile ora.") from exc
+        raise Conflict(f"Il passaggio «{step_label}» non è possibile ora.") from exc
     return Firing(step, new_state, role, values, known)
