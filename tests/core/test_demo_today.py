@@ -48,13 +48,11 @@ def psttm(start: int) -> Procedure | None:
 
 
 def overdue(today: date) -> list[Deadline]:
-    """Deadlines still owed whose day is past. A window that closes by itself (the
-    contributions' term: remind_overdue False) is settled as met by the scheduler's next scan,
-    not owed by anyone: left out."""
+    """Deadlines still owed whose day is past."""
     return [
         d
         for d in db.session.scalars(select(Deadline).where(Deadline.state.in_(("open", "missed"))))
-        if d.due_date < today and d.remind_overdue
+        if d.due_date < today
     ]
 
 
@@ -108,11 +106,12 @@ def test_loaded_today_twice_adds_nothing_and_the_history_verifies(app, today_dem
 
 
 def test_contributions_of_2025_carry_2025_protocol_numbers(app, today_demo) -> None:
-    contributions = list(db.session.scalars(select(Contribution)))
+    every = list(db.session.scalars(select(Contribution)))
+    for c in every:  # registered on arrival: the protocol's year is the year received
+        assert c.protocol_year == as_utc(c.received_at).astimezone(ROME).year
+    contributions = [c for c in every if c.protocol_year == 2025]
     assert len(contributions) > 50
-    for c in contributions:
-        assert as_utc(c.received_at).astimezone(ROME).year == 2025
-        assert c.protocol_year == 2025
+    assert {c.protocol_year for c in every} == {2025, 2026}  # 2026-2028 had its consultation
     # Numbered in the order they arrived, after the seed decree's 32556/2025.
     ordered = sorted(contributions, key=lambda c: c.protocol_number)
     assert ordered[0].protocol_number > 32556

@@ -17,6 +17,7 @@ later. Loading twice adds nothing (procedures by triennio, acts by oggetto, step
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -196,6 +197,8 @@ def _follow(procedure: Procedure | None, cycle: list[Planned], actor: User, now:
     for planned in cycle:
         procedure = procedures.get(procedure.id)
         if any(s.event == planned.event for s in procedure.steps):
+            if planned.event == "approva_schema" and procedure.period_start > 2025:
+                _consultation(procedure.id, planned.day, dict(planned.extra), actor, now)
             continue
         recorded = demo_acts.at(planned.day, 17)
         if recorded.now() > now:
@@ -225,8 +228,64 @@ def _follow(procedure: Procedure | None, cycle: list[Planned], actor: User, now:
             actor=people["direzione"],
             clock=recorded,
         )
+        if planned.event == "approva_schema" and procedure.period_start > 2025:
+            _consultation(procedure.id, planned.day, dict(planned.extra), actor, now)
     procedure = procedures.get(procedure.id)
     return f"{procedure.title}: {procedures.state_label(procedure)}"
+
+
+def _consultation(
+    procedure_id: int, opened: date, extra: dict[str, object], actor: User, now: datetime
+) -> None:
+    """The consultation that the schema decree of an illustrative triennio opens: about half of
+    the invited bodies answer within the term, each registered on the day it arrived (protocol
+    numbers of that year); closed a week after the term, which meets its deadline."""
+    from workflow.consultations import operations as contributions
+    from workflow.consultations import queries
+    from workflow.demo import load as base
+
+    term = date.fromisoformat(str(extra["scadenza_contributi"]))
+    consultation = queries.for_procedure(procedure_id)
+    if consultation is None:
+        consultation = contributions.open_consultation(
+            procedure_id, deadline=term, forum=True, actor=actor, clock=demo_acts.at(opened, 15)
+        )
+    # A seeded generator on purpose: the same spread on every run and machine, not secret.
+    rng = random.Random(opened.year)  # nosec B311
+    answers = []
+    for body in sorted((i.body for i in consultation.invitations), key=lambda b: (b.kind, b.name)):
+        answers_, offset, hour = (
+            rng.random() < 0.5,
+            rng.randrange(1, (term - opened).days),
+            rng.randrange(8, 18),
+        )
+        if answers_:
+            answers.append((demo_acts.at(opened + timedelta(days=offset), hour), body))
+    done = {c.body_id for c in consultation.contributions}
+    for clock, body in sorted(answers, key=lambda a: (a[0].now(), a[1].name)):
+        if body.id in done or clock.now() > now or consultation.closed:
+            continue
+        contributions.register_contribution(
+            consultation.id,
+            body_id=body.id,
+            received_at=clock.now(),
+            channel="pec",
+            summary=f"Osservazioni di {body.name} sul Progetto di Piano ({ILLUSTRATIVE})",
+            themes=["M1"],
+            file_name=f"contributo-{base._slug(body.name)}-{opened.year}.pdf",
+            content=base.demo_pdf(f"{body.name} {opened.year}"),
+            actor=actor,
+            clock=clock,
+        )
+    closing = demo_acts.at(term + timedelta(days=7), 12)
+    if not consultation.closed and closing.now() <= now:
+        contributions.close_consultation(
+            consultation.id,
+            expected_version=consultation.version,
+            outcome=f"Consultazione conclusa: contributi trasmessi al Consiglio. {ILLUSTRATIVE}",
+            actor=actor,
+            clock=closing,
+        )
 
 
 def _in_progress(start: int, today: date, actor: User, clock: Clock) -> str:
