@@ -288,31 +288,38 @@ def _consultation(
         )
 
 
+# The triennio in progress, relative to the load day (days from it): planned milestones, and the
+# term for the contributions that its schema decree sets.
+IN_PROGRESS_PLAN = {
+    "avvio": -STARTED_DAYS_AGO,
+    "linee_guida": -45,
+    "schema": -20,
+    "commissione": -6,  # not yet recorded: the one overdue milestone
+    "conferenza": 10,
+    "forum": 17,
+    "adozione": 60,
+    "parere_conferenza": 100,
+    "approvazione": 140,
+}
+IN_PROGRESS_TERM = 14
+
+
+def in_progress_start(today: date) -> int:
+    """The first year of the triennio in progress when the demo is loaded on `today`."""
+    return _current_start(today)
+
+
 def _in_progress(start: int, today: date, actor: User, clock: Clock) -> str:
-    """The triennio in progress, planned relative to `today`: avvio and linee guida recorded,
-    the schema planned a few days ago and not yet approved (overdue), the rest ahead."""
+    """The triennio in progress, planned relative to `today`: avvio, linee guida and schema
+    recorded, its consultation open with the first contributions in; the Commissione's first
+    exam planned six days ago and not yet recorded (overdue), the rest ahead."""
 
     def day(offset: int) -> date:
         return today + timedelta(days=offset)
 
     avvio = day(-STARTED_DAYS_AGO)
     procedure = _open(start, actor, demo_acts.at(avvio - timedelta(days=5), 9))
-    _plan(
-        procedure,
-        {
-            "avvio": avvio,
-            "linee_guida": day(-30),
-            "schema": day(-8),
-            "commissione": day(20),
-            "conferenza": day(27),
-            "forum": day(34),
-            "adozione": day(75),
-            "parere_conferenza": day(115),
-            "approvazione": day(150),
-        },
-        actor,
-        clock,
-    )
+    _plan(procedure, {code: day(n) for code, n in IN_PROGRESS_PLAN.items()}, actor, clock)
     title = f"PSTTM {start}-{start + 2}"
     return _follow(
         procedure,
@@ -323,7 +330,14 @@ def _in_progress(start: int, today: date, actor: User, clock: Clock) -> str:
                 "decreto_sindaco",
                 f"AVVIO DEL PROCEDIMENTO DI AGGIORNAMENTO DEL PIANO STRATEGICO ({title}).",
             ),
-            Planned("elabora_linee_guida", day(-28)),
+            Planned("elabora_linee_guida", day(IN_PROGRESS_PLAN["linee_guida"])),
+            Planned(
+                "approva_schema",
+                day(IN_PROGRESS_PLAN["schema"]),
+                "decreto_sindaco",
+                f"APPROVAZIONE DELLO SCHEMA DI PIANO STRATEGICO ({title}).",
+                (("scadenza_contributi", day(IN_PROGRESS_TERM).isoformat()),),
+            ),
         ],
         actor,
         as_utc(clock.now()),
