@@ -72,7 +72,8 @@ def test_demo_loads_the_seed_and_runs_twice_without_duplicates(app) -> None:
 
     by_period = {p.period_label: p for p in procedures.list_all()}
     current, previous = by_period["2025-2027"], by_period["2022-2024"]
-    assert current.state == "consultazione" and current.fascicolo == "2.16/2024/1"
+    # Approved on 30/06/2025 by the demo's illustrative continuation (the clock: 01/07/2025).
+    assert current.state == "approvato" and current.fascicolo == "2.16/2024/1"
     rows = {r.code: r for r in procedures.milestone_rows(current)}
     assert rows["avvio"].act == "Decreto R.G. 264/2024 del 22/10/2024"
     assert rows["schema"].act == "Decreto R.G. 43/2025 del 19/02/2025"
@@ -82,6 +83,7 @@ def test_demo_loads_the_seed_and_runs_twice_without_duplicates(app) -> None:
     # some far behind — and the same on every run.
     consultation = queries.for_procedure(current.id)
     assert consultation.deadline.isoformat() == "2025-02-28"
+    assert queries.effective_deadline(consultation).isoformat() == "2025-03-31"  # the proroga
     status = queries.status(consultation)
     groups = {g.code: g for g in status.groups}
     assert groups["nord_milano"].complete and groups["milano"].complete

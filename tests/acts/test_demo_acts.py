@@ -67,8 +67,12 @@ def test_demo_staff_page_shows_every_field_of_the_seed(demo_app, client):
 
 
 def test_demo_has_acts_open_on_the_day_it_is_loaded(demo_app, client):
+    # The two acts published on the load day and the final approval of PSTTM 2025-2027 (30/06);
+    # the Albo's page also lists, within its window, the publication annulled on 26/06.
     assert len(queries.public_list(date(2025, 7, 1))) == 3
-    assert "Atti in pubblicazione (3)" in client.get("/albo").get_data(as_text=True)
+    page = client.get("/albo").get_data(as_text=True)
+    assert "Atti in pubblicazione (4)" in page
+    assert "ADESIONE ALLA RETE DELLE CITTÀ METROPOLITANE" in page
 
 
 def test_demo_reload_adds_nothing(demo_app, clock):

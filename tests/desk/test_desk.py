@@ -179,12 +179,14 @@ def test_comparison_measures_each_phase_on_the_demo(demo_app, client) -> None:
     old, new = by_title[2022], by_title[2025]
     assert [(s.days, s.done) for s in old.spans] == [(107, True), (147, True), (201, True)]
     assert old.total_days == 455 and old.end == date(2023, 6, 13)
-    # 2025-2027: FASE 1 from the avvio (22/10/2024) to the linee guida (31/01/2025); FASE 2 is
-    # still running, counted up to today; FASE 3 has not started
-    assert [(s.days, s.done) for s in new.spans] == [(101, True), (151, False), (None, False)]
+    # 2025-2027: FASE 1 from the avvio (22/10/2024) to the linee guida (31/01/2025); FASE 2 to
+    # the Forum (27/03/2025) and FASE 3 to the approval (30/06/2025), the demo's illustrative
+    # continuation
+    assert [(s.days, s.done) for s in new.spans] == [(101, True), (55, True), (95, True)]
     means = [a.mean for a in browse.averages(page.items, definition)]
-    assert means == [104, 147, 201]
+    # FASE 1 also counts 2026-2028, in progress on the tests' day (avvio 17/04, linee guida 17/05)
+    assert means == [79, 101, 148]
 
     login(client, "direzione", "demo-direzione")
     html = client.get("/procedimenti/confronto").get_data(as_text=True)
-    assert "151 giorni finora" in html and "201 giorni" in html and "<svg" in html
+    assert "95 giorni" in html and "201 giorni" in html and "<svg" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 
 from workflow import create_app
+from workflow.core.clock import ROME
+from workflow.demo import continuation
 from workflow.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -22,6 +25,23 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def today() -> date:
+    """Today in Europe/Rome: the browser tests' app runs on the system clock."""
+    return datetime.now(ROME).date()
+
+
+def current_psttm() -> str:
+    """ "PSTTM 2027-2029" or so: the triennio the demo loaded today has in progress."""
+    start = continuation.in_progress_start(today())
+    return f"PSTTM {start}-{start + 2}"
+
+
+def days_from_today(offset: int) -> date:
+    """A day relative to today, as the demo's plan of the triennio in progress sets them
+    (continuation.IN_PROGRESS_PLAN)."""
+    return today() + timedelta(days=offset)
 
 
 @pytest.fixture

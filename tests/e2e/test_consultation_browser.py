@@ -1,5 +1,6 @@
 """In a real browser, on the demo data: the consultation page of PSTTM 2025-2027 — completeness
-per Zona drawn as bars, who is missing — then a contribution registered through the form."""
+per Zona drawn as bars, the term extended by the proroga — then, on the open consultation of the
+triennio in progress, who is missing and a contribution registered through the form."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, current_psttm, days_from_today
 from workflow import create_app
 from workflow.extensions import db
 
@@ -68,6 +69,9 @@ def test_consultation_page_on_the_demo_data_in_chromium(live_url: str) -> None:
             page.get_by_label("Nome utente").fill("direzione")
             page.get_by_label("Password").fill("demo-direzione")
             page.get_by_role("button", name="Entra").click()
+            expect(page.get_by_role("heading", name="Scrivania", exact=True)).to_be_visible()
+            # PSTTM 2025-2027, approved: its closed consultation, the term extended by the proroga.
+            page.goto(f"{live_url}/procedimenti")
             page.get_by_role("link", name=re.compile(r"^PSTTM 2025-2027")).first.click()
             page.get_by_role("link", name="Contributi di Comuni e Forum (consultazione)").click()
 
@@ -75,21 +79,29 @@ def test_consultation_page_on_the_demo_data_in_chromium(live_url: str) -> None:
                 "Contributi di Comuni e Forum"
             )
             expect(page.locator("#termine")).to_contain_text("28/02/2025")
+            expect(page.locator("#termine")).to_contain_text("prorogato al 31/03/2025")
             bars = page.locator("svg.bars")
             expect(bars).to_be_visible()
             expect(bars.locator("g.bar")).to_have_count(10)  # total, 7 zones, Milano, Forum
             expect(bars.locator('g[data-group="nord_milano"]')).to_contain_text("6/6 (100%)")
             expect(bars.locator('g[data-group="nord_milano"].complete')).to_have_count(1)
+            page.screenshot(path=str(ARTIFACTS / "e2e-consultazione.png"), full_page=True)
+            bars.screenshot(path=str(ARTIFACTS / "e2e-consultazione-zone.png"))
+
+            # The triennio in progress: its consultation is open, a contribution arrives.
+            page.goto(f"{live_url}/procedimenti")
+            page.get_by_role("link", name=re.compile(f"^{current_psttm()}")).first.click()
+            page.get_by_role("link", name="Contributi di Comuni e Forum (consultazione)").click()
+            expect(page.locator("#stato-consultazione")).to_have_text("aperta")
             missing = page.locator("#mancanti li")
             assert missing.count() > 0
             first_missing = missing.first.inner_text().split(" (")[0]
             before = page.locator("#completezza").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "e2e-consultazione.png"), full_page=True)
-            bars.screenshot(path=str(ARTIFACTS / "e2e-consultazione-zone.png"))
 
             page.get_by_text("Registra un contributo").click()
             page.get_by_label("Ente").select_option(label=first_missing)
-            page.get_by_label("Ricevuto il (ora di Roma)").fill("2025-02-28T23:59")
+            received = days_from_today(-1)
+            page.get_by_label("Ricevuto il (ora di Roma)").fill(f"{received.isoformat()}T23:59")
             page.get_by_label("Sintesi").fill("Osservazioni sulla mobilità (prova e2e)")
             page.get_by_label("Driver 5 · Il diritto alla mobilità").check()
             page.get_by_label("File (PDF)").set_input_files(

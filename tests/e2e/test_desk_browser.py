@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, current_psttm, days_from_today
+from workflow.demo import continuation
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 WIDTHS = {"desktop": 1280, "telefono": 375}
@@ -63,9 +64,10 @@ def test_desk_timeline_and_diagram_in_chromium(live_url: str, browser: Browser, 
     page = browser.new_page(viewport={"width": WIDTHS[device], "height": 900}, bypass_csp=True)
     log_in(page, live_url)
 
-    # The desk: the open PSTTM 2025-2027 with its phase, who acts, and the personal to-do.
+    # The desk: the triennio in progress with its phase, who acts, and the personal to-do.
+    current = current_psttm()
     open_table = page.get_by_role("table", name=re.compile("Procedimenti aperti"))
-    row = open_table.get_by_role("row").filter(has_text="PSTTM 2025-2027")
+    row = open_table.get_by_role("row").filter(has_text=current)
     expect(row).to_contain_text("FASE 2 — Costruzione proposta piano")
     expect(row).to_contain_text("Direzione Generale")
     todo = page.get_by_role("region", name="Da fare per te")
@@ -73,11 +75,11 @@ def test_desk_timeline_and_diagram_in_chromium(live_url: str, browser: Browser, 
     check(page, f"desk-{device}")
 
     # The procedure: timeline (a link per milestone) and the state diagram of its machine.
-    row.get_by_role("link", name=re.compile("^PSTTM 2025-2027")).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("PSTTM 2025-2027")
+    row.get_by_role("link", name=re.compile(f"^{current}")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(current)
     timeline = page.locator("svg.timeline")
     expect(timeline.locator("a")).to_have_count(9)
-    expect(timeline.locator("a.overdue")).not_to_have_count(0)  # demo plan: 2025, now later
+    expect(timeline.locator("a.overdue")).not_to_have_count(0)  # the Commissione, 6 days ago
     diagram = page.get_by_role("img", name=re.compile("Diagramma degli stati"))
     expect(diagram).to_be_visible()
     expect(diagram.locator("g.node.current")).to_have_attribute("data-state", "consultazione")
@@ -89,18 +91,28 @@ def test_desk_timeline_and_diagram_in_chromium(live_url: str, browser: Browser, 
     page.screenshot(path=str(ARTIFACTS / f"procedimento-stampa-{device}.png"), full_page=True)
     page.emulate_media(media="screen")
 
-    # Keyboard: a bar of the timeline is reachable and leads to its milestone row with the act.
-    avvio = timeline.locator('a[href="#tappa-avvio"]')
-    avvio.focus()
+    # Keyboard: a bar of the timeline is reachable and leads to its milestone row; the avvio's
+    # bar leads to its decree, an act of the tracker's Repertorio.
+    linee_guida = timeline.locator('a[href="#tappa-linee_guida"]')
+    linee_guida.focus()
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile("#tappa-avvio$"))
-    expect(page.locator("#tappa-avvio")).to_contain_text("Decreto R.G. 264/2024 del 22/10/2024")
+    expect(page).to_have_url(re.compile("#tappa-linee_guida$"))
+    held = days_from_today(continuation.IN_PROGRESS_PLAN["linee_guida"])
+    expect(page.locator("#tappa-linee_guida")).to_contain_text(f"{held:%d/%m/%Y}")
+    avviato = days_from_today(-continuation.STARTED_DAYS_AGO)
+    expect(page.locator("#tappa-avvio")).to_contain_text(
+        re.compile(rf"Decreto R\.G\. \d+/{avviato.year} del {avviato:%d/%m/%Y}")
+    )
+    expect(timeline.locator('a[href^="/atti/"]')).not_to_have_count(0)
 
-    # The comparison across trienni on the demo: 2022-2024 complete, 2025-2027 in FASE 2.
+    # The comparison across trienni on the demo: 2022-2024 and 2025-2027 complete, the triennio
+    # in progress in FASE 2.
     page.goto(f"{live_url}/procedimenti/confronto")
     table = page.get_by_role("table", name=re.compile("Durata delle fasi"))
     expect(table.get_by_role("row").filter(has_text="2022-2024")).to_contain_text("201 giorni")
-    expect(table.get_by_role("row").filter(has_text="2025-2027")).to_contain_text("in corso")
+    expect(table.get_by_role("row").filter(has_text="2025-2027")).to_contain_text("95 giorni")
+    period = current.removeprefix("PSTTM ")
+    expect(table.get_by_role("row").filter(has_text=period)).to_contain_text("in corso")
     check(page, f"confronto-{device}")
 
     page.goto(f"{live_url}/procedimenti?stato=aperti")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -32,14 +32,23 @@ from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory, territory_data
 from workflow.consultations.models import FORUM, Body
 from workflow.consultations.themes import THEMES
-from workflow.core.clock import ROME, Clock, as_utc
+from workflow.core.clock import ROME, Clock, FixedClock, as_utc
 from workflow.demo import acts as demo_acts
+from workflow.demo import continuation
 from workflow.extensions import db
 from workflow.mail import settings
 from workflow.procedures import operations as procedures
 from workflow.procedures.models import Procedure
 
 ILLUSTRATIVE = "Dato dimostrativo: non tratto dal seed."
+# The proroga of the 2025 consultation's term (illustrative decree, replayed on its own days).
+PROROGA_OGGETTO = (
+    "PROROGA AL 31 MARZO DEL TERMINE PER I CONTRIBUTI DEI COMUNI E DEL FORUM METROPOLITANO "
+    "AL PSTTM 2025-2027."
+)
+PROROGA_SIGNED = date(2025, 2, 26)
+PROROGA_TERM = date(2025, 3, 31)
+CONSULTATION_CLOSED = date(2025, 4, 10)
 
 # username, full name, password, role. Demo only: never load this into a production database.
 DEMO_USERS = (
@@ -182,6 +191,9 @@ def load(*, clock: Clock) -> Report:
         report.lines.append(_replay(script, direzione, clock))
     report.lines.extend(demo_acts.load(clock=clock))
     report.lines.append(_consultation_2025(direzione, clock))
+    # Everything below is illustrative ("Dato dimostrativo"), dated relative to the load day.
+    report.lines.extend(continuation.load(direzione, clock=clock))
+    report.lines.extend(demo_acts.load_open(clock=clock))
     return report
 
 
@@ -241,9 +253,45 @@ def demo_pdf(name: str) -> bytes:
     return bytes(out)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One body's contribution as the demo's spread draws it."""
+
+    body: Body
+    at: datetime  # Europe/Rome
+    themes: list[str]
+    channel: str
+
+
+def _spread(invited: list[Body]) -> list[Answer]:
+    """Who answers, when, on what and how: drawn from a fixed seed, so the same bodies answer on
+    the same days on every run and every machine; in order of receipt (protocol order)."""
+    # A seeded generator on purpose: the demo's spread is the same on every machine, not secret.
+    rng = random.Random(DEMO_SEED)  # nosec B311
+    answers = []
+    for body in sorted(invited, key=lambda b: (b.kind, b.name)):
+        share, late_share = DEMO_SPREAD[body.zone or "forum"]
+        # Draw every number for every body, answered or not, so the spread never shifts.
+        answers_, late = rng.random() < share, rng.random() < late_share
+        # Late: after the term as extended by the proroga (31/03/2025).
+        day = (
+            PROROGA_TERM + timedelta(days=1 + rng.randrange(5))
+            if late
+            else date(2025, 2, 20) + timedelta(days=rng.randrange(9))
+        )
+        at = datetime.combine(day, time(rng.randrange(8, 18), rng.randrange(60)), tzinfo=ROME)
+        themes = rng.sample(sorted(THEMES), rng.randrange(1, 4))
+        channel = rng.choice(["pec", "pec", "pec", "email", "mano"])
+        if answers_:
+            answers.append(Answer(body, at, themes, channel))
+    return sorted(answers, key=lambda a: (a.at, a.body.name))
+
+
 def _consultation_2025(actor: User, clock: Clock) -> str:
-    """The 2025 consultation of PSTTM 2025-2027 (deadline 28/02/2025, decree R.G. 43/2025), with a
-    spread drawn from a fixed seed: the same bodies answer, on the same days, on every run."""
+    """The 2025 consultation of PSTTM 2025-2027 (deadline 28/02/2025, decree R.G. 43/2025,
+    extended to 31/03/2025 by an illustrative proroga), each contribution registered on the day it
+    arrived, so its protocol number is of 2025; the proroga decree numbered in between, in time
+    order; the consultation closed on 10/04/2025. Nothing dated after the load day is made."""
     territory.load(clock=clock)
     for name in DEMO_FORUM:
         if db.session.scalar(select(Body.id).where(Body.kind == FORUM, Body.name == name)) is None:
@@ -262,42 +310,82 @@ def _consultation_2025(actor: User, clock: Clock) -> str:
     consultation = queries.for_procedure(procedure.id)
     if consultation is None:
         consultation = contributions.open_consultation(
-            procedure.id, deadline=date(2025, 2, 28), forum=True, actor=actor, clock=clock
+            procedure.id,
+            deadline=date(2025, 2, 28),
+            forum=True,
+            actor=actor,
+            clock=demo_acts.at("2025-02-19", 15),
         )
-    # A seeded generator on purpose: the demo's spread is the same on every machine, not secret.
-    rng = random.Random(DEMO_SEED)  # nosec B311
     done = {c.body_id for c in consultation.contributions}
-    added = 0
     now = as_utc(clock.now())
-    invited = sorted((i.body for i in consultation.invitations), key=lambda b: (b.kind, b.name))
-    for body in invited:
-        share, late_share = DEMO_SPREAD[body.zone or "forum"]
-        # Draw every number for every body, answered or not, so the spread never shifts.
-        answers, late = rng.random() < share, rng.random() < late_share
-        day = (
-            date(2025, 3, 1) + timedelta(days=rng.randrange(5))
-            if late
-            else date(2025, 2, 20) + timedelta(days=rng.randrange(9))
-        )
-        at = datetime.combine(day, time(rng.randrange(8, 18), rng.randrange(60)), tzinfo=ROME)
-        themes = rng.sample(sorted(THEMES), rng.randrange(1, 4))
-        channel = rng.choice(["pec", "pec", "pec", "email", "mano"])
-        if not answers or body.id in done or at.astimezone(UTC) > now:
+    proroga_at = as_utc(demo_acts.at(PROROGA_SIGNED, 12).now())
+    added = 0
+    for answer in _spread([i.body for i in consultation.invitations]):
+        received = as_utc(answer.at)
+        if received > proroga_at:
+            _proroga_2025(procedure.id, clock)  # its numbers come before the later receipts
+        if answer.body.id in done or received > now or consultation.closed:
             continue
         contributions.register_contribution(
             consultation.id,
-            body_id=body.id,
-            received_at=at,
-            channel=channel,
-            summary=f"Osservazioni di {body.name} sul Progetto di Piano ({ILLUSTRATIVE})",
-            themes=themes,
-            file_name=f"contributo-{_slug(body.name)}.pdf",
-            content=demo_pdf(body.name),
+            body_id=answer.body.id,
+            received_at=answer.at,
+            channel=answer.channel,
+            summary=f"Osservazioni di {answer.body.name} sul Progetto di Piano ({ILLUSTRATIVE})",
+            themes=answer.themes,
+            file_name=f"contributo-{_slug(answer.body.name)}.pdf",
+            content=demo_pdf(answer.body.name),
             actor=actor,
-            clock=clock,
+            # Registered on arrival: the protocol number is of the day (and year) received.
+            clock=FixedClock(received + timedelta(minutes=5)),
         )
         added += 1
+    _proroga_2025(procedure.id, clock)
+    closing = demo_acts.at(CONSULTATION_CLOSED, 12)
+    if not consultation.closed and closing.now() <= now:
+        contributions.close_consultation(
+            consultation.id,
+            expected_version=consultation.version,
+            outcome=f"Consultazione conclusa: contributi trasmessi al Consiglio. {ILLUSTRATIVE}",
+            actor=actor,
+            clock=closing,
+        )
     return f"Consultazione 2025: {len(done) + added} contributi ({added} aggiunti)"
+
+
+def _proroga_2025(procedure_id: int, clock: Clock) -> None:
+    """The proroga decree (proposed 24/02/2025, signed and published 26/02/2025) and the step
+    that applies it to the procedure: the contributions' term becomes 31/03/2025."""
+    people = {u.username: u for u in users.list_users()}
+    now = as_utc(clock.now())
+    act = demo_acts.replayed(
+        "decreto_sindaco",
+        PROROGA_OGGETTO,
+        proposed=date(2025, 2, 24),
+        moves=demo_acts.life(date(2025, 2, 24), PROROGA_SIGNED),
+        people=people,
+        now=now,
+        procedure_id=procedure_id,
+    )
+    procedure = procedures.get(procedure_id)
+    if act is None or act.repertorio_number is None:
+        return
+    if any(s.event == "proroga_contributi" for s in procedure.steps):
+        return
+    procedures.advance(
+        procedure.id,
+        "proroga_contributi",
+        expected_version=procedure.version,
+        data={
+            "numero": demo_acts.citation(act),
+            "data": PROROGA_SIGNED.isoformat(),
+            "scadenza_contributi": PROROGA_TERM.isoformat(),
+            "motivazione": "Richiesta di più tempo da parte di diverse Zone omogenee.",
+            "note": ILLUSTRATIVE,
+        },
+        actor=people["direzione"],
+        clock=demo_acts.at(PROROGA_SIGNED, 16),
+    )
 
 
 def _replay(script: Scripted, actor: User, clock: Clock) -> str:
@@ -323,8 +411,13 @@ def _replay(script: Scripted, actor: User, clock: Clock) -> str:
             actor=actor,
             clock=clock,
         )
-    done = len(procedure.steps)
-    for event, data in script.steps[done:]:
+    # The steps the script names, not yet recorded (the continuation records later ones).
+    recorded = {s.event for s in procedure.steps}
+    added = 0
+    for event, data in script.steps:
+        if event in recorded:
+            continue
+        added += 1
         procedure = procedures.advance(
             procedure.id,
             event,
@@ -333,5 +426,4 @@ def _replay(script: Scripted, actor: User, clock: Clock) -> str:
             actor=actor,
             clock=clock,
         )
-    added = len(script.steps) - done
     return f"{procedure.title}: {procedures.state_label(procedure)} ({added} passaggi aggiunti)"

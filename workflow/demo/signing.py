@@ -23,6 +23,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.signers.pdf_signer import PdfSigner, PdfSigningSession
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 
@@ -135,11 +136,30 @@ def simple_pdf(lines: list[str]) -> bytes:
     return out.getvalue()
 
 
-def sign(pdf: bytes, signer: signers.SimpleSigner, field_name: str) -> bytes:
-    """Add one PAdES signature as an incremental update (earlier signatures stay intact)."""
+class _DatedSigner(PdfSigner):
+    """A PdfSigner whose signatures carry a given signing time instead of the machine's: a
+    replayed act is signed on the day it was signed, not on the day the demo is loaded."""
+
+    def __init__(self, meta: signers.PdfSignatureMetadata, signer: signers.Signer, when: datetime):
+        super().__init__(meta, signer=signer)
+        self._when = when
+
+    def init_signing_session(self, pdf_out, existing_fields_only=False) -> PdfSigningSession:  # type: ignore[no-untyped-def]
+        session = super().init_signing_session(pdf_out, existing_fields_only)
+        session.system_time = self._when
+        return session
+
+
+def sign(
+    pdf: bytes, signer: signers.SimpleSigner, field_name: str, when: datetime | None = None
+) -> bytes:
+    """Add one PAdES signature as an incremental update (earlier signatures stay intact), signed
+    at `when` (aware datetime; None: now) as its signing-time attribute states."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(field_name=field_name, subfilter=SigSeedSubFilter.PADES)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    if when is None:
+        return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return _DatedSigner(meta, signer, when).sign_pdf(writer).getvalue()
 
 
 def signed_pdf(
@@ -147,11 +167,14 @@ def signed_pdf(
     ca: TestCA,
     signer_names: list[str],
     codici_fiscali: list[str | None] | None = None,
+    signing_times: list[datetime] | None = None,
 ) -> bytes:
     """A PDF signed in turn by each of `signer_names` (e.g. the Sindaco, then the Segretario),
-    each certificate carrying the matching entry of `codici_fiscali` when given."""
+    each certificate carrying the matching entry of `codici_fiscali` when given, each signature
+    made at the matching entry of `signing_times` when given (else now)."""
     codes = codici_fiscali or [None] * len(signer_names)
+    times: list[datetime | None] = list(signing_times or [None] * len(signer_names))
     pdf = simple_pdf(lines)
-    for i, (name, code) in enumerate(zip(signer_names, codes, strict=True), start=1):
-        pdf = sign(pdf, ca.signer(name, code), f"Firma{i}")
+    for i, (name, code, when) in enumerate(zip(signer_names, codes, times, strict=True), start=1):
+        pdf = sign(pdf, ca.signer(name, code), f"Firma{i}", when)
     return pdf
