@@ -176,7 +176,8 @@ def populate(bench: Bench, target: int, fresh: int) -> None:
         _insert_deadlines(ids[fresh:], planned, now)
         bench.pool.extend(ids[:fresh])
         events: list[tuple[int, str, dict[str, Any]]] = [
-            (pid, "procedure.opened", {"kind": "psttm", "definition_version": 1}) for pid in ids
+            (pid, "procedure.opened", {"kind": "psttm", "definition_version": DEFINITION.version})
+            for pid in ids
         ]
         steps = []
         for pid in ids[fresh:]:

@@ -165,7 +165,13 @@ def generate(app: Flask, procedures: int, audit_events: int, today: date, seed: 
                 milestones.append(
                     dict(procedure_id=pid, code=spec.code, position=i, planned_date=planned[i])
                 )
-            events.append((pid, "procedure.opened", {"kind": "psttm", "definition_version": 1}))
+            events.append(
+                (
+                    pid,
+                    "procedure.opened",
+                    {"kind": "psttm", "definition_version": DEFINITION.version},
+                )
+            )
             for n, (event, source, dest) in enumerate(RUN[:recorded]):
                 step = STEP_BY_EVENT[event]
                 data = {"data": actual[n].isoformat()}

@@ -20,6 +20,7 @@ from tests.act_factories import (
 )
 from tests.conftest import login
 from workflow.acts import progress
+from workflow.definitions import ACT_LATEST
 from workflow.desk import sections as desk
 
 
@@ -86,11 +87,7 @@ def test_suspended_act_waits_for_its_revision_or_withdrawal(people, clock) -> No
 def test_corrective_steps_are_work_only_where_nothing_else_moves_the_act() -> None:
     from workflow.definitions import acts as machine
 
-    work = {
-        (s.source, s.event)
-        for s in machine.DEFINITION.steps
-        if progress.is_work(machine.DEFINITION, s)
-    }
+    work = {(s.source, s.event) for s in ACT_LATEST.steps if progress.is_work(ACT_LATEST, s)}
     assert (machine.PUBBLICATO, "relata") in work
     assert (machine.PUBBLICATO, "annulla_pubblicazione") not in work
     assert (machine.PUBBLICATO, "proroga") not in work
