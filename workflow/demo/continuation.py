@@ -9,6 +9,9 @@ current on the day the demo is loaded.
 - one later triennio is in progress with planned dates relative to the load day: its avvio and
   linee guida recorded, the schema's planned date a few days past (one overdue milestone), the
   rest in the weeks and months ahead;
+- the DUP and bilancio di previsione of the next year (dup.yaml), as far as the load day goes:
+  the DUP presented in July, deliberated in September, the schema in November, the revisori's
+  parere; the approval by 31 December ahead;
 - acts in every state (workflow/demo/acts.every_state).
 
 Nothing dated after the load day is recorded: a step or move still in the future is left for
@@ -25,7 +28,7 @@ from sqlalchemy import select
 
 from workflow.access import operations as users
 from workflow.access.models import User
-from workflow.core.clock import ROME, Clock, as_utc
+from workflow.core.clock import ROME, Clock, FixedClock, as_utc
 from workflow.demo import acts as demo_acts
 from workflow.extensions import db
 from workflow.procedures import operations as procedures
@@ -123,6 +126,7 @@ def load(actor: User, *, clock: Clock) -> list[str]:
         _plan(procedure, {_MILESTONE[p.event]: p.day for p in cycle}, actor, clock)
         lines.append(_follow(procedure, cycle, actor, now))
     lines.append(_in_progress(current, today, actor, clock))
+    lines.append(_budget_cycle(today, actor, now))
     procedure = _procedure(current)
     lines.extend(
         demo_acts.every_state(
@@ -145,6 +149,61 @@ _MILESTONE = {
     "parere_conferenza": "parere_conferenza",
     "approva": "approvazione",
 }
+
+
+def budget_cycle(first_year: int) -> list[Planned]:
+    """The DUP and bilancio di previsione for `first_year`-…, in the year before it: the DUP in
+    July (TUEL art. 170: by 31 July), the Consiglio's deliberation in September, the schema and
+    the nota di aggiornamento in November (by 15 November), the revisori's parere after it."""
+    period = f"{first_year}-{first_year + 2}"
+    year = first_year - 1
+    return [
+        Planned(
+            "presenta_dup",
+            date(year, 7, 28),
+            "decreto_sindaco",
+            f"PRESENTAZIONE AL CONSIGLIO METROPOLITANO DEL DUP {period}.",
+        ),
+        Planned(
+            "delibera_dup",
+            date(year, 9, 29),
+            "delibera_consiglio",
+            f"DELIBERAZIONE SUL DOCUMENTO UNICO DI PROGRAMMAZIONE (DUP) {period}.",
+        ),
+        Planned(
+            "proponi_schema",
+            date(year, 11, 12),
+            "decreto_sindaco",
+            f"PROPOSTA DELLO SCHEMA DI BILANCIO DI PREVISIONE {period} E DELLA NOTA DI "
+            "AGGIORNAMENTO AL DUP.",
+        ),
+        # The revisori's verbale is not an act of the tracker: its number is theirs.
+        Planned(
+            "parere_revisori",
+            date(year, 11, 26),
+            extra=(("numero", f"18/{year}"), ("favorevole", True)),
+        ),
+    ]
+
+
+def _budget_cycle(today: date, actor: User, now: datetime) -> str:
+    """The budget cycle of the year after `today`'s, opened in June of the year before it (or
+    on the load day, if earlier), followed up to the load day."""
+    first_year = today.year + 1
+    procedure = db.session.scalar(
+        select(Procedure).where(Procedure.kind == "dup", Procedure.period_start == first_year)
+    )
+    if procedure is None:
+        opened = demo_acts.at(date(first_year - 1, 6, 15), 9)
+        procedure = procedures.open_procedure(
+            "dup",
+            first_year,
+            actor=actor,
+            clock=opened if opened.now() <= now else FixedClock(now),
+            title=f"DUP e bilancio di previsione {first_year}-{first_year + 2} (dato dimostrativo)",
+            fascicolo=f"4.1/{first_year - 1}/1",
+        )
+    return _follow(procedure, budget_cycle(first_year), actor, now)
 
 
 def _current_start(today: date) -> int:
