@@ -373,21 +373,26 @@ def _sync_stated_term(
     if rule.category == "contributi":  # the wording the PSTTM's offices know
         history[0] = f"Termine indicato nel decreto: {stated[0][1]:%d/%m/%Y}."
     ensure(
-        Spec(
-            source_key=f"procedure:{procedure.id}:{rule.code}",
-            kind=rule.category,
-            title=composed(f"{rule.label} — {procedure.title}"),
-            object_type="procedure",
-            object_id=str(procedure.id),
-            procedure_id=procedure.id,
-            due_date=roll_forward(stated[-1][1]),
-            responsible_role=rule.responsible or DIREZIONE_GENERALE,
-            legal_basis=rule.basis,
-            description=" ".join(history),
-            remind_overdue=rule.remind_overdue,
-        ),
+        _rule_spec(procedure, rule, roll_forward(stated[-1][1]), " ".join(history)),
         clock=clock,
         known=known,
+    )
+
+
+def _rule_spec(procedure: Procedure, rule: DeadlineRule, due: date, description: str) -> Spec:
+    """The deadline a definition's rule asks for on `procedure`, due on `due`."""
+    return Spec(
+        source_key=f"procedure:{procedure.id}:{rule.code}",
+        kind=rule.category,
+        title=composed(f"{rule.label} — {procedure.title}"),
+        object_type="procedure",
+        object_id=str(procedure.id),
+        procedure_id=procedure.id,
+        due_date=due,
+        responsible_role=rule.responsible or DIREZIONE_GENERALE,
+        legal_basis=rule.basis,
+        description=description,
+        remind_overdue=rule.remind_overdue,
     )
 
 
@@ -426,23 +431,7 @@ def _sync_rule(
     if rule.met_by_successor is None and definition.state(procedure.state).final:
         resolve(key, CANCELLED, clock=clock, known=known)
         return
-    ensure(
-        Spec(
-            source_key=key,
-            kind=rule.category,
-            title=composed(f"{rule.label} — {procedure.title}"),
-            object_type="procedure",
-            object_id=str(procedure.id),
-            procedure_id=procedure.id,
-            due_date=due,
-            responsible_role=rule.responsible or DIREZIONE_GENERALE,
-            legal_basis=rule.basis,
-            description=description,
-            remind_overdue=rule.remind_overdue,
-        ),
-        clock=clock,
-        known=known,
-    )
+    ensure(_rule_spec(procedure, rule, due, description), clock=clock, known=known)
     if rule.met_by_successor is not None:
         later_started = db.session.scalar(
             select(ProcedureStep.id)
