@@ -495,3 +495,32 @@ def test_dup_walked_to_approval_across_the_year_end(app, direzione, make_user, c
     assert procedure.state == "concluso"
     assert due("bdap").state == MET and due("trasparenza").state == MET
     assert verify_tables() == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "recorded", "due"),
+    [
+        # A fixed day of the year before the period, never moved (31/07/2027 is a Saturday).
+        (dict(fixed=(31, 7, -1)), {}, date(2027, 7, 31)),
+        # Ten working days after a Friday avvio: weekends, Sant'Ambrogio and Immacolata skipped.
+        (
+            dict(after=("avvio", 10, "working_days")),
+            {"avvio": date(2028, 11, 24)},
+            date(2028, 12, 12),
+        ),
+        # Fifteen calendar days ending on a Sunday: moved to Monday (c.p.c. art. 155).
+        (dict(after=("avvio", 15, "days")), {"avvio": date(2028, 3, 11)}, date(2028, 3, 27)),
+        # One year after 29 February: 28 February, a working day in 2029.
+        (dict(after=("avvio", 1, "years")), {"avvio": date(2028, 2, 29)}, date(2029, 2, 28)),
+        # The end of the month after the milestone's: 31/12/2028 is a Sunday, moved to 2 January.
+        (dict(month_end=("avvio", 1)), {"avvio": date(2028, 11, 5)}, date(2029, 1, 2)),
+        # Counted from a milestone not yet recorded: no deadline yet.
+        (dict(after=("avvio", 5, "days")), {}, None),
+    ],
+)
+def test_each_kind_of_deadline_rule(rule, recorded, due) -> None:
+    from workflow.deadlines.rules import rule_due
+    from workflow.engine.definition import DeadlineRule
+
+    made = DeadlineRule(code="prova", label="Prova", basis="Regola di prova", **rule)
+    assert rule_due(made, 2028, recorded) == due
