@@ -14,7 +14,7 @@ def test_the_kit_loads_from_the_app_itself_with_nothing_inline(client) -> None:
     page = client.get("/login").get_data(as_text=True)
     assert f'href="/static/{KIT}/css/bootstrap-italia.min.css"' in page
     assert f'src="/static/{KIT}/js/bootstrap-italia.bundle.min.js"' in page
-    assert 'href="/static/favicon.svg"' in page
+    assert 'rel="icon" href="data:image/svg+xml,' in page
     # The CSP allows no inline script or style: every <script> has a src, no style= attribute.
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert "<style" not in page and " style=" not in page
