@@ -127,10 +127,11 @@ def sideways_overflow(page: Page) -> dict | None:
 def test_every_role_journey_fits_and_passes_axe(live_url: str, browser: Browser, width: int):
     SCREENS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
+    # One browser context per width, as one person's browser: its cache keeps the kit's files.
+    # bypass_csp lets the test inject axe-core; the CSP itself is proved below.
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
     for role, (username, password, pages) in JOURNEYS.items():
-        # bypass_csp lets the test inject axe-core; the CSP itself is proved below.
-        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
-        page = context.new_page()
         if username:
             log_in(page, live_url, username, password)
         for name, target in pages:
@@ -141,7 +142,10 @@ def test_every_role_journey_fits_and_passes_axe(live_url: str, browser: Browser,
                 problems.append(f"{role}/{name} ({page.url}) scrolls sideways: {wide}")
             if found := serious_violations(page):
                 problems.append(f"{role}/{name} ({page.url}) axe: " + json.dumps(found, indent=1))
-        context.close()
+        if username:
+            page.get_by_role("button", name="Esci", exact=True).click()
+            expect(page.get_by_role("heading", name="Accesso")).to_be_visible()
+    context.close()
     assert not problems, "\n".join(problems)
 
 
