@@ -65,6 +65,7 @@ HOOKS = [
     "workflow.core.requests",
     "workflow.core.error_pages",
     "workflow.core.security",
+    "workflow.core.layout",
     "workflow.access.enforce",
 ]
 

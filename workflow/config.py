@@ -59,6 +59,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         **mail_and_reminders(),
         **daily_register(instance_path),
         **protocol_identity(),
+        **site_identity(),
     }
 
 
@@ -99,6 +100,39 @@ def protocol_identity() -> dict[str, Any]:
         "PROTOCOL_CODICE_AOO": env("PROTOCOL_CODICE_AOO", "AOO_CMMI"),  # unverified default
         "PROTOCOL_CODICE_REGISTRO": env("PROTOCOL_CODICE_REGISTRO", "PROTOCOLLO"),
         "PROTOCOL_PEC": env("PROTOCOL_PEC", "protocollo@pec.cittametropolitana.mi.it"),
+    }
+
+
+def site_identity() -> dict[str, Any]:
+    """What every page's header and footer show (templates/base.html): the body's name, its
+    crest, contacts, and the links AgID's guidelines ask of a PA website (privacy notice under
+    GDPR art. 13, accessibility statement under L. 4/2004 art. 3-quinquies, legal notes).
+
+    The crest is a path under static/ (e.g. "img/stemma.svg"): none by default, the header then
+    shows the name alone. The address, telephone, PEC and the three links are defaults TO BE
+    CHECKED against the body's institutional site before going live: set SITE_ADDRESS,
+    SITE_PHONE, SITE_PEC (by default the protocol's PEC), SITE_PRIVACY_URL,
+    SITE_ACCESSIBILITY_URL, SITE_LEGAL_NOTES_URL, SITE_HOME_URL.
+    """
+    env = os.environ.get
+    home = env("SITE_HOME_URL", "https://www.cittametropolitana.mi.it")
+    return {
+        "SITE_NAME": env("SITE_NAME", "Città metropolitana di Milano"),
+        "SITE_TAGLINE": env("SITE_TAGLINE", "Procedimenti, atti e Albo pretorio online"),
+        "SITE_CREST": env("SITE_CREST", ""),  # a path under static/, none by default
+        "SITE_HOME_URL": home,
+        "SITE_ADDRESS": env("SITE_ADDRESS", "Via Vivaio 1, 20122 Milano"),  # unverified default
+        "SITE_PHONE": env("SITE_PHONE", "02 7740 1"),  # unverified default
+        "SITE_PEC": env(  # unverified default, the protocol's own
+            "SITE_PEC", env("PROTOCOL_PEC", "protocollo@pec.cittametropolitana.mi.it")
+        ),
+        "SITE_PRIVACY_URL": env("SITE_PRIVACY_URL", f"{home}/privacy/"),  # unverified default
+        "SITE_ACCESSIBILITY_URL": env(  # unverified default
+            "SITE_ACCESSIBILITY_URL", f"{home}/accessibilita/"
+        ),
+        "SITE_LEGAL_NOTES_URL": env(  # unverified default
+            "SITE_LEGAL_NOTES_URL", f"{home}/note-legali/"
+        ),
     }
 
 
