@@ -22,6 +22,7 @@ from workflow.audit.replay import verify_tables
 from workflow.core.clock import FixedClock
 from workflow.deadlines.models import MET, OPEN, Deadline
 from workflow.definitions import LATEST, DefinitionError, loader
+from workflow.desk.sections import current_phase
 from workflow.extensions import db
 from workflow.procedures import operations as procedures
 from workflow.procedures.models import Procedure
@@ -442,6 +443,12 @@ def test_dup_walked_to_approval_across_the_year_end(app, direzione, make_user, c
     assert due("proposta_bilancio").due_date == date(2025, 11, 15)  # a Saturday: not moved
     assert due("approvazione_bilancio").due_date == date(2025, 12, 31)
     assert due("parere_revisori") is None  # counted from the proposal, not yet made
+    # The days the law names are the plan from the start (desk, timeline), one deadline each.
+    planned = {m.code: m.planned_date for m in procedure.milestones}
+    assert planned["presentazione_dup"] == date(2025, 7, 31)
+    assert planned["proposta_bilancio"] == date(2025, 11, 15)
+    assert planned["approvazione"] is None  # a decree may defer it: its deadline follows
+    assert due("tappa:presentazione_dup") is None
 
     def record(event: str, on: date, actor=direzione, **data) -> None:
         nonlocal procedure
@@ -460,6 +467,10 @@ def test_dup_walked_to_approval_across_the_year_end(app, direzione, make_user, c
     record("proponi_schema", date(2025, 11, 12), numero="250/2025")
     assert due("parere_revisori").due_date == date(2025, 11, 27)
     assert procedure.state == "schema_proposto"
+    # The optional parere on the DUP never recorded does not hold the procedure in FASE 1.
+    definition = procedures.definition_of(procedure)
+    recorded = frozenset(s.milestone_code for s in procedure.steps if s.milestone_code)
+    assert current_phase(definition, procedure.state, recorded) == "FASE 2 — Proposta di bilancio"
     record(
         "parere_revisori", date(2025, 11, 25), actor=ragioneria, numero="12/2025", favorevole=False
     )

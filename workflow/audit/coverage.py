@@ -876,7 +876,7 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "milestones",
-        ("procedure.planned",),
+        ("procedure.planned", "procedure.opened"),
         {"procedure_id": event_field("object_id"), "code": item("key")},
         {"planned_date": item("value")},
         each="planned",

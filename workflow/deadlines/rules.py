@@ -328,9 +328,13 @@ def _sync_milestones(
     """Each planned milestone not yet recorded is due on its planned date (decreto R.G. 264/2024);
     recorded, it is met; unplanned, or the procedure ended, it is cancelled."""
     final = definition.state(procedure.state).final
+    # A milestone a rule of the law is met by has that rule's deadline, not a second one.
+    by_rule = {r.met_by for r in definition.deadlines if r.met_by}
     for milestone in procedure.milestones:
         key = f"procedure:{procedure.id}:tappa:{milestone.code}"
-        if milestone.code in recorded:
+        if milestone.code in by_rule:
+            resolve(key, CANCELLED, clock=clock, known=known)
+        elif milestone.code in recorded:
             resolve(key, MET, clock=clock, known=known)
         elif milestone.planned_date is None or final:
             resolve(key, CANCELLED, clock=clock, known=known)

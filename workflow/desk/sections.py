@@ -218,11 +218,18 @@ def next_deadline(known: _Known) -> Deadline | None:
 
 
 def current_phase(definition: Definition, state: str, recorded: frozenset[str]) -> str:
-    """The phase of the first milestone still to be recorded ("Concluso" in a final state)."""
+    """The phase of the first milestone still to be recorded ("Concluso" in a final state), or
+    the phase of the current state when that is later: an optional milestone never recorded
+    (the revisori's parere on the DUP) does not hold a procedure in an earlier phase."""
     if definition.state(state).final:
         return "Concluso"
     pending = [m for m in definition.milestones if m.code not in recorded]
-    return pending[0].phase if pending else definition.milestones[-1].phase
+    by_milestone = pending[0].phase if pending else definition.milestones[-1].phase
+    by_state = definition.state(state).phase
+    order = list(definition.phases) or list(dict.fromkeys(m.phase for m in definition.milestones))
+    if by_state in order and by_milestone in order:
+        return max(by_milestone, by_state, key=order.index)
+    return by_milestone
 
 
 def all_roles(definition: Definition) -> set[str]:

@@ -215,10 +215,14 @@ def phase_spans(definition: Definition, recorded: dict[str, date], today: date) 
     spans = []
     first = definition.milestones[0].code if definition.milestones else None
     previous_end = recorded.get(first) if first else None
-    for phase in phases(definition):
+    order = phases(definition)
+    for index, phase in enumerate(order):
         codes = [m.code for m in definition.milestones if m.phase == phase]
         dates = [recorded[c] for c in codes if c in recorded]
-        done = len(dates) == len(codes)
+        # Done when all its milestones are recorded, or a later phase's is (an optional
+        # milestone never recorded, the DUP's revisori on the DUP, does not keep it open).
+        later = [m.code for m in definition.milestones if m.phase in order[index + 1 :]]
+        done = bool(dates) and (len(dates) == len(codes) or any(c in recorded for c in later))
         start = previous_end
         if start is None:
             spans.append(PhaseSpan(phase, None, None, None, False))

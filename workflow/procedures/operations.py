@@ -176,6 +176,14 @@ def open_procedure(
     ):
         raise Conflict(f"Esiste già il procedimento {definition.period_title(period_start)}.")
     remember(definition, clock=clock)
+    # A milestone the law dates (a fixed-day rule it meets: the DUP by 31 July) is planned on
+    # that day from the start; the office may plan it otherwise. Not one a decree may defer
+    # (`da_campo`: the bilancio's 31 December): its deadline follows the decree, a plan would not.
+    legal = {
+        rule.met_by: rules.rule_due(rule, period_start, {})
+        for rule in definition.deadlines
+        if rule.fixed and rule.met_by and not rule.from_field
+    }
     procedure = Procedure(
         kind=kind,
         definition_version=definition.version,
@@ -188,7 +196,8 @@ def open_procedure(
         created_at=clock.now(),
         created_by_id=actor.id,
         milestones=[
-            Milestone(code=m.code, position=i) for i, m in enumerate(definition.milestones)
+            Milestone(code=m.code, position=i, planned_date=legal.get(m.code))
+            for i, m in enumerate(definition.milestones)
         ],
     )
     db.session.add(procedure)
@@ -206,7 +215,8 @@ def open_procedure(
             "state": procedure.state,
             "period": procedure.period_label,
             "fascicolo": procedure.fascicolo,
-        },
+        }
+        | ({"planned": {k: v.isoformat() for k, v in legal.items()}} if legal else {}),
         clock=clock,
     )
     rules.sync_procedure(procedure, clock=clock)
