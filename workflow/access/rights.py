@@ -236,19 +236,35 @@ EVENT_ROUTES = ("procedures.step", "api.fire_event", "procedures.correct", "api.
 @dataclass(frozen=True)
 class EventRight:
     kind: str
-    version: int
+    version: str
     event: str
     source: str
     label: str
     roles: tuple[str, ...]
+    title: str = ""  # the definition's title, as people read it
+    source_label: str = ""  # the state's label
 
 
 def event_rights() -> Iterator[EventRight]:
-    """Every event of every machine definition, with the roles that may fire it."""
+    """Every event of every machine definition, with the roles that may fire it: once per
+    event and state (the two outcomes of an opinion are one right)."""
     every = {**DEFINITIONS, **{(d.kind, v): d for v, d in ACT_DEFINITIONS.items()}}
     for (kind, version), definition in sorted(every.items()):
+        seen: set[tuple[str, str]] = set()
         for step in definition.steps:
-            yield EventRight(kind, version, step.event, step.source, step.label, step.roles)
+            if (step.event, step.source) in seen:
+                continue
+            seen.add((step.event, step.source))
+            yield EventRight(
+                kind,
+                version,
+                step.event,
+                step.source,
+                step.label,
+                step.roles,
+                definition.title,
+                definition.state(step.source).label,
+            )
 
 
 @dataclass
