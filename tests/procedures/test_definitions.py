@@ -20,6 +20,7 @@ from workflow.access import operations as users
 from workflow.audit.models import AuditEvent
 from workflow.audit.replay import verify_tables
 from workflow.core.clock import FixedClock
+from workflow.core.errors import GuardFailed
 from workflow.deadlines.models import MET, OPEN, Deadline
 from workflow.definitions import LATEST, DefinitionError, loader
 from workflow.desk.sections import current_phase
@@ -491,6 +492,11 @@ def test_dup_walked_to_approval_across_the_year_end(app, direzione, make_user, c
         note="D.M. 24/12/2025, G.U. n. 2",
     )
     assert due("approvazione_bilancio").due_date == date(2026, 2, 28)
+    # A deferral defers: not to a day before the decree, nor before the term in force.
+    with pytest.raises(GuardFailed, match="deve seguire la data dell'atto"):
+        record("differisci_approvazione", date(2025, 12, 29), termine_approvazione="1950-01-01")
+    with pytest.raises(GuardFailed, match="non differisce quello in vigore"):
+        record("differisci_approvazione", date(2025, 12, 29), termine_approvazione="2026-01-31")
     assert "Termine di legge: 31/12/2025" in due("approvazione_bilancio").description
     # Across the year end: in January the approval is not late.
     _at(clock, date(2026, 1, 15))

@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from workflow.core.clock import format_date
 from workflow.definitions import acts, psttm
 from workflow.engine.definition import Guard, ProcedureFacts, Route
 
@@ -29,6 +31,7 @@ class Entry:
     arity: int | None
     objects: frozenset[str]
     doc: str
+    arguments: str = "tappe"  # what the arguments name: milestones ("tappe") or fields ("campi")
 
 
 def _plain(guard: Guard, *objects: str) -> Entry:
@@ -65,6 +68,48 @@ def milestones_recorded(args: tuple[str, ...], labels: Mapping[str, str]) -> Gua
     return guard
 
 
+def term_after_the_act(args: tuple[str, ...], labels: Mapping[str, str]) -> Guard:
+    """A term an act sets in field `args[0]` (a deferral's new day, TUEL art. 151 c. 1) falls
+    after the act's own date (`data`) and within two years of it: 01/01/1950 or 2099 for a
+    decree of 2026 is a typing error, not a term."""
+    (name,) = args
+
+    def guard(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
+        term, when = data.get(name), data.get("data")
+        if not term or not when:
+            return None
+        if term <= when:
+            return (
+                f"Il nuovo termine ({format_date(term)}) deve seguire la data dell'atto "
+                f"({format_date(when)})."
+            )
+        if term - when > psttm.LONGEST_TERM:
+            return (
+                f"Il nuovo termine ({format_date(term)}) è oltre due anni dopo l'atto del "
+                f"{format_date(when)}: controlla l'anno."
+            )
+        return None
+
+    return guard
+
+
+def term_moves_later(args: tuple[str, ...], labels: Mapping[str, str]) -> Guard:
+    """A step that sets again the term of field `args[0]` moves it later, never earlier than
+    the one in force (a deferral defers: TUEL art. 151 c. 1)."""
+    (name,) = args
+
+    def guard(facts: ProcedureFacts, data: Mapping[str, Any]) -> str | None:
+        new, before = data.get(name), facts.stated.get(name)
+        if not new or not before or new > date.fromisoformat(before):
+            return None
+        return (
+            f"Il nuovo termine {format_date(new)} non differisce quello in vigore "
+            f"({format_date(date.fromisoformat(before))}): indica una data successiva."
+        )
+
+    return guard
+
+
 PROCEDURE = "procedimento"
 ACT = "atto"
 
@@ -78,6 +123,13 @@ GUARDS: dict[str, Entry] = {
     ),
     "tappe_registrate": Entry(
         milestones_recorded, None, frozenset({PROCEDURE}), milestones_recorded.__doc__ or ""
+    ),
+    # Terms an act sets (the DUP's deferral of the approval), the field named in brackets.
+    "termine_dopo_l_atto_in": Entry(
+        term_after_the_act, 1, frozenset({PROCEDURE}), term_after_the_act.__doc__ or "", "campi"
+    ),
+    "termine_successivo": Entry(
+        term_moves_later, 1, frozenset({PROCEDURE}), term_moves_later.__doc__ or "", "campi"
     ),
     # The PSTTM's consultation (decreto R.G. 43/2025)
     "dopo_lo_schema": _plain(psttm.after_phase_start, PROCEDURE),
@@ -125,9 +177,12 @@ def parse(reference: str) -> tuple[str, tuple[str, ...]]:
     return match.group(1), args
 
 
-def build(reference: str, obj: str, labels: Mapping[str, str]) -> Guard:
+def build(
+    reference: str, obj: str, labels: Mapping[str, str], fields: frozenset[str] = frozenset()
+) -> Guard:
     """The guard a file's `condizioni` names, for a definition of `obj` ("procedimento" or
-    "atto") whose milestones are `labels`. Raises UnknownGuard with the reason in Italian."""
+    "atto") whose milestones are `labels` and whose steps have `fields`. Raises UnknownGuard
+    with the reason in Italian."""
     name, args = parse(reference)
     entry = GUARDS.get(name)
     if entry is None or obj not in entry.objects:
@@ -139,7 +194,9 @@ def build(reference: str, obj: str, labels: Mapping[str, str]) -> Guard:
         raise UnknownGuard(f"la condizione «{name}» vuole almeno una tappa tra parentesi")
     if entry.arity and len(args) != entry.arity:
         raise UnknownGuard(f"la condizione «{name}» vuole {entry.arity} argomento")
-    unknown = [a for a in args if a not in labels]
+    known = labels if entry.arguments == "tappe" else fields
+    unknown = [a for a in args if a not in known]
     if unknown:
-        raise UnknownGuard(f"la condizione «{name}» cita tappe inesistenti: {', '.join(unknown)}")
+        what = "tappe" if entry.arguments == "tappe" else "campi"
+        raise UnknownGuard(f"la condizione «{name}» cita {what} inesistenti: {', '.join(unknown)}")
     return entry.build(args, labels)

@@ -97,15 +97,57 @@ def _duplicates(node: yaml.Node, file: str) -> list[Problem]:
     return found
 
 
+# How many values a file may hold once its aliases (*nome) are expanded: a definition has a few
+# thousand; a "billion laughs" of nested aliases would have billions.
+MAX_VALUES = 200_000
+
+
+def _expanded_size(node: yaml.Node, file: str) -> int:
+    """How many values `node` holds with its aliases expanded, each shared node counted once
+    per use but computed once; raises DefinitionError past MAX_VALUES or on an alias that
+    contains itself."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(n: yaml.Node) -> int:
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            line = n.start_mark.line + 1
+            raise DefinitionError([Problem(file, line, "un alias contiene sé stesso")])
+        open_nodes.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(n, yaml.MappingNode):
+            children = [v for pair in n.value for v in pair]
+        elif isinstance(n, yaml.SequenceNode):
+            children = list(n.value)
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_VALUES:
+                line = n.start_mark.line + 1
+                raise DefinitionError(
+                    [Problem(file, line, f"gli alias espandono oltre {MAX_VALUES} valori")]
+                )
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(node)
+
+
 def read_yaml(text: str, file: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     """The data of a YAML text and the line of each value, by its path of keys and indices.
 
-    Raises DefinitionError on a syntax error or a key written twice in one mapping."""
+    Raises DefinitionError on a syntax error, a key written twice in one mapping, or aliases
+    that expand past MAX_VALUES values or contain themselves."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise DefinitionError([Problem(file, 0, "il file è vuoto")])
+        _expanded_size(node, file)
         problems = _duplicates(node, file)
         data = loader.construct_document(node)  # resolves merge keys in the node too
     except yaml.MarkedYAMLError as error:
@@ -355,12 +397,13 @@ def build(
         problem(("stato_iniziale",), f"stato iniziale «{data['stato_iniziale']}» inesistente")
 
     guards: dict[str, Any] = {}
+    every_field = frozenset(c["nome"] for item in data["passaggi"] for c in item.get("campi", ()))
 
     def check_guard(reference: str, path: tuple[Any, ...]) -> None:
         if reference in guards:
             return
         try:
-            guards[reference] = catalogue.build(reference, obj, labels)
+            guards[reference] = catalogue.build(reference, obj, labels, every_field)
         except catalogue.UnknownGuard as error:
             problem(path, str(error))
 

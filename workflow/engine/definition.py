@@ -133,6 +133,9 @@ class ProcedureFacts(Facts):
     last_step_on: date | None
     phase_started_on: date | None = None
     contributions_due: date | None = None
+    # The latest value each step field was given, as stored (a date as ISO text): what a term
+    # in force is, for a step that may only move it later (a deferral).
+    stated: Mapping[str, Any] = field(default_factory=dict)
 
 
 # A guard returns None when satisfied, or the Italian sentence that says what is missing. It reads

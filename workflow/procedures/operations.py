@@ -132,6 +132,7 @@ def facts_from(steps: Sequence[ProcedureStep | _AsRecorded], today: date) -> Pro
             (s.current.occurred_on for s in steps if s.to_state != s.from_state), default=None
         ),
         contributions_due=record.contributions_term(steps)[1],
+        stated={k: v for s in steps for k, v in s.current.data.items()},
     )
 
 
