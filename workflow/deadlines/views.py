@@ -17,12 +17,12 @@ from flask_login import current_user, login_required
 from workflow.access.authorize import acting_role
 from workflow.access.enforce import may
 from workflow.access.rights import OPERATIONS
-from workflow.access.roles import ROLE_CODES, ROLE_LABELS
-from workflow.core.errors import BadRequest, NotFound
+from workflow.access.roles import ROLE_LABELS
+from workflow.core.errors import BadRequest, InvalidData, NotFound
 from workflow.core.web import clock
 from workflow.deadlines import ical, reminders, rules
 from workflow.deadlines import operations as deadlines
-from workflow.engine.stepdata import parse_date
+from workflow.deadlines.forms import DeadlineForm
 from workflow.mail import outbox as mail
 from workflow.mail import sender
 from workflow.mail import settings as mail_settings
@@ -35,46 +35,52 @@ bp = Blueprint("deadlines", __name__)
 ICS = "text/calendar"
 
 
-@bp.get("/scadenze")
-@login_required
-def index() -> str:
+def _list_page(form: DeadlineForm | None = None, status: int = 200) -> tuple[str, int]:
+    """The deadlines page with the creation form (as typed after a refusal, `status` 409/422)."""
     mine = request.args.get("mie") == "1"
     rows = list(deadlines.responsible_for(current_user)) if mine else deadlines.list_live()
-    return render_template(
+    page = render_template(
         "deadlines/list.html",
         deadlines=rows,
         mine=mine,
         may_manage=may(current_user, "deadlines.manage"),
         kinds=rules.KIND_LABELS,
         roles=ROLE_LABELS,
-        procedures=procedures.list_all(),
+        form=form or DeadlineForm(procedures.list_all(), formdata=None),
     )
+    return page, status
+
+
+@bp.get("/scadenze")
+@login_required
+def index() -> tuple[str, int]:
+    return _list_page()
 
 
 @bp.post("/scadenze")
 @login_required
-def create() -> Response:
-    form = request.form
-    raw_procedure = form.get("procedure_id", "")
-    role = form.get("responsible_role") or None
-    if role is not None and role not in ROLE_CODES:
-        raise BadRequest("Ruolo responsabile non valido.")
-    days = form.get("working_days", "").strip()
-    if days and not days.isdigit():
-        raise BadRequest("I giorni lavorativi sono un numero intero.")
-    deadline = deadlines.create_deadline(
-        title=form.get("title", ""),
-        due_date=None if days else parse_date(form.get("due_date", ""), "Scadenza"),
-        working_days=int(days) if days else None,
-        counted_from=parse_date(form.get("counted_from", ""), "Dal") if days else None,
-        kind=form.get("kind", "manuale"),
-        procedure_id=int(raw_procedure) if raw_procedure.isdigit() else None,
-        responsible_role=role,
-        legal_basis=form.get("legal_basis", ""),
-        description=form.get("description", ""),
-        actor=current_user,
-        clock=clock(),
-    )
+def create() -> Response | tuple[str, int]:
+    form = DeadlineForm(procedures.list_all())
+    if not form.validate_on_submit():
+        return _list_page(form, 422)
+    days = form.working_days.data
+    try:
+        deadline = deadlines.create_deadline(
+            title=form.title.data,
+            due_date=None if days is not None else form.due_date.data,
+            working_days=days,
+            counted_from=form.counted_from.data if days is not None else None,
+            kind=form.kind.data,
+            procedure_id=int(form.procedure_id.data) if form.procedure_id.data else None,
+            responsible_role=form.responsible_role.data or None,
+            legal_basis=form.legal_basis.data or "",
+            description=form.description.data or "",
+            actor=current_user,
+            clock=clock(),
+        )
+    except (InvalidData, NotFound) as refusal:
+        form.refuse(refusal)
+        return _list_page(form, refusal.status)
     flash("Scadenza registrata.", "info")
     return redirect(url_for("deadlines.show", deadline_id=deadline.id))
 

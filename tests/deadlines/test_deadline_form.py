@@ -1,0 +1,46 @@
+"""Issue 16 §2: a deadline refused re-renders the list with the form as typed and the message
+beside the field; dates are text fields typed gg/mm/aaaa."""
+
+from __future__ import annotations
+
+from tests.conftest import csrf_from, login
+from tests.forms_html import read_form
+
+
+def test_a_deadline_without_a_date_keeps_what_was_typed(client, direzione) -> None:
+    login(client, "direzione")
+    page = client.get("/scadenze").get_data(as_text=True)
+    form = read_form(page, "/scadenze")
+    assert form.inputs["due_date"].get("type", "text") == "text"
+    assert form.inputs["due_date"]["placeholder"] == "gg/mm/aaaa"
+    assert form.inputs["title"]["maxlength"] == "300"
+    response = client.post(
+        "/scadenze",
+        data={
+            "csrf_token": csrf_from(page),
+            "title": "Relazione annuale",
+            "kind": "parere",
+            "responsible_role": "dirigente",
+            "legal_basis": "TUEL art. 49",
+            "description": "Da inviare alla Direzione",
+        },
+    )
+    assert response.status_code == 422
+    form = read_form(response.get_data(as_text=True), "/scadenze")
+    assert form.error_of("due_date") == "Manca la data della scadenza."
+    assert form.value("title") == "Relazione annuale"
+    assert form.value("kind") == "parere" and form.value("responsible_role") == "dirigente"
+    assert form.value("description") == "Da inviare alla Direzione"
+
+
+def test_a_date_typed_the_american_way_is_refused_beside_it(client, direzione) -> None:
+    login(client, "direzione")
+    page = client.get("/scadenze").get_data(as_text=True)
+    response = client.post(
+        "/scadenze",
+        data={"csrf_token": csrf_from(page), "title": "X", "due_date": "12/31/2026"},
+    )
+    assert response.status_code == 422
+    form = read_form(response.get_data(as_text=True), "/scadenze")
+    assert "gg/mm/aaaa" in form.error_of("due_date")
+    assert form.value("due_date") == "12/31/2026"
