@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from workflow.access import operations as users
 from workflow.access import rights
+from workflow.access.forms import UserForm
 from workflow.access.models import Delegation
 from workflow.access.roles import ROLE_CODES, ROLE_LABELS
 from workflow.acts.signature_check import trust_configured
@@ -37,8 +38,9 @@ def rights_table() -> str:
     )
 
 
-def _users_page(new_token: tuple[str, str] | None) -> str:
-    """The users page; `new_token` (username, token) is shown once, right after its issue."""
+def _users_page(new_token: tuple[str, str] | None, form: UserForm | None = None) -> str:
+    """The users page; `new_token` (username, token) is shown once, right after its issue;
+    `form` the new-user form as typed after a refusal (a fresh one otherwise)."""
     accounts = users.list_users()
     return render_template(
         "admin/users.html",
@@ -49,6 +51,7 @@ def _users_page(new_token: tuple[str, str] | None) -> str:
         labels=ROLE_LABELS,
         new_token=new_token,
         trust_checked=trust_configured(),
+        form=form or UserForm(formdata=None),
     )
 
 
@@ -71,19 +74,24 @@ def _on_users_page(change: Callable[[], str]) -> Response | tuple[str, int]:
 
 @bp.post("/utenti")
 def create_user() -> Response | tuple[str, int]:
-    def create() -> str:
+    form = UserForm()
+    if not form.validate_on_submit():
+        return _users_page(None, form), 422
+    try:
         created = users.create_user(
-            request.form.get("username", ""),
-            request.form.get("full_name", ""),
-            request.form.get("password", ""),
-            request.form.getlist("roles"),
+            form.username.data,
+            form.full_name.data,
+            form.password.data,
+            form.roles.data,
             actor=current_user,
             clock=clock(),
-            codice_fiscale=request.form.get("codice_fiscale", ""),
+            codice_fiscale=form.codice_fiscale.data or "",
         )
-        return f"Utente {created.username} creato."
-
-    return _on_users_page(create)
+    except (Conflict, InvalidData) as refusal:
+        form.refuse(refusal)
+        return _users_page(None, form), refusal.status
+    flash(f"Utente {created.username} creato.", "info")
+    return redirect(url_for("admin.users"))
 
 
 @bp.post("/utenti/<username>/ruoli")
