@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
 
 from workflow.access.enforce import may
 from workflow.acts import documents, queries, referto, signature_check
@@ -15,6 +18,7 @@ from workflow.acts.models import Act, ActEvent
 from workflow.core import csvexport
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound
+from workflow.core.forms import place_error, step_form
 from workflow.core.web import clock, form_version, send_pdf
 from workflow.definitions import ACT_LATEST
 from workflow.definitions import acts as machine
@@ -86,20 +90,42 @@ def propose() -> Response | tuple[str, int]:
     return redirect(url_for("acts.show", act_id=act.id))
 
 
+def _step_forms(act: Act, steps: list[Any], failed: tuple[str, Form] | None) -> dict[str, Form]:
+    """A form per next step (core.forms.step_form): the one that was refused as typed, with its
+    message; the others fresh ("rivedi" starts from the act's current text)."""
+    forms = {}
+    for s in steps:
+        if failed is not None and failed[0] == s.event:
+            forms[s.event] = failed[1]
+            continue
+        start = MultiDict({"testo": act.testo} if s.event == "rivedi" else {})
+        forms[s.event] = step_form(s, start, f"{s.event}-")
+    return forms
+
+
 @bp.get("/atti/<int:act_id>")
 @login_required
 def show(act_id: int) -> str:
+    return _act_page(act_id)[0]
+
+
+def _act_page(
+    act_id: int, failed: tuple[str, Form] | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The act's page; `failed` (event, form) a refused step's form as typed, `status` its code."""
     act = acts.get(act_id)
     today = rome_today(clock())
+    steps = acts.allowed_events(act, current_user, clock())
     as_act, as_annex = acts.publication_choices(act)
     by_id = {d.id: d for d in act.documents}
-    return render_template(
+    page = render_template(
         "acts/show.html",
         act=act,
         kind=acts.act_type(act),
         record=queries.record(act, today),
         state_label=queries.state_label(act),
-        steps=acts.allowed_events(act, current_user, clock()),
+        steps=steps,
+        step_forms=_step_forms(act, steps, failed),
         missing=acts.missing_opinions(act),
         signatures=acts.signatures(act),
         definition=ACT_LATEST,
@@ -119,6 +145,7 @@ def show(act_id: int) -> str:
         extensions=queries.extensions(act),
         original_end=queries.original_end(act),
     )
+    return page, status
 
 
 @bp.get("/atti/<int:act_id>/relata")
@@ -138,7 +165,7 @@ def relata(act_id: int) -> str:
 
 @bp.post("/atti/<int:act_id>/passaggi/<event>")
 @login_required
-def fire(act_id: int, event: str) -> Response:
+def fire(act_id: int, event: str) -> Response | tuple[str, int]:
     # A field that picks several documents comes as repeated keys: kept as a list.
     data = {
         k: v if len(v) > 1 else v[0]
@@ -155,8 +182,20 @@ def fire(act_id: int, event: str) -> Response:
             clock=clock(),
         )
     except GuardFailed as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("acts.show", act_id=act_id))
+        step = next(
+            (
+                s
+                for s in acts.allowed_events(acts.get(act_id), current_user, clock())
+                if s.event == event
+            ),
+            None,
+        )
+        if step is None:
+            flash(exc.message, "error")
+            return redirect(url_for("acts.show", act_id=act_id))
+        form = step_form(step, request.form, f"{event}-")
+        place_error(form, exc)
+        return _act_page(act_id, (event, form), exc.status)
     flash("Passaggio registrato.", "info")
     return redirect(url_for("acts.show", act_id=act_id))
 

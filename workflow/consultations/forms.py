@@ -1,6 +1,7 @@
 """The consultation page's forms: open the window, register a contribution, close with the
 outcome. WTForms checks what a form can (present, length, a known choice, a date); the operations
-decide the rest, and their refusals are shown beside the field they name (core.forms.place_error)."""
+decide the rest, and their refusals are shown beside the field they name (core.forms.place_error).
+"""
 
 from __future__ import annotations
 

@@ -9,10 +9,10 @@ from flask_login import current_user
 from workflow.access.enforce import may
 from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory, territory_data
+from workflow.consultations.forms import CloseForm, ContributionForm, OpenForm
 from workflow.consultations.models import CHANNELS
 from workflow.consultations.themes import THEMES
 from workflow.core import csvexport
-from workflow.consultations.forms import CloseForm, ContributionForm, OpenForm
 from workflow.core.errors import Conflict, InvalidData, TooLarge
 from workflow.core.forms import place_error
 from workflow.core.web import clock, form_version

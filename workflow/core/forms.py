@@ -187,3 +187,55 @@ def column_limit(column: Any) -> TextLimit:
     length = getattr(kind, "length", None) or column.info.get("max_length", inputs.TEXT_MAX)
     multiline = isinstance(kind, Text) or bool(column.info.get("multiline", False))
     return TextLimit(length, multiline=multiline)
+
+
+class _Marked:
+    """A validator that only marks the HTML input (required, maxlength): the engine's step parser
+    (engine.stepdata.parse) decides what a step accepts; the form shows and keeps the values."""
+
+    def __init__(self, **flags: Any) -> None:
+        self.field_flags = flags
+
+    def __call__(self, form: Any, field: Field) -> None:
+        return None
+
+
+def step_form(step: Any, formdata: Any, prefix: str) -> Form:
+    """A WTForms form for the fields a machine step declares (engine.definition.Field), under the
+    names the definition gives them (the API and the tests use them) and ids `prefix`+name, filled
+    from `formdata` (a MultiDict: what was typed, or a step's stored values). Dates are gg/mm/aaaa
+    text; an opinion's outcome is two radio buttons with none checked (a preset "favorevole" is a
+    legal risk); text is bounded by engine.stepdata.MAX_TEXT. Document fields are left to the
+    page, which knows the act's documents."""
+    from wtforms import RadioField, SelectField, TextAreaField
+    from wtforms.fields.choices import SelectChoice
+
+    from workflow.engine.stepdata import MAX_TEXT
+
+    class StepForm(Form):
+        pass
+
+    for f in step.fields:
+        marks = [_Marked(required=True)] if f.required else []
+        common = {"id": prefix + f.name}
+        if f.type == "date":
+            unbound: Any = DataField(f.label, marks, **common)
+        elif f.type == "bool" and f.name == "favorevole":
+            choices = [
+                SelectChoice("favorevole", "Favorevole"),
+                SelectChoice("contrario", "Contrario"),
+            ]
+            unbound = RadioField(f.label, marks, choices=choices, validate_choice=False, **common)
+        elif f.type == "bool":
+            choices = [SelectChoice("", "No"), SelectChoice("si", "Sì")]
+            unbound = SelectField(f.label, choices=choices, validate_choice=False, **common)
+        elif f.type == "act_number":
+            kw = {"placeholder": "es. 43/2025", "inputmode": "numeric", "maxlength": 12}
+            unbound = StringField(f.label, marks, render_kw=kw, **common)
+        elif f.type in ("document", "documents"):
+            continue
+        else:
+            marks.append(_Marked(maxlength=MAX_TEXT))
+            unbound = TextAreaField(f.label, marks, render_kw={"rows": 3}, **common)
+        setattr(StepForm, f.name, unbound)
+    return StepForm(formdata=formdata)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from workflow.access.authorize import acting_role, effective_roles
@@ -16,6 +17,7 @@ from workflow.acts import queries as act_queries
 from workflow.acts.queries import Cited
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, GuardFailed, NotAllowed, NotFound
+from workflow.core.forms import place_error, step_form
 from workflow.core.web import clock, form_version
 from workflow.deadlines import operations as deadlines
 from workflow.definitions import LATEST
@@ -157,8 +159,9 @@ def step(procedure_id: int, event: str) -> str | Response | tuple[str, int]:
         if not candidates:
             flash("Questo passaggio non è possibile nello stato attuale.", "error")
             return redirect(url_for("procedures.show", procedure_id=procedure.id))
+        form = step_form(candidates[0], MultiDict(), "f_")
         return render_template(
-            "procedures/step.html", values={}, version=procedure.version, **template_args
+            "procedures/step.html", form=form, version=procedure.version, **template_args
         )
     version = _form_version()
     data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
@@ -172,9 +175,12 @@ def step(procedure_id: int, event: str) -> str | Response | tuple[str, int]:
             clock=clock(),
         )
     except GuardFailed as exc:
-        flash(exc.message, "error")
+        if not candidates:
+            raise
+        form = step_form(candidates[0], request.form, "f_")
+        place_error(form, exc)
         return (
-            render_template("procedures/step.html", values=data, version=version, **template_args),
+            render_template("procedures/step.html", form=form, version=version, **template_args),
             exc.status,
         )
     flash(_recorded_message(procedure.steps[-1]), "info")
@@ -257,7 +263,11 @@ def correct(procedure_id: int, step_id: int) -> str | Response | tuple[str, int]
             return redirect(url_for("procedures.show", procedure_id=procedure.id))
         values = _form_values(spec, step.current.data)
         return render_template(
-            "procedures/rettifica.html", values=values, version=procedure.version, **template_args
+            "procedures/rettifica.html",
+            form=step_form(spec, MultiDict(values), "r_"),
+            motivo="",
+            version=procedure.version,
+            **template_args,
         )
     version = _form_version()
     form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version", "motivo")}
@@ -272,11 +282,15 @@ def correct(procedure_id: int, step_id: int) -> str | Response | tuple[str, int]
             clock=clock(),
         )
     except GuardFailed as exc:
-        flash(exc.message, "error")
-        values = {**form, "motivo": request.form.get("motivo", "")}
+        typed = step_form(spec, request.form, "r_")
+        place_error(typed, exc)
         return (
             render_template(
-                "procedures/rettifica.html", values=values, version=version, **template_args
+                "procedures/rettifica.html",
+                form=typed,
+                motivo=request.form.get("motivo", ""),
+                version=version,
+                **template_args,
             ),
             exc.status,
         )
