@@ -1,0 +1,38 @@
+"""Issue 16 §2: a step's form is built from its definition; dates are gg/mm/aaaa text inputs and a
+refused step comes back as typed with the message beside the field that caused it."""
+
+from __future__ import annotations
+
+from tests.conftest import csrf_from, login
+from tests.factories import TO_CONSULTATION, open_psttm, run
+from tests.forms_html import read_form
+
+
+def test_step_dates_are_text_typed_dd_mm_yyyy(client, direzione, clock) -> None:
+    procedure = run(open_psttm(direzione, clock), TO_CONSULTATION, direzione, clock)
+    login(client, "direzione")
+    url = f"/procedimenti/{procedure.id}/passaggi/esame_commissione"
+    form = read_form(client.get(url).get_data(as_text=True), "")
+    assert form.inputs["f_data"].get("type", "text") == "text"
+    assert form.inputs["f_data"]["placeholder"] == "gg/mm/aaaa"
+    assert form.inputs["f_note"]["maxlength"] == "2000"
+
+
+def test_a_mistyped_date_is_said_beside_it_and_the_note_kept(client, direzione, clock) -> None:
+    procedure = run(open_psttm(direzione, clock), TO_CONSULTATION, direzione, clock)
+    login(client, "direzione")
+    url = f"/procedimenti/{procedure.id}/passaggi/esame_commissione"
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(page),
+            "version": procedure.version,
+            "data": "31/13/2025",
+            "note": "Seduta straordinaria",
+        },
+    )
+    assert response.status_code == 422
+    form = read_form(response.get_data(as_text=True), "")
+    assert "data non valida" in form.error_of("f_data")
+    assert form.value("data") == "31/13/2025" and form.value("note") == "Seduta straordinaria"
