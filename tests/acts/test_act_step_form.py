@@ -32,3 +32,34 @@ def test_an_opinion_without_outcome_is_refused_beside_the_outcome(client, people
     assert form.error_of("parere_tecnico-favorevole") == "Manca l'esito del parere."
     assert form.value("testo") == "Istruttoria completa."
     assert "favorevole" not in form.values  # still nothing chosen
+
+
+def test_a_proposal_is_linked_to_a_procedure_picked_by_title(client, people, clock):
+    from tests.factories import open_psttm
+
+    procedure = open_psttm(people.direzione, clock)
+    login(client, people.direzione.username, PASSWORD)
+    page = client.get("/atti").get_data(as_text=True)
+    form = read_form(page, "/atti")
+    assert form.inputs["procedure_id"]  # a select, not a number to type
+    assert f'<option value="{procedure.id}">{procedure.title}</option>' in page
+    assert form.inputs["oggetto"]["maxlength"] == "1000"
+    response = client.post(
+        "/atti",
+        data={
+            "csrf_token": csrf_from(page),
+            "act_type": "decreto_sindaco",
+            "oggetto": "APPROVAZIONE DI PROVA",
+            "fascicolo": "2.16/2024/1",
+            "procedure_id": str(procedure.id),
+            "proponente": "SINDACO",
+            "materia": "",
+            "struttura": "DIREZIONE GENERALE",
+            "testo": "Testo.",
+        },
+    )
+    assert response.status_code == 422
+    form = read_form(response.get_data(as_text=True), "/atti")
+    assert form.error_of("materia") == "Manca la materia."
+    assert form.value("procedure_id") == str(procedure.id)
+    assert form.value("oggetto") == "APPROVAZIONE DI PROVA" and form.value("testo") == "Testo."

@@ -14,6 +14,7 @@ from wtforms import Form
 from workflow.access.enforce import may
 from workflow.acts import documents, queries, referto, signature_check
 from workflow.acts import operations as acts
+from workflow.acts.forms import ProposalForm
 from workflow.acts.models import Act, ActEvent
 from workflow.core import csvexport
 from workflow.core.clock import rome_today
@@ -22,6 +23,7 @@ from workflow.core.forms import place_error, step_form
 from workflow.core.web import clock, form_version, send_pdf
 from workflow.definitions import ACT_LATEST
 from workflow.definitions import acts as machine
+from workflow.procedures import operations as procedures
 
 bp = Blueprint("acts", __name__)
 
@@ -42,50 +44,44 @@ def _form_version() -> int:
     return form_version("Manca la versione dell'atto: ricarica la pagina.")
 
 
-@bp.get("/atti")
-@login_required
-def list_acts() -> str:
-    q = request.args.get("q", "")
+def _list_page(q: str = "", form: ProposalForm | None = None, status: int = 200) -> tuple[str, int]:
+    """The acts found by `q`, with the proposal form (as typed after a refusal)."""
     today = rome_today(clock())
-    return render_template(
+    page = render_template(
         "acts/list.html",
         rows=[(a, queries.record(a, today)) for a in queries.search(q)],
         q=q,
         fascicolo=queries.fascicolo_in(q),
         types=machine.ACT_TYPES,
         may_propose=may(current_user, "act.propose"),
-        values={},
+        form=form or ProposalForm(procedures.list_all(), formdata=None),
     )
+    return page, status
+
+
+@bp.get("/atti")
+@login_required
+def list_acts() -> tuple[str, int]:
+    return _list_page(request.args.get("q", ""))
 
 
 @bp.post("/atti")
 @login_required
 def propose() -> Response | tuple[str, int]:
-    values = {name: request.form.get(name, "") for name in PROPOSAL_FIELDS}
-    raw_procedure = request.form.get("procedure_id", "").strip()
+    form = ProposalForm(procedures.list_all())
+    if not form.validate_on_submit():
+        return _list_page(form=form, status=422)
     try:
-        if raw_procedure and not (raw_procedure.isascii() and raw_procedure.isdigit()):
-            # Never dropped in silence: an act proposed "for" a procedure that is not one.
-            raise InvalidData("«Procedimento»: indicare il numero del procedimento, o nulla.")
         act = acts.propose(
-            request.form.get("act_type", "decreto_sindaco"),
+            form.act_type.data,
             actor=current_user,
             clock=clock(),
-            procedure_id=int(raw_procedure) if raw_procedure else None,
-            **values,
+            procedure_id=int(form.procedure_id.data) if form.procedure_id.data else None,
+            **{name: form[name].data or "" for name in PROPOSAL_FIELDS},
         )
-    except GuardFailed as exc:
-        flash(exc.message, "error")
-        today = rome_today(clock())
-        page = render_template(
-            "acts/list.html",
-            rows=[(a, queries.record(a, today)) for a in queries.search("")],
-            q="",
-            types=machine.ACT_TYPES,
-            may_propose=may(current_user, "act.propose"),
-            values=values,
-        )
-        return page, exc.status
+    except (GuardFailed, NotFound) as refusal:
+        form.refuse(refusal)
+        return _list_page(form=form, status=refusal.status)
     flash("Proposta registrata.", "info")
     return redirect(url_for("acts.show", act_id=act.id))
 
