@@ -113,3 +113,13 @@ def test_opening_without_a_deadline_keeps_the_chosen_zones(app, client, clock, d
     assert form.error_of("deadline") == "Indica il termine per i contributi."
     assert form.values["zones"] == ["sud_est"]
     assert "forum" not in form.values
+
+
+def test_a_body_over_the_request_limit_shows_the_form_again_with_413(app, client, consultation):
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    refused = _post(client, consultation, file=(io.BytesIO(PDF + b"0" * 8192), "enorme.pdf"))
+    assert refused.status_code == 413
+    html = refused.get_data(as_text=True)
+    form = read_form(html, f"/consultazioni/{consultation.id}/contributi")
+    assert form.error_of("file").startswith("File troppo grande")
+    assert 'id="registra-contributo"' in html  # the consultation page, not a bare error page

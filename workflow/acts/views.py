@@ -19,7 +19,7 @@ from workflow.acts.models import Act, ActEvent
 from workflow.core import csvexport
 from workflow.core.clock import rome_today
 from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound
-from workflow.core.forms import place_error, step_form
+from workflow.core.forms import on_too_large, place_error, step_form
 from workflow.core.web import clock, form_version, send_pdf
 from workflow.definitions import ACT_LATEST
 from workflow.definitions import acts as machine
@@ -228,6 +228,13 @@ def upload(act_id: int) -> Response:
         return redirect(url_for("acts.show", act_id=act_id))
     flash(f"Documento caricato; impronta SHA-256 {document.sha256_hex}.", "info")
     return redirect(url_for("acts.show", act_id=act_id))
+
+
+@on_too_large("acts.upload")
+@on_too_large("acts.upload_referto")
+def _upload_too_large(message: str) -> tuple[str, int]:
+    flash(message, "error")
+    return _act_page(request.view_args["act_id"], status=413)
 
 
 @bp.post("/atti/<int:act_id>/documenti/<int:document_id>/ruolo")

@@ -14,7 +14,7 @@ from workflow.consultations.models import CHANNELS
 from workflow.consultations.themes import THEMES
 from workflow.core import csvexport
 from workflow.core.errors import Conflict, InvalidData, TooLarge
-from workflow.core.forms import place_error
+from workflow.core.forms import on_too_large, place_error
 from workflow.core.web import clock, form_version
 from workflow.procedures import operations as procedures
 from workflow.procedures import record
@@ -150,6 +150,14 @@ def register(consultation_id: int) -> Response | tuple[str, int]:
     late = " (in ritardo)" if contribution.late else ""
     flash(f"Contributo registrato: protocollo {contribution.protocol}{late}.", "info")
     return redirect(url_for("contributions.consultation", procedure_id=found.procedure_id))
+
+
+@on_too_large("contributions.register")
+def _contribution_too_large(message: str) -> tuple[str, int]:
+    found = queries.get(request.view_args["consultation_id"])
+    form = ContributionForm(found, formdata=None)
+    form.file.errors = [message]
+    return _consultation_page(found.procedure_id, contribution=form, status=413)
 
 
 # Where the operation's refusals of a contribution are shown (a word of the message → a field).

@@ -4,9 +4,11 @@ the browser's language, and text checked by the same rules as the column it is s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Text
 from wtforms import Field, Form, StringField
 from wtforms.validators import ValidationError
@@ -239,3 +241,29 @@ def step_form(step: Any, formdata: Any, prefix: str) -> Form:
             unbound = TextAreaField(f.label, marks, render_kw={"rows": 3}, **common)
         setattr(StepForm, f.name, unbound)
     return StepForm(formdata=formdata)
+
+
+# Pages that show their upload form again when a request body is over MAX_CONTENT_LENGTH: Werkzeug
+# refuses to read such a body (413) before any view runs, so nothing typed can be kept, but the
+# person gets the form back with the message beside the file, not a bare error page.
+_TOO_LARGE_PAGES: dict[str, Callable[[str], tuple[str, int]]] = {}
+
+
+def on_too_large(endpoint: str) -> Callable[[Callable[[str], tuple[str, int]]], Any]:
+    """Register, for the view `endpoint` ("blueprint.view"), the page to show when its request
+    body is over MAX_CONTENT_LENGTH; the function receives the message and returns (html, 413)."""
+
+    def register(page: Callable[[str], tuple[str, int]]) -> Callable[[str], tuple[str, int]]:
+        _TOO_LARGE_PAGES[endpoint] = page
+        return page
+
+    return register
+
+
+def too_large_page(endpoint: str | None) -> tuple[str, int] | None:
+    """The form page registered for `endpoint` with the 413 message, or None (the error page)."""
+    page = _TOO_LARGE_PAGES.get(endpoint or "")
+    if page is None:
+        return None
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return page(too_large_message(limit))
