@@ -36,3 +36,34 @@ def test_a_mistyped_date_is_said_beside_it_and_the_note_kept(client, direzione, 
     form = read_form(response.get_data(as_text=True), "")
     assert "data non valida" in form.error_of("f_data")
     assert form.value("data") == "31/13/2025" and form.value("note") == "Seduta straordinaria"
+
+
+def test_opening_a_triennio_that_exists_keeps_the_form(client, direzione, clock) -> None:
+    open_psttm(direzione, clock)  # PSTTM 2025-2027
+    login(client, "direzione")
+    page = client.get("/procedimenti").get_data(as_text=True)
+    response = client.post(
+        "/procedimenti",
+        data={
+            "csrf_token": csrf_from(page),
+            "kind": "psttm",
+            "period_start": "2025",
+            "title": "Un titolo scelto",
+        },
+    )
+    assert response.status_code == 409
+    form = read_form(response.get_data(as_text=True), "/procedimenti")
+    assert "Esiste già" in form.error_of("period_start")
+    assert form.value("title") == "Un titolo scelto" and form.value("period_start") == "2025"
+
+
+def test_a_year_that_is_not_a_number_is_said_in_italian(client, direzione) -> None:
+    login(client, "direzione")
+    page = client.get("/procedimenti").get_data(as_text=True)
+    response = client.post(
+        "/procedimenti",
+        data={"csrf_token": csrf_from(page), "kind": "psttm", "period_start": "duemila"},
+    )
+    assert response.status_code == 422
+    form = read_form(response.get_data(as_text=True), "/procedimenti")
+    assert form.error_of("period_start") == "«Primo anno del triennio»: scrivere un numero intero."

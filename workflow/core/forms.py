@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Text
-from wtforms import Field, Form, StringField
-from wtforms.validators import ValidationError
+from wtforms import Field, Form, IntegerField, StringField
+from wtforms.validators import StopValidation, ValidationError
 
 from workflow.core import inputs
 from workflow.core.clock import ROME
@@ -267,3 +267,18 @@ def too_large_page(endpoint: str | None) -> tuple[str, int] | None:
         return None
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     return page(too_large_message(limit))
+
+
+class Intero(IntegerField):
+    """An integer typed as digits, refused in Italian ("Not a valid integer value" is WTForms')."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"«{self.label.text}»: scrivere un numero intero.") from None
+
+    def pre_validate(self, form: Any) -> None:
+        # Text that is no number says so once, not again as out of range.
+        if self.process_errors:
+            raise StopValidation()

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from workflow.access.roles import ROLE_LABELS
 from workflow.core.errors import DomainError
-from workflow.core.forms import DataField, column_limit, place_error
+from workflow.core.forms import DataField, Intero, column_limit, place_error
 from workflow.deadlines import rules
 from workflow.deadlines.models import Deadline
 
@@ -30,7 +30,7 @@ class DeadlineForm(FlaskForm):
         ],
     )
     due_date = DataField("Entro il", validators=[Optional()])
-    working_days = IntegerField(
+    working_days = Intero(
         "Entro giorni lavorativi",
         validators=[Optional(), NumberRange(1, 365, "Da 1 a 365 giorni lavorativi.")],
         render_kw={"inputmode": "numeric", "min": 1, "max": 365},
@@ -68,7 +68,7 @@ class DeadlineForm(FlaskForm):
             SelectChoice(str(p.id), p.title) for p in procedures
         ]
 
-    def validate_working_days(self, field: IntegerField) -> None:
+    def validate_working_days(self, field: Intero) -> None:
         if field.data is not None and self.counted_from.data is None:
             self.counted_from.errors = [
                 *self.counted_from.errors,

@@ -16,7 +16,7 @@ from workflow.access.enforce import may
 from workflow.acts import queries as act_queries
 from workflow.acts.queries import Cited
 from workflow.core.clock import rome_today
-from workflow.core.errors import BadRequest, GuardFailed, NotAllowed, NotFound
+from workflow.core.errors import Conflict, GuardFailed, NotAllowed, NotFound
 from workflow.core.forms import place_error, step_form
 from workflow.core.web import clock, form_version
 from workflow.deadlines import operations as deadlines
@@ -26,6 +26,7 @@ from workflow.engine.diagram import state_diagram
 from workflow.engine.stepdata import parse_date
 from workflow.procedures import browse, record
 from workflow.procedures import operations as procedures
+from workflow.procedures.forms import OpenProcedureForm
 from workflow.procedures.models import ProcedureStep
 from workflow.procedures.operations import MilestoneRow
 from workflow.procedures.timeline import timeline
@@ -37,36 +38,50 @@ def _form_version() -> int:
     return form_version("Manca la versione del procedimento: ricarica la pagina.")
 
 
-@bp.get("/procedimenti")
-@login_required
-def list_procedures() -> str:
+def _list_page(form: OpenProcedureForm | None = None, status: int = 200) -> tuple[str, int]:
+    """The list of procedures with the opening form (as typed after a refusal)."""
     filters = browse.ListFilters.from_args(request.args)
     page = browse.procedures_page(filters, browse.page_number(request.args.get("pagina")))
-    return render_template(
+    next_start = {kind: procedures.next_period_start(kind, clock()) for kind in LATEST}
+    if form is None:
+        form = OpenProcedureForm(LATEST, formdata=None, period_start=next_start.get("psttm"))
+    html = render_template(
         "procedures/list.html",
         page=page,
         filters=filters,
         state_label=procedures.state_label,
         kinds=LATEST,
-        next_start={kind: procedures.next_period_start(kind, clock()) for kind in LATEST},
+        next_start=next_start,
         may_open=may(current_user, "procedure.open"),
+        form=form,
     )
+    return html, status
+
+
+@bp.get("/procedimenti")
+@login_required
+def list_procedures() -> tuple[str, int]:
+    return _list_page()
 
 
 @bp.post("/procedimenti")
 @login_required
-def open_procedure() -> Response:
-    start = request.form.get("period_start", "")
-    if not start.isdigit():
-        raise BadRequest("Indicare l'anno di inizio del triennio.")
-    procedure = procedures.open_procedure(
-        request.form.get("kind", "psttm"),
-        int(start),
-        actor=current_user,
-        clock=clock(),
-        title=request.form.get("title"),
-        fascicolo=request.form.get("fascicolo", ""),
-    )
+def open_procedure() -> Response | tuple[str, int]:
+    form = OpenProcedureForm(LATEST)
+    if not form.validate_on_submit():
+        return _list_page(form, 422)
+    try:
+        procedure = procedures.open_procedure(
+            form.kind.data,
+            form.period_start.data,
+            actor=current_user,
+            clock=clock(),
+            title=form.title.data,
+            fascicolo=form.fascicolo.data or "",
+        )
+    except (Conflict, GuardFailed, NotFound) as refusal:
+        form.refuse(refusal)
+        return _list_page(form, refusal.status)
     flash(f"Aperto il procedimento {procedure.title}.", "info")
     return redirect(url_for("procedures.show", procedure_id=procedure.id))
 
