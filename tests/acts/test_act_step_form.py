@@ -63,3 +63,27 @@ def test_a_proposal_is_linked_to_a_procedure_picked_by_title(client, people, clo
     assert form.error_of("materia") == "Manca la materia."
     assert form.value("procedure_id") == str(procedure.id)
     assert form.value("oggetto") == "APPROVAZIONE DI PROVA" and form.value("testo") == "Testo."
+
+
+def test_a_document_that_is_no_pdf_keeps_its_role_and_asks_for_the_file_again(
+    client, people, clock
+):
+    import io
+
+    act = propose(people, clock)
+    login(client, people.albo.username, PASSWORD)
+    page = client.get(f"/atti/{act.id}").get_data(as_text=True)
+    response = client.post(
+        f"/atti/{act.id}/documenti",
+        data={
+            "csrf_token": csrf_from(page),
+            "version": str(act.version),
+            "kind": "allegato",
+            "file": (io.BytesIO(b"non un pdf"), "allegato.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    form = read_form(response.get_data(as_text=True), f"/atti/{act.id}/documenti")
+    assert "PDF" in form.error_of("file")
+    assert form.value("kind") == "allegato"

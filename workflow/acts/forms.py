@@ -6,12 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 
+from workflow.acts import documents
 from workflow.acts.models import Act
 from workflow.core.errors import DomainError
-from workflow.core.forms import TextLimit, column_limit, place_error
+from workflow.core.forms import TextLimit, column_limit, place_error, upload_size_check
 from workflow.definitions import acts as machine
 
 
@@ -58,4 +61,41 @@ class ProposalForm(FlaskForm):
                 "procedimento": "procedure_id",
                 "tipo di atto": "act_type",
             },
+        )
+
+
+NO_PDF = "Scegliere un file PDF da caricare."
+
+
+def _required_file(form: Any, field: FileField) -> None:
+    if not field.data or not getattr(field.data, "filename", ""):
+        raise ValidationError(NO_PDF)
+
+
+class DocumentUploadForm(FlaskForm):
+    """A PDF for the act, with its role; `original_id` names the original a version for
+    publication stands for (checked by acts.documents.attach, like everything else)."""
+
+    kind = SelectField(
+        "Ruolo del documento",
+        choices=[SelectChoice(code, label) for code, label in documents.KINDS.items()],
+        default="atto",
+        invalid_choice_message="Scegli il ruolo del documento dall'elenco.",
+    )
+    original_id = StringField("Documento originale")
+    file = FileField("File PDF", validators=[_required_file])
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.file.render_kw = {
+            "accept": "application/pdf,.pdf",
+            **upload_size_check(documents.max_bytes()),
+        }
+
+    def refuse(self, error: DomainError) -> None:
+        """The operation's refusal beside the field it concerns (most are the file's)."""
+        place_error(
+            self,
+            error,
+            where={"originale": "original_id", "ruolo": "kind", "file": "file", "pdf": "file"},
         )

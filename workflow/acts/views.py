@@ -14,11 +14,11 @@ from wtforms import Form
 from workflow.access.enforce import may
 from workflow.acts import documents, queries, referto, signature_check
 from workflow.acts import operations as acts
-from workflow.acts.forms import ProposalForm
+from workflow.acts.forms import DocumentUploadForm, ProposalForm
 from workflow.acts.models import Act, ActEvent
 from workflow.core import csvexport
 from workflow.core.clock import rome_today
-from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound
+from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound, TooLarge
 from workflow.core.forms import on_too_large, place_error, step_form
 from workflow.core.web import clock, form_version, send_pdf
 from workflow.definitions import ACT_LATEST
@@ -106,9 +106,13 @@ def show(act_id: int) -> str:
 
 
 def _act_page(
-    act_id: int, failed: tuple[str, Form] | None = None, status: int = 200
+    act_id: int,
+    failed: tuple[str, Form] | None = None,
+    status: int = 200,
+    upload: DocumentUploadForm | None = None,
 ) -> tuple[str, int]:
-    """The act's page; `failed` (event, form) a refused step's form as typed, `status` its code."""
+    """The act's page; `failed` (event, form) a refused step's form as typed, `upload` a refused
+    document upload as typed, `status` the refusal's code."""
     act = acts.get(act_id)
     today = rome_today(clock())
     steps = acts.allowed_events(act, current_user, clock())
@@ -122,6 +126,7 @@ def _act_page(
         state_label=queries.state_label(act),
         steps=steps,
         step_forms=_step_forms(act, steps, failed),
+        upload=upload or DocumentUploadForm(formdata=None),
         missing=acts.missing_opinions(act),
         signatures=acts.signatures(act),
         definition=ACT_LATEST,
@@ -208,24 +213,24 @@ def _original_id() -> int | None:
 
 @bp.post("/atti/<int:act_id>/documenti")
 @login_required
-def upload(act_id: int) -> Response:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise BadRequest("Scegliere un file PDF da caricare.")
+def upload(act_id: int) -> Response | tuple[str, int]:
+    form = DocumentUploadForm()
+    if not form.validate_on_submit():
+        return _act_page(act_id, upload=form, status=400)
     try:
         document = documents.attach(
             act_id,
             expected_version=_form_version(),
-            filename=upload.filename,
-            content=upload.read(documents.max_bytes() + 1),
-            kind=request.form.get("kind", "atto"),
+            filename=form.file.data.filename,
+            content=form.file.data.read(documents.max_bytes() + 1),
+            kind=form.kind.data,
             original_id=_original_id(),
             actor=current_user,
             clock=clock(),
         )
-    except GuardFailed as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("acts.show", act_id=act_id))
+    except (GuardFailed, TooLarge) as exc:
+        form.refuse(exc)
+        return _act_page(act_id, upload=form, status=exc.status)
     flash(f"Documento caricato; impronta SHA-256 {document.sha256_hex}.", "info")
     return redirect(url_for("acts.show", act_id=act_id))
 
