@@ -44,3 +44,16 @@ def test_a_date_typed_the_american_way_is_refused_beside_it(client, direzione) -
     form = read_form(response.get_data(as_text=True), "/scadenze")
     assert "gg/mm/aaaa" in form.error_of("due_date")
     assert form.value("due_date") == "12/31/2026"
+
+
+def test_a_refused_address_is_said_beside_it_and_kept(client, direzione) -> None:
+    login(client, "direzione")
+    page = client.get("/profilo/posta").get_data(as_text=True)
+    response = client.post(
+        "/profilo/posta",
+        data={"email": "müller@esempio.it", "digest": "1", "csrf_token": csrf_from(page)},
+    )
+    assert response.status_code == 422
+    form = read_form(response.get_data(as_text=True), "")
+    assert "SMTPUTF8" in form.error_of("email")
+    assert form.value("email") == "müller@esempio.it" and form.value("digest") == "1"

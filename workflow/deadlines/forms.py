@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from workflow.access.roles import ROLE_LABELS
 from workflow.core.errors import DomainError
-from workflow.core.forms import DataField, Intero, column_limit, place_error
+from workflow.core.forms import DataField, Intero, SingleLine, column_limit, place_error
 from workflow.deadlines import rules
 from workflow.deadlines.models import Deadline
 
@@ -85,3 +85,16 @@ class DeadlineForm(FlaskForm):
         place_error(
             self, error, where={"data della scadenza": "due_date", "giorni": "working_days"}
         )
+
+
+class MailSettingsForm(FlaskForm):
+    """One's own address for reminders and whether to get the daily digest."""
+
+    email = StringField(
+        "Indirizzo e-mail per promemoria e riepilogo",
+        validators=[SingleLine(254)],
+        render_kw={"type": "email", "autocomplete": "email"},
+    )
+    digest = BooleanField(
+        "Ricevi il riepilogo giornaliero delle scadenze", false_values=("", "0", "false")
+    )

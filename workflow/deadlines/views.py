@@ -22,7 +22,7 @@ from workflow.core.errors import BadRequest, InvalidData, NotFound
 from workflow.core.web import clock
 from workflow.deadlines import ical, reminders, rules
 from workflow.deadlines import operations as deadlines
-from workflow.deadlines.forms import DeadlineForm
+from workflow.deadlines.forms import DeadlineForm, MailSettingsForm
 from workflow.mail import outbox as mail
 from workflow.mail import sender
 from workflow.mail import settings as mail_settings
@@ -139,18 +139,31 @@ def requeue(row_id: int) -> Response:
 
 @bp.route("/profilo/posta", methods=["GET", "POST"])
 @login_required
-def settings() -> str | Response:
-    if request.method == "POST":
-        mail_settings.update_settings(
-            current_user.id,
-            actor=current_user,
-            clock=clock(),
-            email=request.form.get("email", ""),
-            digest=request.form.get("digest") == "1",
-            new_calendar_token=request.form.get("new_calendar_token") == "1",
-        )
+def settings() -> tuple[str, int] | Response:
+    form = MailSettingsForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            mail_settings.update_settings(
+                current_user.id,
+                actor=current_user,
+                clock=clock(),
+                email=form.email.data or "",
+                digest=form.digest.data,
+                new_calendar_token=request.form.get("new_calendar_token") == "1",
+            )
+        except InvalidData as refusal:
+            form.email.errors = [*form.email.errors, refusal.message]
+            return _settings_page(form, refusal.status)
         flash("Impostazioni salvate.", "info")
         return redirect(url_for("deadlines.settings"))
+    if request.method == "POST":
+        return _settings_page(form, 422)
+    current = mail_settings.own_settings(current_user.id)
+    return _settings_page(MailSettingsForm(formdata=None, obj=current))
+
+
+def _settings_page(form: MailSettingsForm, status: int = 200) -> tuple[str, int]:
+    """One's mail settings (as typed after a refusal) and calendar addresses."""
     current = mail_settings.own_settings(current_user.id)
     # The address users subscribe with, not the one this request came in on.
     base = current_app.config["PUBLIC_BASE_URL"]
@@ -160,9 +173,14 @@ def settings() -> str | Response:
         (p, base + url_for("deadlines.procedure_feed", token=token, procedure_id=p.id))
         for p in procedures.list_all()
     ]
-    return render_template(
-        "deadlines/settings.html", settings=current, feed=feed, procedure_feeds=procedure_feeds
+    page = render_template(
+        "deadlines/settings.html",
+        settings=current,
+        form=form,
+        feed=feed,
+        procedure_feeds=procedure_feeds,
     )
+    return page, status
 
 
 @bp.route("/promemoria/disiscrizione/<token>", methods=["GET", "POST"])
