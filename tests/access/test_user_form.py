@@ -36,3 +36,24 @@ def test_a_taken_username_is_said_beside_it_with_409(admin_client) -> None:  # n
     form = read_form(answer.get_data(as_text=True), "/admin/utenti")
     assert "esiste già" in form.error_of("username")
     assert form.values["roles"] == ["segretario_generale", "albo"]  # the list's order
+
+
+def test_removing_every_role_is_said_beside_the_roles_of_that_user(
+    admin_client,  # noqa: F811
+    make_user,
+) -> None:
+    other = make_user("albo", username="vice")
+    answer = _post(admin_client, "/admin/utenti/vice/ruoli", {})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    error = html[html.index(f'id="ruoli-{other.id}-errore"') :]
+    assert "almeno un ruolo" in error[: error.index("</div>")]
+
+
+def test_a_wrong_codice_fiscale_is_kept_beside_its_message(admin_client, make_user) -> None:  # noqa: F811
+    other = make_user("albo", username="vice")
+    answer = _post(admin_client, "/admin/utenti/vice/codice-fiscale", {"codice_fiscale": "RSSMRA"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert 'value="RSSMRA"' in html
+    assert f'id="cf-{other.id}-errore"' in html

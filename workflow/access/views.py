@@ -38,9 +38,14 @@ def rights_table() -> str:
     )
 
 
-def _users_page(new_token: tuple[str, str] | None, form: UserForm | None = None) -> str:
+def _users_page(
+    new_token: tuple[str, str] | None,
+    form: UserForm | None = None,
+    kept: dict[str, object] | None = None,
+) -> str:
     """The users page; `new_token` (username, token) is shown once, right after its issue;
-    `form` the new-user form as typed after a refusal (a fresh one otherwise)."""
+    `form` the new-user form as typed after a refusal (a fresh one otherwise); `kept` a refused
+    change of one user's row as typed: {"user", "field", "value", "error"}."""
     accounts = users.list_users()
     return render_template(
         "admin/users.html",
@@ -52,6 +57,7 @@ def _users_page(new_token: tuple[str, str] | None, form: UserForm | None = None)
         new_token=new_token,
         trust_checked=trust_configured(),
         form=form or UserForm(formdata=None),
+        kept=kept or {},
     )
 
 
@@ -60,14 +66,19 @@ def users_page() -> str:
     return _users_page(new_token=None)
 
 
-def _on_users_page(change: Callable[[], str]) -> Response | tuple[str, int]:
+def _on_users_page(
+    change: Callable[[], str], kept: dict[str, object] | None = None
+) -> Response | tuple[str, int]:
     """Run `change` (it returns what to say when done) and go back to the users page; a refusal
-    is said on the users page itself, with its status (409, 422…), not on a bare error page."""
+    is said on the users page itself, with its status (409, 422…), not on a bare error page:
+    beside the field of `kept` ({"user", "field", "value"}: what was typed), else at the top."""
     try:
         done = change()
     except (Conflict, InvalidData) as refusal:
-        flash(refusal.message, "error")
-        return _users_page(new_token=None), refusal.status
+        if kept is None:
+            flash(refusal.message, "error")
+            return _users_page(new_token=None), refusal.status
+        return _users_page(None, kept={**kept, "error": refusal.message}), refusal.status
     flash(done, "info")
     return redirect(url_for("admin.users"))
 
@@ -100,7 +111,8 @@ def set_roles(username: str) -> Response | tuple[str, int]:
         users.set_roles(username, request.form.getlist("roles"), actor=current_user, clock=clock())
         return f"Ruoli di {username} aggiornati."
 
-    return _on_users_page(change)
+    typed = {"user": username, "field": "roles", "value": request.form.getlist("roles")}
+    return _on_users_page(change, typed)
 
 
 @bp.post("/utenti/<username>/codice-fiscale")
@@ -112,7 +124,12 @@ def set_codice_fiscale(username: str) -> Response | tuple[str, int]:
         code = user.codice_fiscale
         return f"Codice fiscale di {username} " + (f"registrato: {code}." if code else "tolto.")
 
-    return _on_users_page(change)
+    typed = {
+        "user": username,
+        "field": "codice_fiscale",
+        "value": request.form.get("codice_fiscale", ""),
+    }
+    return _on_users_page(change, typed)
 
 
 @bp.post("/utenti/<username>/stato")
