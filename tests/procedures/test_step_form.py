@@ -67,3 +67,28 @@ def test_a_year_that_is_not_a_number_is_said_in_italian(client, direzione) -> No
     assert response.status_code == 422
     form = read_form(response.get_data(as_text=True), "/procedimenti")
     assert form.error_of("period_start") == "«Primo anno del triennio»: scrivere un numero intero."
+
+
+def test_planned_dates_are_typed_dd_mm_yyyy_and_a_bad_one_is_said_beside_it(
+    client, direzione, clock
+) -> None:
+    procedure = open_psttm(direzione, clock)
+    login(client, "direzione")
+    url = f"/procedimenti/{procedure.id}"
+    page = client.get(url).get_data(as_text=True)
+    action = f"/procedimenti/{procedure.id}/pianificazione"
+    form = read_form(page, action)
+    names = [n for n in form.inputs if n.startswith("planned_")]
+    assert len(names) >= 2 and form.inputs[names[0]]["placeholder"] == "gg/mm/aaaa"
+    data = {"csrf_token": csrf_from(page), "version": str(procedure.version)}
+    data[names[0]] = "30/06/2025"
+    data[names[1]] = "2025-13-40"
+    refused = client.post(action, data=data)
+    assert refused.status_code == 422
+    form = read_form(refused.get_data(as_text=True), action)
+    assert "gg/mm/aaaa" in form.error_of(names[1])
+    assert form.value(names[0]) == "30/06/2025" and form.value(names[1]) == "2025-13-40"
+    done = client.post(action, data={**data, names[1]: "31/12/2025"})
+    assert done.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="31/12/2025"' in page

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from workflow.core.errors import DomainError
-from workflow.core.forms import Intero, column_limit, place_error
+from workflow.core.forms import DataField, Intero, column_limit, place_error
 from workflow.procedures.models import Procedure
 
 
@@ -41,3 +41,17 @@ class OpenProcedureForm(FlaskForm):
     def refuse(self, error: DomainError) -> None:
         """The operation's refusal beside the field it concerns."""
         place_error(self, error, where={"esiste già": "period_start", "anno": "period_start"})
+
+
+def plan_form(milestones: list[Any], formdata: Any = None) -> Form:
+    """The planned dates of a procedure's milestones, one gg/mm/aaaa field each, named
+    `planned_<code>` (the names the page has always posted); filled from `formdata` when given,
+    else from each milestone's `planned_date`."""
+
+    class PlanForm(Form):
+        pass
+
+    for m in milestones:
+        setattr(PlanForm, f"planned_{m.code}", DataField(m.label, [Optional()]))
+    data = {f"planned_{m.code}": m.planned_date for m in milestones}
+    return PlanForm(formdata=formdata, data=None if formdata else data)

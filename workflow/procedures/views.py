@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
+from wtforms import Form
 
 from workflow.access.authorize import acting_role, effective_roles
 from workflow.access.enforce import may
@@ -23,10 +24,9 @@ from workflow.deadlines import operations as deadlines
 from workflow.definitions import LATEST
 from workflow.engine.definition import Step
 from workflow.engine.diagram import state_diagram
-from workflow.engine.stepdata import parse_date
 from workflow.procedures import browse, record
 from workflow.procedures import operations as procedures
-from workflow.procedures.forms import OpenProcedureForm
+from workflow.procedures.forms import OpenProcedureForm, plan_form
 from workflow.procedures.models import ProcedureStep
 from workflow.procedures.operations import MilestoneRow
 from workflow.procedures.timeline import timeline
@@ -99,13 +99,20 @@ def _checked(rows: list[MilestoneRow], cited: dict[str, Cited]) -> list[Mileston
 @bp.get("/procedimenti/<int:procedure_id>")
 @login_required
 def show(procedure_id: int) -> str:
+    return _show_page(procedure_id)[0]
+
+
+def _show_page(
+    procedure_id: int, planning: Form | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The procedure's page; `planning` the planned-dates form as typed after a refusal."""
     procedure = procedures.get(procedure_id)
     definition = procedures.definition_of(procedure)
     cited = act_queries.cited_acts(s.current.act_number for s in procedure.steps)
     milestones = _checked(procedures.milestone_rows(procedure), cited)
     steps = procedures.allowed_events(procedure, current_user, clock())
     roles = effective_roles(current_user, clock())
-    return render_template(
+    page = render_template(
         "procedures/show.html",
         procedure=procedure,
         definition=definition,
@@ -139,7 +146,9 @@ def show(procedure_id: int) -> str:
             (a, act_queries.citation(a), act_queries.state_label(a))
             for a in act_queries.of_procedure(procedure.id)
         ],
+        planning=planning or plan_form(milestones),
     )
+    return page, status
 
 
 def _milestone_link(
@@ -217,19 +226,23 @@ def _recorded_message(step: ProcedureStep) -> str:
 
 @bp.post("/procedimenti/<int:procedure_id>/pianificazione")
 @login_required
-def plan(procedure_id: int) -> Response:
+def plan(procedure_id: int) -> Response | tuple[str, int]:
     procedure = procedures.get(procedure_id)
-    planned = {}
-    for milestone in procedure.milestones:
-        raw = request.form.get(f"planned_{milestone.code}", "").strip()
-        planned[milestone.code] = parse_date(raw, "Data prevista") if raw else None
-    procedures.plan_milestones(
-        procedure.id,
-        expected_version=_form_version(),
-        planned=planned,
-        actor=current_user,
-        clock=clock(),
-    )
+    rows = procedures.milestone_rows(procedure)
+    form = plan_form(rows, request.form)
+    if not form.validate():
+        return _show_page(procedure.id, form, 422)
+    try:
+        procedures.plan_milestones(
+            procedure.id,
+            expected_version=_form_version(),
+            planned={row.code: form[f"planned_{row.code}"].data for row in rows},
+            actor=current_user,
+            clock=clock(),
+        )
+    except GuardFailed as refusal:
+        form.form_errors.append(refusal.message)
+        return _show_page(procedure.id, form, refusal.status)
     flash("Date previste aggiornate.", "info")
     return redirect(url_for("procedures.show", procedure_id=procedure.id))
 
