@@ -24,6 +24,7 @@ from workflow.deadlines import operations as deadlines
 from workflow.definitions import LATEST
 from workflow.engine.definition import Step
 from workflow.engine.diagram import state_diagram
+from workflow.engine.stepdata import read_date
 from workflow.procedures import browse, record
 from workflow.procedures import operations as procedures
 from workflow.procedures.forms import OpenProcedureForm, plan_form
@@ -259,6 +260,8 @@ def _form_values(spec: Step, data: dict[str, Any]) -> dict[str, str]:
             values[f.name] = "favorevole" if value else "contrario"
         elif f.type == "bool":
             values[f.name] = "si" if value else ""
+        elif f.type == "date" and read_date(value) is not None:
+            values[f.name] = read_date(value).strftime("%d/%m/%Y")  # shown as people type it
         else:
             values[f.name] = str(value)
     return values
