@@ -57,3 +57,24 @@ def test_a_refused_address_is_said_beside_it_and_kept(client, direzione) -> None
     form = read_form(response.get_data(as_text=True), "")
     assert "SMTPUTF8" in form.error_of("email")
     assert form.value("email") == "müller@esempio.it" and form.value("digest") == "1"
+
+
+def test_closing_twice_is_said_on_the_deadline_page(client, direzione, clock) -> None:
+    from datetime import date
+
+    from workflow.deadlines import operations as deadlines
+
+    d = deadlines.create_deadline(
+        title="Relata", due_date=date(2025, 7, 8), actor=direzione, clock=clock
+    )
+    deadlines.settle(d.id, "met", actor=direzione, clock=clock)
+    login(client, "direzione")
+    page = client.get(f"/scadenze/{d.id}").get_data(as_text=True)
+    response = client.post(
+        f"/scadenze/{d.id}/chiusura",
+        data={"state": "cancelled", "note": "Doppione", "csrf_token": csrf_from(page)},
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "La scadenza è già adempiuta" in html  # on its page, not a bare error page
+    assert "<h1>" in html and "Relata" in html

@@ -12,7 +12,14 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 
 from workflow.access.roles import ROLE_LABELS
 from workflow.core.errors import DomainError
-from workflow.core.forms import DataField, Intero, SingleLine, column_limit, place_error
+from workflow.core.forms import (
+    DataField,
+    Intero,
+    SingleLine,
+    TextLimit,
+    column_limit,
+    place_error,
+)
 from workflow.deadlines import rules
 from workflow.deadlines.models import Deadline
 
@@ -97,4 +104,16 @@ class MailSettingsForm(FlaskForm):
     )
     digest = BooleanField(
         "Ricevi il riepilogo giornaliero delle scadenze", false_values=("", "0", "false")
+    )
+
+
+# What deadlines.operations.settle keeps of the note (in the audit payload).
+NOTE_MAX = 2000
+
+
+class SettleForm(FlaskForm):
+    """Closing a deadline as met or cancelled (the button pressed), with an optional note."""
+
+    note = TextAreaField(
+        "Nota (facoltativa)", validators=[TextLimit(NOTE_MAX)], render_kw={"rows": 2}
     )

@@ -18,11 +18,11 @@ from workflow.access.authorize import acting_role
 from workflow.access.enforce import may
 from workflow.access.rights import OPERATIONS
 from workflow.access.roles import ROLE_LABELS
-from workflow.core.errors import BadRequest, InvalidData, NotFound
+from workflow.core.errors import BadRequest, Conflict, InvalidData, NotFound
 from workflow.core.web import clock
 from workflow.deadlines import ical, reminders, rules
 from workflow.deadlines import operations as deadlines
-from workflow.deadlines.forms import DeadlineForm, MailSettingsForm
+from workflow.deadlines.forms import DeadlineForm, MailSettingsForm, SettleForm
 from workflow.mail import outbox as mail
 from workflow.mail import sender
 from workflow.mail import settings as mail_settings
@@ -87,9 +87,16 @@ def create() -> Response | tuple[str, int]:
 
 @bp.get("/scadenze/<int:deadline_id>")
 @login_required
-def show(deadline_id: int) -> str:
+def show(deadline_id: int) -> tuple[str, int]:
+    return _show_page(deadline_id)
+
+
+def _show_page(
+    deadline_id: int, form: SettleForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    """A deadline's page; `form` the closing form as typed after a refusal."""
     deadline = deadlines.get(deadline_id)
-    return render_template(
+    page = render_template(
         "deadlines/show.html",
         deadline=deadline,
         kind=rules.KIND_LABELS.get(deadline.kind, deadline.kind),
@@ -99,16 +106,31 @@ def show(deadline_id: int) -> str:
         sent=sender.for_deadline(deadline.id),
         status_labels=mail.STATUS_LABELS,
         may_manage=may(current_user, "deadlines.manage"),
+        settle_form=form or SettleForm(formdata=None),
     )
+    return page, status
 
 
 @bp.post("/scadenze/<int:deadline_id>/chiusura")
 @login_required
-def settle(deadline_id: int) -> Response:
-    state = request.form.get("state", "")
-    deadlines.settle(
-        deadline_id, state, actor=current_user, clock=clock(), note=request.form.get("note", "")
-    )
+def settle(deadline_id: int) -> Response | tuple[str, int]:
+    form = SettleForm()
+    if not form.validate_on_submit():
+        return _show_page(deadline_id, form, 422)
+    try:
+        deadlines.settle(
+            deadline_id,
+            request.form.get("state", ""),
+            actor=current_user,
+            clock=clock(),
+            note=form.note.data or "",
+        )
+    except Conflict as refusal:  # already closed: the page no longer shows the form
+        flash(refusal.message, "error")
+        return _show_page(deadline_id, form, refusal.status)
+    except InvalidData as refusal:
+        form.form_errors.append(refusal.message)
+        return _show_page(deadline_id, form, refusal.status)
     flash("Scadenza chiusa: i promemoria sono interrotti.", "info")
     return redirect(url_for("deadlines.show", deadline_id=deadline_id))
 
