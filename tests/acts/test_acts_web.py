@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -115,8 +116,11 @@ def test_opinion_form_presets_no_outcome(client, people, clock):
     act = propose(people, clock)
     login(client, people.dirigente.username, PASSWORD)
     page = client.get(f"/atti/{act.id}").get_data(as_text=True)
-    select = page[page.index('id="parere_tecnico-favorevole"') :]
-    select = select[: select.index("</select>")]
-    assert "required" in select
-    assert "selected" not in select  # a Favorevole preselected would be a legal risk
-    assert '<option value="">— scegli —</option>' in select
+    # Two radio buttons, Favorevole and Contrario, both required and neither checked: a
+    # Favorevole preselected would be a legal risk (issue 16).
+    boxes = page[page.index('id="parere_tecnico-favorevole"') :]
+    boxes = boxes[: boxes.index("</fieldset>")]
+    radios = re.findall(r"<input[^>]*>", boxes)
+    assert len(radios) == 2 and all('type="radio"' in r and "required" in r for r in radios)
+    assert 'value="favorevole"' in radios[0] and 'value="contrario"' in radios[1]
+    assert "checked" not in boxes

@@ -103,6 +103,8 @@ def test_consultation_page_on_the_demo_data_in_chromium(live_url: str) -> None:
             received = days_from_today(-1)
             page.get_by_label("Ricevuto il (ora di Roma)").fill(f"{received.isoformat()}T23:59")
             page.get_by_label("Sintesi").fill("Osservazioni sulla mobilità (prova e2e)")
+            # The counter of static/forms.js: as many characters as the server takes (issue 16).
+            expect(page.locator("#summary-contatore")).to_have_text("39 / 10000 caratteri")
             page.get_by_label("Driver 5 · Il diritto alla mobilità").check()
             page.get_by_label("File (PDF)").set_input_files(
                 {

@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from workflow.access import operations as users
 from workflow.access import rights
+from workflow.access.forms import UserForm
 from workflow.access.models import Delegation
 from workflow.access.roles import ROLE_CODES, ROLE_LABELS
 from workflow.acts.signature_check import trust_configured
@@ -55,8 +56,14 @@ def rights_table() -> str:
     )
 
 
-def _users_page(new_token: tuple[str, str] | None) -> str:
-    """The users page; `new_token` (username, token) is shown once, right after its issue."""
+def _users_page(
+    new_token: tuple[str, str] | None,
+    form: UserForm | None = None,
+    kept: dict[str, object] | None = None,
+) -> str:
+    """The users page; `new_token` (username, token) is shown once, right after its issue;
+    `form` the new-user form as typed after a refusal (a fresh one otherwise); `kept` a refused
+    change of one user's row as typed: {"user", "field", "value", "error"}."""
     accounts = users.list_users()
     return render_template(
         "admin/users.html",
@@ -67,6 +74,8 @@ def _users_page(new_token: tuple[str, str] | None) -> str:
         labels=ROLE_LABELS,
         new_token=new_token,
         trust_checked=trust_configured(),
+        form=form or UserForm(formdata=None),
+        kept=kept or {},
     )
 
 
@@ -75,33 +84,43 @@ def users_page() -> str:
     return _users_page(new_token=None)
 
 
-def _on_users_page(change: Callable[[], str]) -> Response | tuple[str, int]:
+def _on_users_page(
+    change: Callable[[], str], kept: dict[str, object] | None = None
+) -> Response | tuple[str, int]:
     """Run `change` (it returns what to say when done) and go back to the users page; a refusal
-    is said on the users page itself, with its status (409, 422…), not on a bare error page."""
+    is said on the users page itself, with its status (409, 422…), not on a bare error page:
+    beside the field of `kept` ({"user", "field", "value"}: what was typed), else at the top."""
     try:
         done = change()
     except (Conflict, InvalidData) as refusal:
-        flash(refusal.message, "error")
-        return _users_page(new_token=None), refusal.status
+        if kept is None:
+            flash(refusal.message, "error")
+            return _users_page(new_token=None), refusal.status
+        return _users_page(None, kept={**kept, "error": refusal.message}), refusal.status
     flash(done, "info")
     return redirect(url_for("admin.users"))
 
 
 @bp.post("/utenti")
 def create_user() -> Response | tuple[str, int]:
-    def create() -> str:
+    form = UserForm()
+    if not form.validate_on_submit():
+        return _users_page(None, form), 422
+    try:
         created = users.create_user(
-            request.form.get("username", ""),
-            request.form.get("full_name", ""),
-            request.form.get("password", ""),
-            request.form.getlist("roles"),
+            form.username.data,
+            form.full_name.data,
+            form.password.data,
+            form.roles.data,
             actor=current_user,
             clock=clock(),
-            codice_fiscale=request.form.get("codice_fiscale", ""),
+            codice_fiscale=form.codice_fiscale.data or "",
         )
-        return f"Utente {created.username} creato."
-
-    return _on_users_page(create)
+    except (Conflict, InvalidData) as refusal:
+        form.refuse(refusal)
+        return _users_page(None, form), refusal.status
+    flash(f"Utente {created.username} creato.", "info")
+    return redirect(url_for("admin.users"))
 
 
 @bp.post("/utenti/<username>/ruoli")
@@ -110,7 +129,8 @@ def set_roles(username: str) -> Response | tuple[str, int]:
         users.set_roles(username, request.form.getlist("roles"), actor=current_user, clock=clock())
         return f"Ruoli di {username} aggiornati."
 
-    return _on_users_page(change)
+    typed = {"user": username, "field": "roles", "value": request.form.getlist("roles")}
+    return _on_users_page(change, typed)
 
 
 @bp.post("/utenti/<username>/codice-fiscale")
@@ -122,7 +142,12 @@ def set_codice_fiscale(username: str) -> Response | tuple[str, int]:
         code = user.codice_fiscale
         return f"Codice fiscale di {username} " + (f"registrato: {code}." if code else "tolto.")
 
-    return _on_users_page(change)
+    typed = {
+        "user": username,
+        "field": "codice_fiscale",
+        "value": request.form.get("codice_fiscale", ""),
+    }
+    return _on_users_page(change, typed)
 
 
 @bp.post("/utenti/<username>/stato")

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
 
 from workflow.access.enforce import may
 from workflow.acts import documents, progress, queries, referto, signature_check
 from workflow.acts import operations as acts
+from workflow.acts.forms import DocumentUploadForm, ProposalForm
 from workflow.acts.models import Act, ActEvent
 from workflow.core import csvexport
 from workflow.core.clock import rome_today
-from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound
+from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound, TooLarge
+from workflow.core.forms import on_too_large, place_error, step_form
 from workflow.core.web import clock, form_version, send_pdf
 from workflow.definitions import ACT_LATEST
 from workflow.definitions import acts as machine
+from workflow.procedures import operations as procedures
 
 bp = Blueprint("acts", __name__)
 
@@ -38,69 +44,90 @@ def _form_version() -> int:
     return form_version("Manca la versione dell'atto: ricarica la pagina.")
 
 
-@bp.get("/atti")
-@login_required
-def list_acts() -> str:
-    q = request.args.get("q", "")
+def _list_page(q: str = "", form: ProposalForm | None = None, status: int = 200) -> tuple[str, int]:
+    """The acts found by `q`, with the proposal form (as typed after a refusal)."""
     today = rome_today(clock())
-    return render_template(
+    page = render_template(
         "acts/list.html",
         rows=[(a, queries.record(a, today)) for a in queries.search(q)],
         q=q,
         fascicolo=queries.fascicolo_in(q),
         types=machine.ACT_TYPES,
         may_propose=may(current_user, "act.propose"),
-        values={},
+        form=form or ProposalForm(procedures.list_all(), formdata=None),
     )
+    return page, status
+
+
+@bp.get("/atti")
+@login_required
+def list_acts() -> tuple[str, int]:
+    return _list_page(request.args.get("q", ""))
 
 
 @bp.post("/atti")
 @login_required
 def propose() -> Response | tuple[str, int]:
-    values = {name: request.form.get(name, "") for name in PROPOSAL_FIELDS}
-    raw_procedure = request.form.get("procedure_id", "").strip()
+    form = ProposalForm(procedures.list_all())
+    if not form.validate_on_submit():
+        return _list_page(form=form, status=422)
     try:
-        if raw_procedure and not (raw_procedure.isascii() and raw_procedure.isdigit()):
-            # Never dropped in silence: an act proposed "for" a procedure that is not one.
-            raise InvalidData("«Procedimento»: indicare il numero del procedimento, o nulla.")
         act = acts.propose(
-            request.form.get("act_type", "decreto_sindaco"),
+            form.act_type.data,
             actor=current_user,
             clock=clock(),
-            procedure_id=int(raw_procedure) if raw_procedure else None,
-            **values,
+            procedure_id=int(form.procedure_id.data) if form.procedure_id.data else None,
+            **{name: form[name].data or "" for name in PROPOSAL_FIELDS},
         )
-    except GuardFailed as exc:
-        flash(exc.message, "error")
-        today = rome_today(clock())
-        page = render_template(
-            "acts/list.html",
-            rows=[(a, queries.record(a, today)) for a in queries.search("")],
-            q="",
-            types=machine.ACT_TYPES,
-            may_propose=may(current_user, "act.propose"),
-            values=values,
-        )
-        return page, exc.status
+    except (GuardFailed, NotFound) as refusal:
+        form.refuse(refusal)
+        return _list_page(form=form, status=refusal.status)
     flash("Proposta registrata.", "info")
     return redirect(url_for("acts.show", act_id=act.id))
+
+
+def _step_forms(act: Act, steps: list[Any], failed: tuple[str, Form] | None) -> dict[str, Form]:
+    """A form per next step (core.forms.step_form): the one that was refused as typed, with its
+    message; the others fresh ("rivedi" starts from the act's current text)."""
+    forms = {}
+    for s in steps:
+        if failed is not None and failed[0] == s.event:
+            forms[s.event] = failed[1]
+            continue
+        start = MultiDict({"testo": act.testo} if s.event == "rivedi" else {})
+        forms[s.event] = step_form(s, start, f"{s.event}-")
+    return forms
 
 
 @bp.get("/atti/<int:act_id>")
 @login_required
 def show(act_id: int) -> str:
+    return _act_page(act_id)[0]
+
+
+def _act_page(
+    act_id: int,
+    failed: tuple[str, Form] | None = None,
+    status: int = 200,
+    upload: DocumentUploadForm | None = None,
+) -> tuple[str, int]:
+    """The act's page; `failed` (event, form) a refused step's form as typed, `upload` a refused
+    document upload as typed, `status` the refusal's code."""
     act = acts.get(act_id)
     definition_of_act = acts.definition_of(act)
     today = rome_today(clock())
+    steps = acts.allowed_events(act, current_user, clock())
     as_act, as_annex = acts.publication_choices(act)
     by_id = {d.id: d for d in act.documents}
-    return render_template(
+    page = render_template(
         "acts/show.html",
         act=act,
         kind=acts.act_type(act),
         record=queries.record(act, today),
         state_label=queries.state_label(act),
-        steps=acts.allowed_events(act, current_user, clock()),
+        steps=steps,
+        step_forms=_step_forms(act, steps, failed),
+        upload=upload or DocumentUploadForm(formdata=None),
         waiting=progress.what_is_missing(act, clock()),
         final=definition_of_act.state(act.state).final,
         missing=acts.missing_opinions(act),
@@ -122,6 +149,7 @@ def show(act_id: int) -> str:
         extensions=queries.extensions(act),
         original_end=queries.original_end(act),
     )
+    return page, status
 
 
 @bp.get("/atti/<int:act_id>/relata")
@@ -141,7 +169,7 @@ def relata(act_id: int) -> str:
 
 @bp.post("/atti/<int:act_id>/passaggi/<event>")
 @login_required
-def fire(act_id: int, event: str) -> Response:
+def fire(act_id: int, event: str) -> Response | tuple[str, int]:
     # A field that picks several documents comes as repeated keys: kept as a list.
     data = {
         k: v if len(v) > 1 else v[0]
@@ -158,8 +186,20 @@ def fire(act_id: int, event: str) -> Response:
             clock=clock(),
         )
     except GuardFailed as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("acts.show", act_id=act_id))
+        step = next(
+            (
+                s
+                for s in acts.allowed_events(acts.get(act_id), current_user, clock())
+                if s.event == event
+            ),
+            None,
+        )
+        if step is None:
+            flash(exc.message, "error")
+            return redirect(url_for("acts.show", act_id=act_id))
+        form = step_form(step, request.form, f"{event}-")
+        place_error(form, exc)
+        return _act_page(act_id, (event, form), exc.status)
     flash("Passaggio registrato.", "info")
     return redirect(url_for("acts.show", act_id=act_id))
 
@@ -176,26 +216,33 @@ def _original_id() -> int | None:
 
 @bp.post("/atti/<int:act_id>/documenti")
 @login_required
-def upload(act_id: int) -> Response:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise BadRequest("Scegliere un file PDF da caricare.")
+def upload(act_id: int) -> Response | tuple[str, int]:
+    form = DocumentUploadForm()
+    if not form.validate_on_submit():
+        return _act_page(act_id, upload=form, status=400)
     try:
         document = documents.attach(
             act_id,
             expected_version=_form_version(),
-            filename=upload.filename,
-            content=upload.read(documents.max_bytes() + 1),
-            kind=request.form.get("kind", "atto"),
+            filename=form.file.data.filename,
+            content=form.file.data.read(documents.max_bytes() + 1),
+            kind=form.kind.data,
             original_id=_original_id(),
             actor=current_user,
             clock=clock(),
         )
-    except GuardFailed as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("acts.show", act_id=act_id))
+    except (GuardFailed, TooLarge) as exc:
+        form.refuse(exc)
+        return _act_page(act_id, upload=form, status=exc.status)
     flash(f"Documento caricato; impronta SHA-256 {document.sha256_hex}.", "info")
     return redirect(url_for("acts.show", act_id=act_id))
+
+
+@on_too_large("acts.upload")
+@on_too_large("acts.upload_referto")
+def _upload_too_large(message: str) -> tuple[str, int]:
+    flash(message, "error")
+    return _act_page(request.view_args["act_id"], status=413)
 
 
 @bp.post("/atti/<int:act_id>/documenti/<int:document_id>/ruolo")

@@ -9,12 +9,13 @@ from flask_login import current_user
 from workflow.access.enforce import may
 from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory, territory_data
+from workflow.consultations.forms import CloseForm, ContributionForm, OpenForm
 from workflow.consultations.models import CHANNELS
 from workflow.consultations.themes import THEMES
 from workflow.core import csvexport
-from workflow.core.errors import BadRequest
-from workflow.core.web import clock, form_version, local_datetime
-from workflow.engine.stepdata import parse_date
+from workflow.core.errors import Conflict, InvalidData, TooLarge
+from workflow.core.forms import on_too_large, place_error
+from workflow.core.web import clock, form_version
 from workflow.procedures import operations as procedures
 from workflow.procedures import record
 
@@ -58,13 +59,23 @@ def set_forum_member_active(body_id: int) -> Response:
     return redirect(url_for("contributions.territory_index", _anchor=f"ente-{body_id}"))
 
 
-@bp.get("/procedimenti/<int:procedure_id>/consultazione")
-def consultation(procedure_id: int) -> str:
+def _consultation_page(
+    procedure_id: int,
+    *,
+    opening: OpenForm | None = None,
+    contribution: ContributionForm | None = None,
+    closing: CloseForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """The consultation page with its forms: those given (a failed submission, typed values and
+    messages kept) or fresh ones; `status` the refusal's (400, 409, 413, 422) or 200."""
     procedure = procedures.get(procedure_id)
     found = queries.for_procedure(procedure.id)
     extension = record.extension(procedure.steps)
     definition = procedures.definition_of(procedure)
-    return render_template(
+    if found is not None and contribution is None:
+        contribution = ContributionForm(found, formdata=None)
+    page = render_template(
         "contributions/consultation.html",
         procedure=procedure,
         consultation=found,
@@ -77,53 +88,87 @@ def consultation(procedure_id: int) -> str:
         channels=CHANNELS,
         may_manage=may(current_user, "consultation.manage"),
         may_register=may(current_user, "contribution.register"),
+        opening=opening
+        or OpenForm(formdata=None, zones=list(territory_data.ZONE_LABELS), forum=True),
+        contribution=contribution,
+        closing=closing or CloseForm(formdata=None),
     )
+    return page, status
+
+
+@bp.get("/procedimenti/<int:procedure_id>/consultazione")
+def consultation(procedure_id: int) -> tuple[str, int]:
+    return _consultation_page(procedure_id)
 
 
 @bp.post("/procedimenti/<int:procedure_id>/consultazione")
-def open_consultation(procedure_id: int) -> Response:
-    form = request.form
-    contributions.open_consultation(
-        procedure_id,
-        deadline=parse_date(form.get("deadline", ""), "Termine"),
-        zones=form.getlist("zones"),
-        forum=form.get("forum") == "1",
-        unions=form.get("unions") == "1",
-        actor=current_user,
-        clock=clock(),
-    )
+def open_consultation(procedure_id: int) -> Response | tuple[str, int]:
+    form = OpenForm()
+    if not form.validate_on_submit():
+        return _consultation_page(procedure_id, opening=form, status=422)
+    try:
+        contributions.open_consultation(
+            procedure_id,
+            deadline=form.deadline.data,
+            zones=form.zones.data or [],
+            forum=form.forum.data,
+            unions=form.unions.data,
+            actor=current_user,
+            clock=clock(),
+        )
+    except (Conflict, InvalidData) as refusal:
+        place_error(form, refusal)
+        return _consultation_page(procedure_id, opening=form, status=refusal.status)
     flash("Consultazione aperta.", "info")
     return redirect(url_for("contributions.consultation", procedure_id=procedure_id))
 
 
-def _body_id(raw: str | None) -> int:
-    if not raw or not raw.isdigit():
-        raise BadRequest("Indicare l'ente che ha inviato il contributo.")
-    return int(raw)
-
-
 @bp.post("/consultazioni/<int:consultation_id>/contributi")
-def register(consultation_id: int) -> Response:
-    form = request.form
-    upload = request.files.get("file")
-    if upload is None:
-        raise BadRequest("Manca il file del contributo (PDF).")
+def register(consultation_id: int) -> Response | tuple[str, int]:
     found = queries.get(consultation_id)
-    contribution = contributions.register_contribution(
-        consultation_id,
-        body_id=_body_id(form.get("body_id")),
-        received_at=local_datetime(form.get("received_at", ""), "Data e ora di ricezione"),
-        channel=form.get("channel", ""),
-        summary=form.get("summary", ""),
-        themes=form.getlist("themes"),
-        file_name=upload.filename or "",
-        content=upload.read(),
-        actor=current_user,
-        clock=clock(),
-    )
+    form = ContributionForm(found)
+    if not form.validate_on_submit():
+        status = 400 if form.file.errors and len(form.errors) == 1 else 422
+        return _consultation_page(found.procedure_id, contribution=form, status=status)
+    upload = form.file.data
+    try:
+        contribution = contributions.register_contribution(
+            consultation_id,
+            body_id=int(form.body_id.data),
+            received_at=form.received_at.data,
+            channel=form.channel.data,
+            summary=form.summary.data,
+            themes=form.themes.data or [],
+            file_name=upload.filename or "",
+            content=upload.read(),
+            actor=current_user,
+            clock=clock(),
+        )
+    except (Conflict, InvalidData, TooLarge) as refusal:
+        place_error(form, refusal, where=_CONTRIBUTION_WORDS)
+        return _consultation_page(found.procedure_id, contribution=form, status=refusal.status)
     late = " (in ritardo)" if contribution.late else ""
     flash(f"Contributo registrato: protocollo {contribution.protocol}{late}.", "info")
     return redirect(url_for("contributions.consultation", procedure_id=found.procedure_id))
+
+
+@on_too_large("contributions.register")
+def _contribution_too_large(message: str) -> tuple[str, int]:
+    found = queries.get(request.view_args["consultation_id"])
+    form = ContributionForm(found, formdata=None)
+    form.file.errors = [message]
+    return _consultation_page(found.procedure_id, contribution=form, status=413)
+
+
+# Where the operation's refusals of a contribution are shown (a word of the message → a field).
+_CONTRIBUTION_WORDS = {
+    "file": "file",
+    "pdf": "file",
+    "invitati": "body_id",
+    "canale": "channel",
+    "tema": "themes",
+    "ricezione": "received_at",
+}
 
 
 @bp.get("/consultazioni/<int:consultation_id>/contributi.csv")
@@ -151,13 +196,21 @@ def summary(consultation_id: int) -> str:
 
 
 @bp.post("/consultazioni/<int:consultation_id>/chiudi")
-def close(consultation_id: int) -> Response:
-    found = contributions.close_consultation(
-        consultation_id,
-        expected_version=form_version("Manca la versione della consultazione."),
-        outcome=request.form.get("outcome", ""),
-        actor=current_user,
-        clock=clock(),
-    )
+def close(consultation_id: int) -> Response | tuple[str, int]:
+    found = queries.get(consultation_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _consultation_page(found.procedure_id, closing=form, status=422)
+    try:
+        contributions.close_consultation(
+            consultation_id,
+            expected_version=form_version("Manca la versione della consultazione."),
+            outcome=form.outcome.data,
+            actor=current_user,
+            clock=clock(),
+        )
+    except (Conflict, InvalidData) as refusal:
+        place_error(form, refusal)
+        return _consultation_page(found.procedure_id, closing=form, status=refusal.status)
     flash("Consultazione chiusa: l'esito è citato nell'adozione.", "info")
     return redirect(url_for("contributions.consultation", procedure_id=found.procedure_id))

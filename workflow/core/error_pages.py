@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from workflow.core.errors import DomainError
+from workflow.core.forms import too_large_page
 from workflow.extensions import db
 
 MESSAGES = {
@@ -44,6 +45,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[object, int, dict[str, str]]:
         status = exc.code or 500
+        if status == 413 and not request.path.startswith("/api/"):
+            # A body over MAX_CONTENT_LENGTH: the upload's own page with the message beside
+            # the file, when the view registered one (core.forms.on_too_large).
+            page = too_large_page(request.endpoint)
+            if page is not None:
+                return page[0], page[1], {}
         # A 405 names the methods the URL takes (RFC 9110 §15.5.6): keep Werkzeug's Allow.
         headers = {k: v for k, v in exc.get_headers() if k == "Allow"}
         return _answer(status, MESSAGES.get(status, exc.description or MESSAGES[500]), headers)

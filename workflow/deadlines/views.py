@@ -17,12 +17,12 @@ from flask_login import current_user, login_required
 from workflow.access.authorize import acting_role
 from workflow.access.enforce import may
 from workflow.access.rights import OPERATIONS
-from workflow.access.roles import ROLE_CODES, ROLE_LABELS
-from workflow.core.errors import BadRequest, NotFound
+from workflow.access.roles import ROLE_LABELS
+from workflow.core.errors import BadRequest, Conflict, InvalidData, NotFound
 from workflow.core.web import clock
 from workflow.deadlines import ical, reminders, rules
 from workflow.deadlines import operations as deadlines
-from workflow.engine.stepdata import parse_date
+from workflow.deadlines.forms import DeadlineForm, MailSettingsForm, SettleForm
 from workflow.mail import outbox as mail
 from workflow.mail import sender
 from workflow.mail import settings as mail_settings
@@ -35,55 +35,68 @@ bp = Blueprint("deadlines", __name__)
 ICS = "text/calendar"
 
 
-@bp.get("/scadenze")
-@login_required
-def index() -> str:
+def _list_page(form: DeadlineForm | None = None, status: int = 200) -> tuple[str, int]:
+    """The deadlines page with the creation form (as typed after a refusal, `status` 409/422)."""
     mine = request.args.get("mie") == "1"
     rows = list(deadlines.responsible_for(current_user)) if mine else deadlines.list_live()
-    return render_template(
+    page = render_template(
         "deadlines/list.html",
         deadlines=rows,
         mine=mine,
         may_manage=may(current_user, "deadlines.manage"),
         kinds=rules.KIND_LABELS,
         roles=ROLE_LABELS,
-        procedures=procedures.list_all(),
+        form=form or DeadlineForm(procedures.list_all(), formdata=None),
     )
+    return page, status
+
+
+@bp.get("/scadenze")
+@login_required
+def index() -> tuple[str, int]:
+    return _list_page()
 
 
 @bp.post("/scadenze")
 @login_required
-def create() -> Response:
-    form = request.form
-    raw_procedure = form.get("procedure_id", "")
-    role = form.get("responsible_role") or None
-    if role is not None and role not in ROLE_CODES:
-        raise BadRequest("Ruolo responsabile non valido.")
-    days = form.get("working_days", "").strip()
-    if days and not days.isdigit():
-        raise BadRequest("I giorni lavorativi sono un numero intero.")
-    deadline = deadlines.create_deadline(
-        title=form.get("title", ""),
-        due_date=None if days else parse_date(form.get("due_date", ""), "Scadenza"),
-        working_days=int(days) if days else None,
-        counted_from=parse_date(form.get("counted_from", ""), "Dal") if days else None,
-        kind=form.get("kind", "manuale"),
-        procedure_id=int(raw_procedure) if raw_procedure.isdigit() else None,
-        responsible_role=role,
-        legal_basis=form.get("legal_basis", ""),
-        description=form.get("description", ""),
-        actor=current_user,
-        clock=clock(),
-    )
+def create() -> Response | tuple[str, int]:
+    form = DeadlineForm(procedures.list_all())
+    if not form.validate_on_submit():
+        return _list_page(form, 422)
+    days = form.working_days.data
+    try:
+        deadline = deadlines.create_deadline(
+            title=form.title.data,
+            due_date=None if days is not None else form.due_date.data,
+            working_days=days,
+            counted_from=form.counted_from.data if days is not None else None,
+            kind=form.kind.data,
+            procedure_id=int(form.procedure_id.data) if form.procedure_id.data else None,
+            responsible_role=form.responsible_role.data or None,
+            legal_basis=form.legal_basis.data or "",
+            description=form.description.data or "",
+            actor=current_user,
+            clock=clock(),
+        )
+    except (InvalidData, NotFound) as refusal:
+        form.refuse(refusal)
+        return _list_page(form, refusal.status)
     flash("Scadenza registrata.", "info")
     return redirect(url_for("deadlines.show", deadline_id=deadline.id))
 
 
 @bp.get("/scadenze/<int:deadline_id>")
 @login_required
-def show(deadline_id: int) -> str:
+def show(deadline_id: int) -> tuple[str, int]:
+    return _show_page(deadline_id)
+
+
+def _show_page(
+    deadline_id: int, form: SettleForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    """A deadline's page; `form` the closing form as typed after a refusal."""
     deadline = deadlines.get(deadline_id)
-    return render_template(
+    page = render_template(
         "deadlines/show.html",
         deadline=deadline,
         kind=rules.KIND_LABELS.get(deadline.kind, deadline.kind),
@@ -93,16 +106,31 @@ def show(deadline_id: int) -> str:
         sent=sender.for_deadline(deadline.id),
         status_labels=mail.STATUS_LABELS,
         may_manage=may(current_user, "deadlines.manage"),
+        settle_form=form or SettleForm(formdata=None),
     )
+    return page, status
 
 
 @bp.post("/scadenze/<int:deadline_id>/chiusura")
 @login_required
-def settle(deadline_id: int) -> Response:
-    state = request.form.get("state", "")
-    deadlines.settle(
-        deadline_id, state, actor=current_user, clock=clock(), note=request.form.get("note", "")
-    )
+def settle(deadline_id: int) -> Response | tuple[str, int]:
+    form = SettleForm()
+    if not form.validate_on_submit():
+        return _show_page(deadline_id, form, 422)
+    try:
+        deadlines.settle(
+            deadline_id,
+            request.form.get("state", ""),
+            actor=current_user,
+            clock=clock(),
+            note=form.note.data or "",
+        )
+    except Conflict as refusal:  # already closed: the page no longer shows the form
+        flash(refusal.message, "error")
+        return _show_page(deadline_id, form, refusal.status)
+    except InvalidData as refusal:
+        form.form_errors.append(refusal.message)
+        return _show_page(deadline_id, form, refusal.status)
     flash("Scadenza chiusa: i promemoria sono interrotti.", "info")
     return redirect(url_for("deadlines.show", deadline_id=deadline_id))
 
@@ -133,18 +161,31 @@ def requeue(row_id: int) -> Response:
 
 @bp.route("/profilo/posta", methods=["GET", "POST"])
 @login_required
-def settings() -> str | Response:
-    if request.method == "POST":
-        mail_settings.update_settings(
-            current_user.id,
-            actor=current_user,
-            clock=clock(),
-            email=request.form.get("email", ""),
-            digest=request.form.get("digest") == "1",
-            new_calendar_token=request.form.get("new_calendar_token") == "1",
-        )
+def settings() -> tuple[str, int] | Response:
+    form = MailSettingsForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            mail_settings.update_settings(
+                current_user.id,
+                actor=current_user,
+                clock=clock(),
+                email=form.email.data or "",
+                digest=form.digest.data,
+                new_calendar_token=request.form.get("new_calendar_token") == "1",
+            )
+        except InvalidData as refusal:
+            form.email.errors = [*form.email.errors, refusal.message]
+            return _settings_page(form, refusal.status)
         flash("Impostazioni salvate.", "info")
         return redirect(url_for("deadlines.settings"))
+    if request.method == "POST":
+        return _settings_page(form, 422)
+    current = mail_settings.own_settings(current_user.id)
+    return _settings_page(MailSettingsForm(formdata=None, obj=current))
+
+
+def _settings_page(form: MailSettingsForm, status: int = 200) -> tuple[str, int]:
+    """One's mail settings (as typed after a refusal) and calendar addresses."""
     current = mail_settings.own_settings(current_user.id)
     # The address users subscribe with, not the one this request came in on.
     base = current_app.config["PUBLIC_BASE_URL"]
@@ -154,9 +195,14 @@ def settings() -> str | Response:
         (p, base + url_for("deadlines.procedure_feed", token=token, procedure_id=p.id))
         for p in procedures.list_all()
     ]
-    return render_template(
-        "deadlines/settings.html", settings=current, feed=feed, procedure_feeds=procedure_feeds
+    page = render_template(
+        "deadlines/settings.html",
+        settings=current,
+        form=form,
+        feed=feed,
+        procedure_feeds=procedure_feeds,
     )
+    return page, status
 
 
 @bp.route("/promemoria/disiscrizione/<token>", methods=["GET", "POST"])

@@ -8,22 +8,26 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
+from wtforms import Form
 
 from workflow.access.authorize import acting_role, effective_roles
 from workflow.access.enforce import may
 from workflow.acts import queries as act_queries
 from workflow.acts.queries import Cited
 from workflow.core.clock import rome_today
-from workflow.core.errors import BadRequest, GuardFailed, NotAllowed, NotFound
+from workflow.core.errors import Conflict, GuardFailed, NotAllowed, NotFound
+from workflow.core.forms import place_error, step_form
 from workflow.core.web import clock, form_version
 from workflow.deadlines import operations as deadlines
 from workflow.definitions import LATEST
 from workflow.engine.definition import Step
 from workflow.engine.diagram import state_diagram
-from workflow.engine.stepdata import parse_date
+from workflow.engine.stepdata import read_date
 from workflow.procedures import browse, record
 from workflow.procedures import operations as procedures
+from workflow.procedures.forms import OpenProcedureForm, plan_form
 from workflow.procedures.models import ProcedureStep
 from workflow.procedures.operations import MilestoneRow
 from workflow.procedures.timeline import timeline
@@ -35,36 +39,50 @@ def _form_version() -> int:
     return form_version("Manca la versione del procedimento: ricarica la pagina.")
 
 
-@bp.get("/procedimenti")
-@login_required
-def list_procedures() -> str:
+def _list_page(form: OpenProcedureForm | None = None, status: int = 200) -> tuple[str, int]:
+    """The list of procedures with the opening form (as typed after a refusal)."""
     filters = browse.ListFilters.from_args(request.args)
     page = browse.procedures_page(filters, browse.page_number(request.args.get("pagina")))
-    return render_template(
+    next_start = {kind: procedures.next_period_start(kind, clock()) for kind in LATEST}
+    if form is None:
+        form = OpenProcedureForm(LATEST, formdata=None, period_start=next_start.get("psttm"))
+    html = render_template(
         "procedures/list.html",
         page=page,
         filters=filters,
         state_label=procedures.state_label,
         kinds=LATEST,
-        next_start={kind: procedures.next_period_start(kind, clock()) for kind in LATEST},
+        next_start=next_start,
         may_open=may(current_user, "procedure.open"),
+        form=form,
     )
+    return html, status
+
+
+@bp.get("/procedimenti")
+@login_required
+def list_procedures() -> tuple[str, int]:
+    return _list_page()
 
 
 @bp.post("/procedimenti")
 @login_required
-def open_procedure() -> Response:
-    start = request.form.get("period_start", "")
-    if not start.isdigit():
-        raise BadRequest("Indicare l'anno di inizio del triennio.")
-    procedure = procedures.open_procedure(
-        request.form.get("kind", "psttm"),
-        int(start),
-        actor=current_user,
-        clock=clock(),
-        title=request.form.get("title"),
-        fascicolo=request.form.get("fascicolo", ""),
-    )
+def open_procedure() -> Response | tuple[str, int]:
+    form = OpenProcedureForm(LATEST)
+    if not form.validate_on_submit():
+        return _list_page(form, 422)
+    try:
+        procedure = procedures.open_procedure(
+            form.kind.data,
+            form.period_start.data,
+            actor=current_user,
+            clock=clock(),
+            title=form.title.data,
+            fascicolo=form.fascicolo.data or "",
+        )
+    except (Conflict, GuardFailed, NotFound) as refusal:
+        form.refuse(refusal)
+        return _list_page(form, refusal.status)
     flash(f"Aperto il procedimento {procedure.title}.", "info")
     return redirect(url_for("procedures.show", procedure_id=procedure.id))
 
@@ -82,13 +100,20 @@ def _checked(rows: list[MilestoneRow], cited: dict[str, Cited]) -> list[Mileston
 @bp.get("/procedimenti/<int:procedure_id>")
 @login_required
 def show(procedure_id: int) -> str:
+    return _show_page(procedure_id)[0]
+
+
+def _show_page(
+    procedure_id: int, planning: Form | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The procedure's page; `planning` the planned-dates form as typed after a refusal."""
     procedure = procedures.get(procedure_id)
     definition = procedures.definition_of(procedure)
     cited = act_queries.cited_by_steps(procedure.steps)
     milestones = _checked(procedures.milestone_rows(procedure), cited)
     steps = procedures.allowed_events(procedure, current_user, clock())
     roles = effective_roles(current_user, clock())
-    return render_template(
+    page = render_template(
         "procedures/show.html",
         procedure=procedure,
         definition=definition,
@@ -122,7 +147,9 @@ def show(procedure_id: int) -> str:
             (a, act_queries.citation(a), act_queries.state_label(a))
             for a in act_queries.of_procedure(procedure.id)
         ],
+        planning=planning or plan_form(milestones),
     )
+    return page, status
 
 
 def _milestone_link(
@@ -157,8 +184,9 @@ def step(procedure_id: int, event: str) -> str | Response | tuple[str, int]:
         if not candidates:
             flash("Questo passaggio non è possibile nello stato attuale.", "error")
             return redirect(url_for("procedures.show", procedure_id=procedure.id))
+        form = step_form(candidates[0], MultiDict(), "f_")
         return render_template(
-            "procedures/step.html", values={}, version=procedure.version, **template_args
+            "procedures/step.html", form=form, version=procedure.version, **template_args
         )
     version = _form_version()
     data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
@@ -172,9 +200,12 @@ def step(procedure_id: int, event: str) -> str | Response | tuple[str, int]:
             clock=clock(),
         )
     except GuardFailed as exc:
-        flash(exc.message, "error")
+        if not candidates:
+            raise
+        form = step_form(candidates[0], request.form, "f_")
+        place_error(form, exc)
         return (
-            render_template("procedures/step.html", values=data, version=version, **template_args),
+            render_template("procedures/step.html", form=form, version=version, **template_args),
             exc.status,
         )
     flash(_recorded_message(procedure.steps[-1]), "info")
@@ -196,19 +227,23 @@ def _recorded_message(step: ProcedureStep) -> str:
 
 @bp.post("/procedimenti/<int:procedure_id>/pianificazione")
 @login_required
-def plan(procedure_id: int) -> Response:
+def plan(procedure_id: int) -> Response | tuple[str, int]:
     procedure = procedures.get(procedure_id)
-    planned = {}
-    for milestone in procedure.milestones:
-        raw = request.form.get(f"planned_{milestone.code}", "").strip()
-        planned[milestone.code] = parse_date(raw, "Data prevista") if raw else None
-    procedures.plan_milestones(
-        procedure.id,
-        expected_version=_form_version(),
-        planned=planned,
-        actor=current_user,
-        clock=clock(),
-    )
+    rows = procedures.milestone_rows(procedure)
+    form = plan_form(rows, request.form)
+    if not form.validate():
+        return _show_page(procedure.id, form, 422)
+    try:
+        procedures.plan_milestones(
+            procedure.id,
+            expected_version=_form_version(),
+            planned={row.code: form[f"planned_{row.code}"].data for row in rows},
+            actor=current_user,
+            clock=clock(),
+        )
+    except GuardFailed as refusal:
+        form.form_errors.append(refusal.message)
+        return _show_page(procedure.id, form, refusal.status)
     flash("Date previste aggiornate.", "info")
     return redirect(url_for("procedures.show", procedure_id=procedure.id))
 
@@ -225,6 +260,8 @@ def _form_values(spec: Step, data: dict[str, Any]) -> dict[str, str]:
             values[f.name] = "favorevole" if value else "contrario"
         elif f.type == "bool":
             values[f.name] = "si" if value else ""
+        elif f.type == "date" and read_date(value) is not None:
+            values[f.name] = read_date(value).strftime("%d/%m/%Y")  # shown as people type it
         else:
             values[f.name] = str(value)
     return values
@@ -257,7 +294,11 @@ def correct(procedure_id: int, step_id: int) -> str | Response | tuple[str, int]
             return redirect(url_for("procedures.show", procedure_id=procedure.id))
         values = _form_values(spec, step.current.data)
         return render_template(
-            "procedures/rettifica.html", values=values, version=procedure.version, **template_args
+            "procedures/rettifica.html",
+            form=step_form(spec, MultiDict(values), "r_"),
+            motivo="",
+            version=procedure.version,
+            **template_args,
         )
     version = _form_version()
     form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version", "motivo")}
@@ -272,11 +313,15 @@ def correct(procedure_id: int, step_id: int) -> str | Response | tuple[str, int]
             clock=clock(),
         )
     except GuardFailed as exc:
-        flash(exc.message, "error")
-        values = {**form, "motivo": request.form.get("motivo", "")}
+        typed = step_form(spec, request.form, "r_")
+        place_error(typed, exc)
         return (
             render_template(
-                "procedures/rettifica.html", values=values, version=version, **template_args
+                "procedures/rettifica.html",
+                form=typed,
+                motivo=request.form.get("motivo", ""),
+                version=version,
+                **template_args,
             ),
             exc.status,
         )

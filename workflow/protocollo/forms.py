@@ -3,9 +3,10 @@ rules (dates, addresses, classification, the number) are the operation's, said o
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -17,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from workflow.core.forms import DataField
 from workflow.protocollo.models import DIRECTIONS, ENTRATA
 from workflow.protocollo.operations import CorrespondentData
 
@@ -25,14 +27,12 @@ REQUIRED = "campo obbligatorio"
 BAD_DATE = "data non valida (gg/mm/aaaa)"
 
 
-class Giorno(DateField):
-    """A date typed in the browser's date input (aaaa-mm-gg), refused in Italian."""
+class Giorno(DataField):
+    """A date typed gg/mm/aaaa (ISO aaaa-mm-gg also read), refused in Italian (issue 16: a text
+    input, never the browser's date input, whose order follows the browser's language)."""
 
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(BAD_DATE) from None
+    def __init__(self, *args: Any, format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
 
 
 class CorrespondentForm(Form):

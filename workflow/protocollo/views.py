@@ -9,7 +9,8 @@ from flask_login import current_user
 from workflow.access.enforce import may
 from workflow.acts import queries as acts_queries
 from workflow.core import csvexport
-from workflow.core.errors import GuardFailed
+from workflow.core.errors import GuardFailed, TooLarge
+from workflow.core.forms import RELOAD_FILE, on_too_large
 from workflow.core.web import clock
 from workflow.protocollo import fascicoli, queries, segnatura
 from workflow.protocollo import operations as protocollo
@@ -48,6 +49,13 @@ def _form_page(form: RegistrationForm, status: int = 200) -> tuple[str, int]:
     return render_template("protocollo/new.html", form=form), status
 
 
+@on_too_large("protocollo.create")
+def _too_large(message: str) -> tuple[str, int]:
+    form = RegistrationForm(formdata=None)
+    form.documents.errors = [message]
+    return _form_page(form, 413)
+
+
 @bp.get("/protocollo/nuovo")
 def new() -> tuple[str, int]:
     return _form_page(RegistrationForm())
@@ -76,6 +84,9 @@ def create() -> Response | tuple[str, int]:
             actor=current_user,
             clock=clock(),
         )
+    except TooLarge as exc:
+        form.documents.errors = [f"{exc.message} {RELOAD_FILE}"]
+        return _form_page(form, exc.status)
     except GuardFailed as exc:
         flash(exc.message, "error")
         return _form_page(form, exc.status)
