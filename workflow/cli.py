@@ -217,8 +217,8 @@ procedures_cli = Group(
 
 @procedures_cli.command("kinds")
 def procedure_kinds() -> None:
-    """List each procedure kind, its versions (the file's and those stored) and the procedures
-    on each: what the admin page /admin/procedimenti shows."""
+    """Elenca i tipi di procedimento, le loro versioni e i procedimenti su ciascuna."""
+    # What the admin page /admin/procedimenti shows: the file's version and those stored.
     used = migration.versions_in_use()
     for kind, definition in sorted(LATEST.items()):
         click.echo(f"{kind}: {definition.title} (file {definition.file_name})")
@@ -237,8 +237,9 @@ def procedure_kinds() -> None:
 @click.option("--map", "pairs", multiple=True, help="stato_vecchio=stato_nuovo (ripetibile).")
 @click.option("--dry-run", is_flag=True, help="Elenca cosa si sposterebbe, senza spostare nulla.")
 def procedures_migrate(kind: str, version: str, pairs: tuple[str, ...], dry_run: bool) -> None:
-    """Move the running procedures of KIND to VERSION of its definition, refusing each one
-    whose recorded steps the new version cannot explain (the reason is printed)."""
+    """Sposta i procedimenti in corso di un tipo a un'altra versione della definizione,
+    rifiutando quelli il cui percorso registrato la nuova versione non spiega (con il motivo).
+    Esce con codice 1 se qualcuno è rifiutato (tranne che con --dry-run)."""
     state_map = migration.parse_map(pairs)
     if dry_run:
         outcomes = migration.plan(kind, version, state_map, clock=clock())
@@ -252,10 +253,18 @@ def procedures_migrate(kind: str, version: str, pairs: tuple[str, ...], dry_run:
         else:
             click.echo(f"{verb.upper():<10} {head} → stato {o.state}")
     moved = sum(1 for o in outcomes if not o.refused)
-    summary = f"{moved} {verb}, {len(outcomes) - moved} rifiutati"
+    refused = len(outcomes) - moved
+    if dry_run:
+        summary = f"{moved} {'si sposterebbe' if moved == 1 else 'si sposterebbero'}"
+    else:
+        summary = f"{moved} {'spostato' if moved == 1 else 'spostati'}"
+    summary += f", {refused} {'rifiutato' if refused == 1 else 'rifiutati'}"
     click.echo(summary + (" (prova: nulla è cambiato)." if dry_run else "."))
     if not outcomes:
         click.echo("Nessun procedimento in corso su un'altra versione.")
+    if refused and not dry_run:
+        what = "procedimento non spostato" if refused == 1 else "procedimenti non spostati"
+        raise Refused(f"{refused} {what}: vedi i motivi sopra.")
 
 
 def _anchor(value: str) -> integrity.Anchor:

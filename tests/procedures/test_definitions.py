@@ -387,11 +387,16 @@ def test_migration_dry_run_then_real_with_one_refused(database_url, clock, tmp_p
             assert dry.exit_code == 0, dry.output
             assert "SI SPOSTEREBBE Prova 2024" in dry.output
             assert "RIFIUTATO  Prova 2025" in dry.output and "verifica_b" in dry.output
-            assert "1 si sposterebbe, 1 rifiutati (prova: nulla è cambiato)." in dry.output
+            assert "1 si sposterebbe, 1 rifiutato (prova: nulla è cambiato)." in dry.output
             assert {p.definition_version for p in db.session.scalars(select(Procedure))} != {new}
             real = runner.invoke(args=["procedures", "migrate", "--kind", "prova", "--to", new[:8]])
-            assert real.exit_code == 0, real.output
-            assert "1 spostato, 1 rifiutati." in real.output
+            assert real.exit_code == 1, real.output  # one was refused
+            assert "1 spostato, 1 rifiutato." in real.output
+            assert "1 procedimento non spostato" in real.output
+            wrong_map = runner.invoke(
+                args=["procedures", "migrate", "--kind", "prova", "--to", new[:8], "--map", "x=y"]
+            )
+            assert wrong_map.exit_code == 1 and "non ha gli stati y" in wrong_map.output
             db.session.expire_all()
             by_year = {p.period_start: p for p in db.session.scalars(select(Procedure))}
             assert by_year[2024].definition_version == new

@@ -85,11 +85,16 @@ def open_consultation(
     """Open the consultation window of a procedure with its deadline and the bodies invited: the
     Comuni of the given zones (all, and Milano, by default), the Unioni, the Forum's members.
 
-    Raises NotFound, NotAllowed, Conflict (already opened), InvalidData (no one invited, unknown
-    zone, deadline in the past of the opening day).
+    Raises NotFound, NotAllowed, Conflict (already opened, or a kind with no consultation: its
+    definition has no term for contributions), InvalidData (no one invited, unknown zone,
+    deadline in the past of the opening day).
     """
     role = acting_role(actor, MANAGERS, "aprire la consultazione", clock=clock)
     procedure = procedures.get(procedure_id)
+    if not procedures.definition_of(procedure).consults:
+        raise Conflict(
+            f"Il procedimento «{procedure.title}» non prevede una consultazione di Comuni e Forum."
+        )
     if for_procedure(procedure.id) is not None:
         raise Conflict("La consultazione di questo procedimento è già aperta.")
     zones = list(territory.ZONE_LABELS) if zones is None else list(zones)

@@ -49,6 +49,14 @@ KIND_LABELS = {
     "parere": "Parere",
     "manuale": "Scadenza",
 }
+# How every kind a rule writes reads on a page (the kinds above are also those a person may set).
+KIND_NAMES = {
+    **KIND_LABELS,
+    "parere_tecnico": "Parere di regolarità tecnica",
+    "parere_contabile": "Parere di regolarità contabile",
+    "parere_segretario": "Parere del Segretario Generale",
+    "termine": "Termine di legge",
+}
 
 
 def composed(title: str) -> str:

@@ -44,7 +44,7 @@ def _list_page(form: DeadlineForm | None = None, status: int = 200) -> tuple[str
         deadlines=rows,
         mine=mine,
         may_manage=may(current_user, "deadlines.manage"),
-        kinds=rules.KIND_LABELS,
+        kinds=rules.KIND_NAMES,
         roles=ROLE_LABELS,
         form=form or DeadlineForm(procedures.list_all(), formdata=None),
     )
@@ -99,7 +99,7 @@ def _show_page(
     page = render_template(
         "deadlines/show.html",
         deadline=deadline,
-        kind=rules.KIND_LABELS.get(deadline.kind, deadline.kind),
+        kind=rules.KIND_NAMES.get(deadline.kind, deadline.kind),
         role=ROLE_LABELS.get(deadline.responsible_role or "", ""),
         assignees=deadlines.responsible_users(deadline),
         reminders=reminders.upcoming_for(deadline, clock=clock()),

@@ -103,6 +103,10 @@ def install(app: Any) -> None:
     checked: raises DefinitionError naming every broken file and line."""
     extra: list[tuple[Definition, str]] = []
     for folder in app.config.get("DEFINITION_DIRS") or ():
+        if not Path(folder).is_dir():  # a typo must not make a kind silently disappear
+            raise DefinitionError(
+                [loader.Problem(str(folder), 0, "DEFINITION_DIRS: cartella inesistente")]
+            )
         for definition, content in loader.read_folder(Path(folder)):
             if definition.file_name == "atto.yaml" or definition.kind == ACT_LATEST.kind:
                 raise DefinitionError(

@@ -200,6 +200,12 @@ class Definition:
         return next(m for m in self.milestones if m.code == code)
 
     @property
+    def consults(self) -> bool:
+        """Whether the procedure has a consultation of Comuni and Forum (a term for their
+        contributions among its deadlines: the PSTTM's, L. 56/2014 c. 44)."""
+        return any(rule.category == "contributi" for rule in self.deadlines)
+
+    @property
     def short_version(self) -> str:
         """The version as people read it: the first 12 hex digits of the hash (like git)."""
         return self.version[:12]

@@ -18,7 +18,12 @@ from workflow.procedures.models import Procedure
 class OpenProcedureForm(FlaskForm):
     """A new procedure: its kind (by title) and triennio; the title defaults to the kind's own."""
 
-    kind = SelectField("Tipo", invalid_choice_message="Scegli il tipo di procedimento dall'elenco.")
+    # No kind preselected: with several kinds, opening the wrong procedure is one click away.
+    kind = SelectField(
+        "Tipo",
+        validators=[InputRequired("Scegli il tipo di procedimento dall'elenco.")],
+        invalid_choice_message="Scegli il tipo di procedimento dall'elenco.",
+    )
     period_start = Intero(
         "Primo anno del triennio",
         validators=[
@@ -36,7 +41,9 @@ class OpenProcedureForm(FlaskForm):
 
     def __init__(self, kinds: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.kind.choices = [SelectChoice(code, d.title) for code, d in kinds.items()]
+        self.kind.choices = [SelectChoice("", "— scegli il tipo —")] + [
+            SelectChoice(code, d.title) for code, d in kinds.items()
+        ]
 
     def refuse(self, error: DomainError) -> None:
         """The operation's refusal beside the field it concerns."""

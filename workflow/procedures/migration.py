@@ -73,11 +73,13 @@ def target(kind: str, version: str) -> Definition:
 
 def parse_map(pairs: tuple[str, ...]) -> dict[str, str]:
     """`("vecchio=nuovo", …)` → {"vecchio": "nuovo"}; raises InvalidData on a malformed pair."""
-    mapping = {}
+    mapping: dict[str, str] = {}
     for pair in pairs:
         old, sep, new = pair.partition("=")
         if not sep or not old.strip() or not new.strip():
             raise InvalidData(f"«{pair}»: scrivi stato_vecchio=stato_nuovo.")
+        if old.strip() in mapping:
+            raise InvalidData(f"Lo stato «{old.strip()}» è indicato due volte in --map.")
         mapping[old.strip()] = new.strip()
     return mapping
 
@@ -92,7 +94,7 @@ def explain(
     if mapped not in names:
         raise Refused(
             f"lo stato «{procedure.state}» non esiste nella nuova versione: indica "
-            f"--map {procedure.state}=…"
+            f"--map {procedure.state}=<uno dei suoi stati>"
         )
     codes = {m.code for m in new.milestones}
     lost = [m.code for m in procedure.milestones if m.code not in codes]
@@ -149,6 +151,13 @@ def plan(kind: str, version: str, state_map: Mapping[str, str], *, clock: Clock)
     """What a migration of the running procedures of `kind` to `version` would do, changing
     nothing (the dry run). Raises NotFound, InvalidData (see target)."""
     new = target(kind, version)
+    names = {s.name for s in new.states}
+    wrong = sorted(v for v in state_map.values() if v not in names)
+    if wrong:
+        raise InvalidData(
+            f"--map: la versione {new.short_version} non ha gli stati {', '.join(wrong)} "
+            f"(ha: {', '.join(sorted(names))})."
+        )
     outcomes = []
     for procedure in _running(kind, new.version):
         try:
@@ -180,8 +189,8 @@ def migrate(
     Raises NotFound, InvalidData (see target)."""
     outcomes = plan(kind, version, state_map, clock=clock)
     new = target(kind, version)
-    if not outcomes:
-        return []
+    if all(o.refused for o in outcomes):
+        return outcomes  # nothing moves: nothing is stored either
     remember(new, clock=clock)
     for outcome in outcomes:
         if outcome.refused:
