@@ -27,7 +27,7 @@ instance/secret_key:
 	mkdir -p instance
 	umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
 
-# App on http://127.0.0.1:5000 with the demo data, on SQLite under instance/, and the scheduler
+# App on http://127.0.0.1:$(PORT) (5000 unless `make run PORT=5001`) with the demo data, on SQLite under instance/, and the scheduler
 # (reminders, mail, daily digest) as a second process; demo e-mails are printed here (console).
 run: export SECRET_KEY ?= $(shell cat instance/secret_key 2>/dev/null)
 # The demo's protocol starts in February 2025: without a first day owed, the scheduler's first run
@@ -39,11 +39,12 @@ run: install instance/secret_key
 	$(BIN)/flask --app wsgi demo
 	MAIL_BACKEND=console $(BIN)/flask --app wsgi scheduler & sched=$$!; \
 	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	  $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 # Production: PostgreSQL at DATABASE_URL, the schema migrated, the scheduler as its own process
 # and gunicorn serving wsgi:app on BIND with WORKERS processes (one request log line each on
 # stderr). SECRET_KEY must be set to a random secret: the app refuses to start without one.
+PORT ?= 5000
 BIND ?= 127.0.0.1:8000
 WORKERS ?= 3
 serve: install

@@ -63,7 +63,7 @@ class UserForm(FlaskForm):
                 "nome utente": "username",
                 "esiste già": "username",
                 "codice fiscale": "codice_fiscale",
-                "password": "password",
+                "password": "password",  # nosec B105 (a message word → a field name, no secret)
                 "ruol": "roles",
             },
         )
