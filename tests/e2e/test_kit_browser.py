@@ -1,6 +1,7 @@
 """Every role's main journey in a real browser, at desktop (1280 px) and phone (375 px) width, on
 the Bootstrap Italia frame: no page scrolls sideways on a phone, axe-core finds nothing serious or
-critical on any page visited, and the kit's script and fonts run under the strict CSP.
+critical on any page visited, no page shows a code name (an event, state, milestone or role
+code), and the kit's script and fonts run under the strict CSP.
 
 axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0): no network. Screenshots go to
 test-artifacts/screens/<role>-<page>-<width>.png.
@@ -16,6 +17,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_desk_browser import serious_violations
+from tests.procedures.test_page_words import CODE
 
 SCREENS = ARTIFACTS / "screens"
 WIDTHS = (1280, 375)
@@ -144,6 +146,10 @@ def test_every_role_journey_fits_and_passes_axe(live_url: str, browser: Browser,
                 problems.append(f"{role}/{name} ({page.url}) scrolls sideways: {wide}")
             if found := serious_violations(page):
                 problems.append(f"{role}/{name} ({page.url}) axe: " + json.dumps(found, indent=1))
+            # What people read says things in Italian: no code name of a definition or a role.
+            text = page.evaluate("document.body.innerText")
+            if codes := sorted(set(CODE.findall(text))):
+                problems.append(f"{role}/{name} ({page.url}) shows code names: {codes}")
         if username:
             page.get_by_role("button", name="Esci", exact=True).click()
             expect(page.get_by_role("heading", name="Accesso")).to_be_visible()
