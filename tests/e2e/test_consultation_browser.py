@@ -105,7 +105,9 @@ def test_consultation_page_on_the_demo_data_in_chromium(live_url: str) -> None:
             page.get_by_label("Sintesi").fill("Osservazioni sulla mobilità (prova e2e)")
             # The counter of static/forms.js: as many characters as the server takes (issue 16).
             expect(page.locator("#summary-contatore")).to_have_text("39 / 10000 caratteri")
-            page.get_by_label("Driver 5 · Il diritto alla mobilità").check()
+            # The kit draws the box on the label: a person clicks the label, so does the test.
+            page.locator("label", has_text="Driver 5 · Il diritto alla mobilità").click()
+            expect(page.get_by_label("Driver 5 · Il diritto alla mobilità")).to_be_checked()
             page.get_by_label("File (PDF)").set_input_files(
                 {
                     "name": "contributo.pdf",

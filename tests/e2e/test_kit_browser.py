@@ -44,7 +44,8 @@ JOURNEYS = {
         [
             ("scrivania", "/"),
             ("procedimenti", "/procedimenti"),
-            ("procedimento", r"first:^/procedimenti/\d+$@/procedimenti"),
+            # A PSTTM: the kind with a consultation of Comuni and Forum (the next page).
+            ("procedimento", r"first:^/procedimenti/\d+$@/procedimenti?q=PSTTM"),
             ("procedimento-dup", r"first:^/procedimenti/\d+$@/procedimenti?q=DUP"),
             ("consultazione", r"first:/consultazione$@."),
             ("confronto", "/procedimenti/confronto"),

@@ -16,7 +16,7 @@ from wtforms.validators import StopValidation, ValidationError
 from workflow.core import inputs
 from workflow.core.clock import ROME
 from workflow.core.errors import DomainError, InvalidData
-from workflow.engine.stepdata import read_date
+from workflow.engine.stepdata import MAX_TEXT, read_date
 
 
 class DataField(StringField):
@@ -211,8 +211,6 @@ def step_form(step: Any, formdata: Any, prefix: str) -> Form:
     page, which knows the act's documents."""
     from wtforms import RadioField, SelectField, TextAreaField
     from wtforms.fields.choices import SelectChoice
-
-    from workflow.engine.stepdata import MAX_TEXT
 
     class StepForm(Form):
         pass

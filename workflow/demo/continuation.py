@@ -28,8 +28,11 @@ from sqlalchemy import select
 
 from workflow.access import operations as users
 from workflow.access.models import User
+from workflow.consultations import operations as contributions
+from workflow.consultations import queries
 from workflow.core.clock import ROME, Clock, FixedClock, as_utc
 from workflow.demo import acts as demo_acts
+from workflow.demo import files
 from workflow.extensions import db
 from workflow.procedures import operations as procedures
 from workflow.procedures.models import Procedure
@@ -299,10 +302,6 @@ def _consultation(
     """The consultation that the schema decree of an illustrative triennio opens: about half of
     the invited bodies answer within the term, each registered on the day it arrived (protocol
     numbers of that year); closed a week after the term, which meets its deadline."""
-    from workflow.consultations import operations as contributions
-    from workflow.consultations import queries
-    from workflow.demo import load as base
-
     term = date.fromisoformat(str(extra["scadenza_contributi"]))
     consultation = queries.for_procedure(procedure_id)
     if consultation is None:
@@ -331,8 +330,8 @@ def _consultation(
             channel="pec",
             summary=f"Osservazioni di {body.name} sul Progetto di Piano ({ILLUSTRATIVE})",
             themes=["M1"],
-            file_name=f"contributo-{base._slug(body.name)}-{opened.year}.pdf",
-            content=base.demo_pdf(f"{body.name} {opened.year}"),
+            file_name=f"contributo-{files.slug(body.name)}-{opened.year}.pdf",
+            content=files.demo_pdf(f"{body.name} {opened.year}"),
             actor=actor,
             clock=clock,
         )

@@ -10,7 +10,6 @@ already recorded is never recorded again.
 from __future__ import annotations
 
 import random
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -35,6 +34,7 @@ from workflow.consultations.themes import THEMES
 from workflow.core.clock import ROME, Clock, FixedClock, as_utc
 from workflow.demo import acts as demo_acts
 from workflow.demo import continuation
+from workflow.demo.files import demo_pdf, slug
 from workflow.extensions import db
 from workflow.mail import settings
 from workflow.procedures import operations as procedures
@@ -221,38 +221,6 @@ DEMO_SPREAD = {
 DEMO_SEED = 2025
 
 
-def _slug(name: str) -> str:
-    """ASCII letters and digits of `name` ("Ozzerò" → "ozzero"): an address needs ASCII before
-    the @ (workflow/mail/settings.checked_address)."""
-    plain = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode("ascii")
-    return "".join(ch for ch in plain if ch.isalnum())[:40]
-
-
-def demo_pdf(name: str) -> bytes:
-    """A small, valid PDF standing for the contribution of `name` (same bytes on every run)."""
-    text = f"Contributo dimostrativo - {name}".encode("latin-1", "replace")
-    stream = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += str(number).encode() + b" 0 obj\n" + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 " + str(len(objects) + 1).encode() + b"\n0000000000 65535 f \n"
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += b"trailer\n<< /Size " + str(len(objects) + 1).encode() + b" /Root 1 0 R >>\n"
-    out += b"startxref\n" + str(xref).encode() + b"\n%%EOF\n"
-    return bytes(out)
-
-
 @dataclass(frozen=True)
 class Answer:
     """One body's contribution as the demo's spread draws it."""
@@ -296,13 +264,13 @@ def _consultation_2025(actor: User, clock: Clock) -> str:
     for name in DEMO_FORUM:
         if db.session.scalar(select(Body.id).where(Body.kind == FORUM, Body.name == name)) is None:
             territory.add_forum_member(
-                name, addresses=[f"segreteria.{_slug(name)}@example.org"], actor=actor, clock=clock
+                name, addresses=[f"segreteria.{slug(name)}@example.org"], actor=actor, clock=clock
             )
     for body in territory.bodies():
         if not body.addresses:
             # example.org is reserved (RFC 2606): demo reminders can never reach a real Comune.
             territory.set_addresses(
-                body.id, [f"protocollo.{_slug(body.name)}@example.org"], actor=actor, clock=clock
+                body.id, [f"protocollo.{slug(body.name)}@example.org"], actor=actor, clock=clock
             )
     procedure = db.session.scalars(
         select(Procedure).where(Procedure.kind == "psttm", Procedure.period_start == 2025)
@@ -333,7 +301,7 @@ def _consultation_2025(actor: User, clock: Clock) -> str:
             channel=answer.channel,
             summary=f"Osservazioni di {answer.body.name} sul Progetto di Piano ({ILLUSTRATIVE})",
             themes=answer.themes,
-            file_name=f"contributo-{_slug(answer.body.name)}.pdf",
+            file_name=f"contributo-{slug(answer.body.name)}.pdf",
             content=demo_pdf(answer.body.name),
             actor=actor,
             # Registered on arrival: the protocol number is of the day (and year) received.
