@@ -22,7 +22,7 @@ from workflow.consultations.models import CHANNELS
 from workflow.consultations.themes import THEMES
 from workflow.core import csvexport
 from workflow.core.errors import Conflict, GuardFailed, InvalidData, TooLarge
-from workflow.core.forms import on_too_large, place_error
+from workflow.core.forms import ButtonForm, on_too_large, place_error
 from workflow.core.web import clock, form_version
 from workflow.procedures import operations as procedures
 from workflow.procedures import record
@@ -94,7 +94,7 @@ def add_forum_member() -> Response | tuple[str, int]:
 
 @bp.post("/territorio/forum/<int:body_id>/stato")
 def set_forum_member_active(body_id: int) -> Response:
-    active = request.form.get("active") == "1"
+    active = ButtonForm().checked().on
     territory.set_forum_member_active(body_id, active, actor=current_user, clock=clock())
     flash("Elenco del Forum aggiornato.", "info")
     return redirect(url_for("contributions.territory_index", _anchor=f"ente-{body_id}"))
