@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from workflow.access.models import User
 from workflow.access.operations import MAX_FULL_NAME, MIN_PASSWORD_LENGTH
@@ -67,3 +67,24 @@ class UserForm(FlaskForm):
                 "ruol": "roles",
             },
         )
+
+
+class LoginForm(FlaskForm):
+    """The login: username and password, both required; access.operations.login decides whether
+    they are right (a wrong pair answers 401, too many failures 429, both said above the form).
+    The password is never sent back; the username is."""
+
+    username = StringField(
+        "Nome utente",
+        validators=[InputRequired("Manca il nome utente.")],
+        render_kw={
+            "autocomplete": "username",
+            "autofocus": True,
+            "maxlength": User.username.type.length,
+        },
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Manca la password.")],
+        render_kw={"autocomplete": "current-password"},
+    )

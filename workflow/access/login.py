@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from workflow.access import operations as users
+from workflow.access.forms import LoginForm
 from workflow.access.models import User
 from workflow.core.errors import TooManyAttempts
 from workflow.core.web import clock
@@ -51,21 +52,24 @@ def _safe_next(target: str | None) -> str:
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("desk.index"))
+    form = LoginForm()
     if request.method == "GET":
-        return render_template("auth/login.html")
+        return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422
     try:
         user = users.login(
-            request.form.get("username", ""),
-            request.form.get("password", ""),
+            form.username.data,
+            form.password.data,
             address=request.remote_addr or "sconosciuto",
             clock=clock(),
         )
     except TooManyAttempts as exc:
         flash(exc.message, "error")
-        return render_template("auth/login.html"), exc.status
+        return render_template("auth/login.html", form=form), exc.status
     if user is None:
         flash("Nome utente o password non corretti.", "error")
-        return render_template("auth/login.html"), 401
+        return render_template("auth/login.html", form=form), 401
     login_user(user)
     session.permanent = True
     max_age = timedelta(seconds=current_app.config["SESSION_MAX_SECONDS"])

@@ -21,7 +21,7 @@ from workflow.access.roles import ROLE_CODES, ROLE_LABELS
 from workflow.acts.signature_check import trust_configured
 from workflow.core.clock import rome_today
 from workflow.core.errors import Conflict, DomainError, InvalidData
-from workflow.core.forms import DataField, SingleLine
+from workflow.core.forms import ButtonForm, DataField, SingleLine
 from workflow.core.web import clock
 from workflow.definitions import ACT_LATEST, LATEST, DefinitionUnavailable, definition_for
 from workflow.engine.definition import Definition
@@ -152,7 +152,7 @@ def set_codice_fiscale(username: str) -> Response | tuple[str, int]:
 
 @bp.post("/utenti/<username>/stato")
 def set_active(username: str) -> Response | tuple[str, int]:
-    active = request.form.get("active") == "1"
+    active = ButtonForm().checked().on
 
     def change() -> str:
         users.set_active(username, active, actor=current_user, clock=clock())
@@ -163,12 +163,14 @@ def set_active(username: str) -> Response | tuple[str, int]:
 
 @bp.post("/utenti/<username>/token")
 def issue_token(username: str) -> str:
+    ButtonForm().checked()
     token = users.issue_token(username, actor=current_user, clock=clock())
     return _users_page(new_token=(username, token))
 
 
 @bp.post("/token/<int:token_id>/revoca")
 def revoke_token(token_id: int) -> Response:
+    ButtonForm().checked()
     users.revoke_token(token_id, actor=current_user, clock=clock())
     flash(f"Token {token_id} revocato.", "info")
     return redirect(url_for("admin.users"))
@@ -176,6 +178,7 @@ def revoke_token(token_id: int) -> Response:
 
 @bp.post("/utenti/<username>/sblocca")
 def unlock(username: str) -> Response:
+    ButtonForm().checked()
     users.unlock(username, actor=current_user, clock=clock())
     flash(f"Utente {username} sbloccato: può accedere di nuovo.", "info")
     return redirect(url_for("admin.users"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -14,11 +13,17 @@ from wtforms import Form
 from workflow.access.enforce import may
 from workflow.acts import documents, progress, queries, referto, signature_check
 from workflow.acts import operations as acts
-from workflow.acts.forms import DocumentUploadForm, ProposalForm
+from workflow.acts.forms import (
+    DocumentUploadForm,
+    ProposalForm,
+    RefertoForm,
+    RoleForm,
+    WithdrawForm,
+)
 from workflow.acts.models import Act, ActEvent
 from workflow.core import csvexport
 from workflow.core.clock import rome_today
-from workflow.core.errors import BadRequest, GuardFailed, InvalidData, NotFound, TooLarge
+from workflow.core.errors import Conflict, GuardFailed, InvalidData, NotFound, TooLarge
 from workflow.core.forms import on_too_large, place_error, step_form
 from workflow.core.web import clock, form_version, send_pdf
 from workflow.definitions import ACT_LATEST
@@ -110,9 +115,12 @@ def _act_page(
     failed: tuple[str, Form] | None = None,
     status: int = 200,
     upload: DocumentUploadForm | None = None,
+    document_form: tuple[int, RoleForm | WithdrawForm] | None = None,
+    referto_form: RefertoForm | None = None,
 ) -> tuple[str, int]:
     """The act's page; `failed` (event, form) a refused step's form as typed, `upload` a refused
-    document upload as typed, `status` the refusal's code."""
+    document upload as typed, `document_form` (document id, form) a refused role change or
+    withdrawal as typed, `referto_form` a refused referto upload, `status` the refusal's code."""
     act = acts.get(act_id)
     definition_of_act = acts.definition_of(act)
     today = rome_today(clock())
@@ -128,6 +136,10 @@ def _act_page(
         steps=steps,
         step_forms=_step_forms(act, steps, failed),
         upload=upload or DocumentUploadForm(formdata=None),
+        role_form=lambda d: _document_form(RoleForm, d, document_form),
+        withdraw_form=lambda d: _document_form(WithdrawForm, d, document_form),
+        referto_form=referto_form or RefertoForm(formdata=None),
+        document_refused=document_form[0] if document_form else None,
         waiting=progress.what_is_missing(act, clock()),
         final=definition_of_act.state(act.state).final,
         missing=acts.missing_opinions(act),
@@ -150,6 +162,21 @@ def _act_page(
         original_end=queries.original_end(act),
     )
     return page, status
+
+
+def _document_form(
+    kind: type[RoleForm] | type[WithdrawForm],
+    document: Any,
+    failed: tuple[int, RoleForm | WithdrawForm] | None,
+) -> RoleForm | WithdrawForm:
+    """The role or withdrawal form of `document`: the refused one as typed, else a fresh one (the
+    role form showing the document's current role and original)."""
+    if failed is not None and failed[0] == document.id and isinstance(failed[1], kind):
+        return failed[1]
+    if kind is RoleForm:
+        original = str(document.original_id or "")
+        return RoleForm(document.id, formdata=None, kind=document.kind, original_id=original)
+    return WithdrawForm(document.id, formdata=None)
 
 
 @bp.get("/atti/<int:act_id>/relata")
@@ -239,57 +266,62 @@ def upload(act_id: int) -> Response | tuple[str, int]:
 
 
 @on_too_large("acts.upload")
-@on_too_large("acts.upload_referto")
 def _upload_too_large(message: str) -> tuple[str, int]:
-    flash(message, "error")
-    return _act_page(request.view_args["act_id"], status=413)
+    form = DocumentUploadForm(formdata=None)
+    form.file.errors = [message]
+    return _act_page(request.view_args["act_id"], upload=form, status=413)
+
+
+@on_too_large("acts.upload_referto")
+def _referto_too_large(message: str) -> tuple[str, int]:
+    form = RefertoForm(formdata=None)
+    form.file.errors = [message]
+    return _act_page(request.view_args["act_id"], referto_form=form, status=413)
 
 
 @bp.post("/atti/<int:act_id>/documenti/<int:document_id>/ruolo")
 @login_required
-def change_role(act_id: int, document_id: int) -> Response:
-    return _back_to_act(
-        act_id,
-        lambda: documents.change_role(
+def change_role(act_id: int, document_id: int) -> Response | tuple[str, int]:
+    form = RoleForm(document_id)
+    if not form.validate_on_submit():
+        return _act_page(act_id, document_form=(document_id, form), status=422)
+    try:
+        documents.change_role(
             act_id,
             document_id,
             expected_version=_form_version(),
-            kind=request.form.get("kind", ""),
+            kind=form.kind.data,
             original_id=_original_id(),
             actor=current_user,
             clock=clock(),
-        ),
-        "Ruolo del documento cambiato.",
-    )
-
-
-def _back_to_act(act_id: int, attempt: Callable[[], object], done: str) -> Response:
-    """Run `attempt` (an operation on the act) and go back to the act's page saying how it went:
-    a rule's refusal (GuardFailed) as an error there, anything else as usual (error pages)."""
-    try:
-        attempt()
-    except GuardFailed as exc:
-        flash(exc.message, "error")
-    else:
-        flash(done, "info")
+        )
+    except (GuardFailed, Conflict) as exc:
+        form.refuse(exc)
+        return _act_page(act_id, document_form=(document_id, form), status=exc.status)
+    flash("Ruolo del documento cambiato.", "info")
     return redirect(url_for("acts.show", act_id=act_id))
 
 
 @bp.post("/atti/<int:act_id>/documenti/<int:document_id>/ritiro")
 @login_required
-def withdraw(act_id: int, document_id: int) -> Response:
-    return _back_to_act(
-        act_id,
-        lambda: documents.withdraw(
+def withdraw(act_id: int, document_id: int) -> Response | tuple[str, int]:
+    form = WithdrawForm(document_id)
+    if not form.validate_on_submit():
+        return _act_page(act_id, document_form=(document_id, form), status=422)
+    try:
+        documents.withdraw(
             act_id,
             document_id,
             expected_version=_form_version(),
-            reason=request.form.get("motivazione", ""),
+            reason=form.motivazione.data,
             actor=current_user,
             clock=clock(),
-        ),
-        "Documento ritirato: resta visibile agli uffici.",
-    )
+        )
+    except (GuardFailed, Conflict) as exc:
+        form.refuse(exc)
+        return _act_page(act_id, document_form=(document_id, form), status=exc.status)
+    flash("Documento ritirato: resta visibile agli uffici.", "info")
+    return redirect(url_for("acts.show", act_id=act_id))
 
 
 def _relata(act: Act) -> ActEvent:
@@ -311,22 +343,24 @@ def referto_pdf(act_id: int) -> Response:
 
 @bp.post("/atti/<int:act_id>/referto")
 @login_required
-def upload_referto(act_id: int) -> Response:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise BadRequest("Scegliere il PDF del referto firmato.")
-    return _back_to_act(
-        act_id,
-        lambda: documents.attach_referto(
+def upload_referto(act_id: int) -> Response | tuple[str, int]:
+    form = RefertoForm()
+    if not form.validate_on_submit():
+        return _act_page(act_id, referto_form=form, status=400)
+    try:
+        documents.attach_referto(
             act_id,
             expected_version=_form_version(),
-            filename=upload.filename,
-            content=upload.read(documents.max_bytes() + 1),
+            filename=form.file.data.filename,
+            content=form.file.data.read(documents.max_bytes() + 1),
             actor=current_user,
             clock=clock(),
-        ),
-        "Referto firmato caricato: è pubblicato con la scheda all'Albo.",
-    )
+        )
+    except (GuardFailed, Conflict, TooLarge) as exc:
+        form.refuse(exc)
+        return _act_page(act_id, referto_form=form, status=exc.status)
+    flash("Referto firmato caricato: è pubblicato con la scheda all'Albo.", "info")
+    return redirect(url_for("acts.show", act_id=act_id))
 
 
 @bp.get("/atti/albo/registro")

@@ -10,17 +10,27 @@ from typing import Any
 from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from workflow.consultations import territory_data
-from workflow.consultations.models import CHANNELS, FORUM, UNIONE, Consultation, Contribution
+from workflow.consultations.models import (
+    CHANNELS,
+    FORUM,
+    UNIONE,
+    Body,
+    Consultation,
+    Contribution,
+)
 from workflow.consultations.themes import THEMES
+from workflow.core.errors import DomainError
 from workflow.core.forms import (
     DataField,
     DataOraField,
+    TextLimit,
     column_limit,
+    place_error,
     upload_size_check,
 )
 
@@ -121,3 +131,48 @@ class CloseForm(FlaskForm):
         ],
         render_kw={"rows": 3},
     )
+
+
+ADDRESSES_MAX = 2000
+"""Characters of a body's address list as typed (separated by commas or lines): room for several
+PEC addresses of BodyAddress.address's 254; each one is checked by territory.checked_address."""
+
+
+class AddressesForm(FlaskForm):
+    """A body's reminder addresses (PEC or e-mail), one line separated by commas; `body_id` sets
+    the id the territory page gives each body's input."""
+
+    addresses = StringField("Indirizzi", validators=[TextLimit(ADDRESSES_MAX, multiline=False)])
+
+    def __init__(self, body_id: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.addresses.id = f"addr-{body_id}"
+        self.addresses.label.field_id = self.addresses.id
+
+    def lines(self) -> list[str]:
+        """The addresses as typed, one an item (commas and line breaks separate them)."""
+        return (self.addresses.data or "").replace(",", "\n").splitlines()
+
+
+class ForumMemberForm(FlaskForm):
+    """A new member of the Forum metropolitano: its name (Body.name) and addresses."""
+
+    name = StringField(
+        "Nome",
+        validators=[
+            DataRequired("Manca il nome del componente del Forum."),
+            column_limit(Body.name),
+        ],
+    )
+    addresses = StringField(
+        "Indirizzi (separati da virgola)",
+        validators=[TextLimit(ADDRESSES_MAX, multiline=False)],
+    )
+
+    def lines(self) -> list[str]:
+        """The addresses as typed, one an item."""
+        return (self.addresses.data or "").replace(",", "\n").splitlines()
+
+    def refuse(self, error: DomainError) -> None:
+        """territory.add_forum_member's refusal beside the name or the addresses it concerns."""
+        place_error(self, error, where={"indirizz": "addresses", "nome": "name", "forum": "name"})

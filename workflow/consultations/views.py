@@ -3,18 +3,26 @@ procedure: open the window, register contributions, read completeness, export, c
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from workflow.access.enforce import may
 from workflow.consultations import operations as contributions
 from workflow.consultations import queries, territory, territory_data
-from workflow.consultations.forms import CloseForm, ContributionForm, OpenForm
+from workflow.consultations.forms import (
+    AddressesForm,
+    CloseForm,
+    ContributionForm,
+    ForumMemberForm,
+    OpenForm,
+)
 from workflow.consultations.models import CHANNELS
 from workflow.consultations.themes import THEMES
 from workflow.core import csvexport
-from workflow.core.errors import Conflict, InvalidData, TooLarge
-from workflow.core.forms import on_too_large, place_error
+from workflow.core.errors import Conflict, GuardFailed, InvalidData, TooLarge
+from workflow.core.forms import ButtonForm, on_too_large, place_error
 from workflow.core.web import clock, form_version
 from workflow.procedures import operations as procedures
 from workflow.procedures import record
@@ -23,37 +31,70 @@ bp = Blueprint("contributions", __name__)
 
 
 @bp.get("/territorio")
-def territory_index() -> str:
-    return render_template(
+def territory_index() -> tuple[str, int]:
+    return _territory_page()
+
+
+def _territory_page(
+    *,
+    addresses: tuple[int, AddressesForm] | None = None,
+    member: ForumMemberForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """The territory with its forms: `addresses` (body id, form) a refused address list as typed,
+    `member` a refused new Forum member as typed, `status` the refusal's (403, 409, 422) or 200."""
+
+    def addresses_form(body: Any) -> AddressesForm:
+        if addresses is not None and addresses[0] == body.id:
+            return addresses[1]
+        typed = ", ".join(a.address for a in body.addresses)
+        return AddressesForm(body.id, formdata=None, addresses=typed)
+
+    page = render_template(
         "contributions/territory.html",
         bodies=territory.bodies(),
         zones=territory_data.ZONE_LABELS,
         members=territory.union_members(),
         may_manage=may(current_user, "territory.manage"),
+        addresses_form=addresses_form,
+        member=member or ForumMemberForm(formdata=None),
     )
+    return page, status
 
 
 @bp.post("/territorio/<int:body_id>/indirizzi")
-def set_addresses(body_id: int) -> Response:
-    lines = request.form.get("addresses", "").replace(",", "\n").splitlines()
-    territory.set_addresses(body_id, lines, actor=current_user, clock=clock())
+def set_addresses(body_id: int) -> Response | tuple[str, int]:
+    form = AddressesForm(body_id)
+    if not form.validate_on_submit():
+        return _territory_page(addresses=(body_id, form), status=422)
+    try:
+        territory.set_addresses(body_id, form.lines(), actor=current_user, clock=clock())
+    except (GuardFailed, Conflict) as refusal:
+        form.addresses.errors = [*form.addresses.errors, refusal.message]
+        return _territory_page(addresses=(body_id, form), status=refusal.status)
     flash("Indirizzi aggiornati.", "info")
     return redirect(url_for("contributions.territory_index", _anchor=f"ente-{body_id}"))
 
 
 @bp.post("/territorio/forum")
-def add_forum_member() -> Response:
-    lines = request.form.get("addresses", "").replace(",", "\n").splitlines()
-    territory.add_forum_member(
-        request.form.get("name", ""), addresses=lines, actor=current_user, clock=clock()
-    )
+def add_forum_member() -> Response | tuple[str, int]:
+    form = ForumMemberForm()
+    if not form.validate_on_submit():
+        return _territory_page(member=form, status=422)
+    try:
+        territory.add_forum_member(
+            form.name.data, addresses=form.lines(), actor=current_user, clock=clock()
+        )
+    except (GuardFailed, Conflict) as refusal:
+        form.refuse(refusal)
+        return _territory_page(member=form, status=refusal.status)
     flash("Componente del Forum aggiunto.", "info")
     return redirect(url_for("contributions.territory_index"))
 
 
 @bp.post("/territorio/forum/<int:body_id>/stato")
 def set_forum_member_active(body_id: int) -> Response:
-    active = request.form.get("active") == "1"
+    active = ButtonForm().checked().on
     territory.set_forum_member_active(body_id, active, actor=current_user, clock=clock())
     flash("Elenco del Forum aggiornato.", "info")
     return redirect(url_for("contributions.territory_index", _anchor=f"ente-{body_id}"))

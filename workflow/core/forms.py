@@ -9,13 +9,14 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
+from flask_wtf import FlaskForm
 from sqlalchemy import Text
-from wtforms import Field, Form, IntegerField, StringField
+from wtforms import Field, Form, HiddenField, IntegerField, StringField
 from wtforms.validators import StopValidation, ValidationError
 
 from workflow.core import inputs
 from workflow.core.clock import ROME
-from workflow.core.errors import DomainError, InvalidData
+from workflow.core.errors import BadRequest, DomainError, InvalidData
 from workflow.engine.stepdata import MAX_TEXT, read_date
 
 
@@ -280,3 +281,23 @@ class Intero(IntegerField):
         # Text that is no number says so once, not again as out of range.
         if self.process_errors:
             raise StopValidation()
+
+
+class ButtonForm(FlaskForm):
+    """A form of one button that carries nothing typed (an outbox message requeued, an account
+    unlocked, an API token issued or revoked): its CSRF token only, checked by Flask-WTF as in
+    every form of the application. `active` is for the buttons that switch something on or off
+    ("1" on, anything else off): a hidden value set by the page, not typed."""
+
+    active = HiddenField()
+
+    def checked(self) -> ButtonForm:
+        """This form, once its submission is valid; raises BadRequest (400, Italian) otherwise."""
+        if not self.validate_on_submit():
+            raise BadRequest("Modulo non valido o scaduto: ricarica la pagina e riprova.")
+        return self
+
+    @property
+    def on(self) -> bool:
+        """Whether the button switches on (`active` is "1")."""
+        return self.active.data == "1"

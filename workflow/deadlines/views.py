@@ -19,6 +19,7 @@ from workflow.access.enforce import may
 from workflow.access.rights import OPERATIONS
 from workflow.access.roles import ROLE_LABELS
 from workflow.core.errors import BadRequest, Conflict, InvalidData, NotFound
+from workflow.core.forms import ButtonForm
 from workflow.core.web import clock
 from workflow.deadlines import ical, reminders, rules
 from workflow.deadlines import operations as deadlines
@@ -154,6 +155,7 @@ def outbox() -> str:
 @bp.post("/posta/<int:row_id>/riprova")
 @login_required
 def requeue(row_id: int) -> Response:
+    ButtonForm().checked()
     sender.requeue(row_id, actor=current_user, clock=clock())
     flash("Messaggio rimesso in coda.", "info")
     return redirect(url_for("deadlines.outbox", stato=FAILED))
