@@ -46,8 +46,8 @@ JOURNEYS = {
             ("procedimenti", "/procedimenti"),
             # A PSTTM: the kind with a consultation of Comuni and Forum (the next page).
             ("procedimento", r"first:^/procedimenti/\d+$@/procedimenti?q=PSTTM"),
-            ("procedimento-dup", r"first:^/procedimenti/\d+$@/procedimenti?q=DUP"),
             ("consultazione", r"first:/consultazione$@."),
+            ("procedimento-dup", r"first:^/procedimenti/\d+$@/procedimenti?q=DUP"),
             ("confronto", "/procedimenti/confronto"),
             ("atti", "/atti"),
             ("atto", r"first:^/atti/\d+$@/atti"),
