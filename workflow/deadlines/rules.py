@@ -8,7 +8,7 @@ that called them already records what changed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -317,11 +317,15 @@ def sync_procedure(
         known = _deadlines_touched_by(procedure, recorded)
     definition = definition_for(procedure.kind, procedure.definition_version)
     _sync_milestones(procedure, definition, recorded, known, clock=clock)
+    # The day each milestone was recorded (as the record reads now), read once for every rule.
+    recorded_on = {
+        s.milestone_code: s.current.occurred_on for s in procedure.steps if s.milestone_code
+    }
     for rule in definition.deadlines:
         if rule.from_field and not (rule.fixed or rule.after or rule.month_end):
             _sync_stated_term(procedure, definition, rule, known, clock=clock)
         else:
-            _sync_rule(procedure, definition, rule, known, clock=clock)
+            _sync_rule(procedure, definition, rule, recorded_on, known, clock=clock)
     _meet_earlier_procedures(procedure, definition, recorded, known, clock=clock)
 
 
@@ -378,17 +382,28 @@ def _sync_stated_term(
     stated = record.terms(procedure.steps, rule.from_field or record.TERM_FIELD)
     if not stated:
         return
-    history = [f"Termine indicato nell'atto: {stated[0][1]:%d/%m/%Y}."] + [
-        f"Prorogato al {when:%d/%m/%Y} ({record.citation(definition, step)})."
-        for step, when in stated[1:]
-    ]
-    if rule.category == "contributi":  # the wording the PSTTM's offices know
-        history[0] = f"Termine indicato nel decreto: {stated[0][1]:%d/%m/%Y}."
+    # "decreto": the wording the PSTTM's offices know.
+    first = "nel decreto" if rule.category == "contributi" else "nell'atto"
+    history = _history(
+        definition, f"Termine indicato {first}: {stated[0][1]:%d/%m/%Y}.", "Prorogato", stated[1:]
+    )
     ensure(
-        _rule_spec(procedure, rule, roll_forward(stated[-1][1]), " ".join(history)),
+        _rule_spec(procedure, rule, roll_forward(stated[-1][1]), history),
         clock=clock,
         known=known,
     )
+
+
+def _history(
+    definition: Definition, first: str, verb: str, changes: Sequence[tuple[Any, date]]
+) -> str:
+    """A term's description: how it was first set, then each step that moved it, with its act
+    ("Prorogato al 31/03/2025 (Decreto R.G. 44/2025 del 26/02/2025).")."""
+    moved = [
+        f"{verb} al {when:%d/%m/%Y} ({record.citation(definition, step)})."
+        for step, when in changes
+    ]
+    return " ".join([first, *moved])
 
 
 def _rule_spec(procedure: Procedure, rule: DeadlineRule, due: date, description: str) -> Spec:
@@ -412,16 +427,14 @@ def _sync_rule(
     procedure: Procedure,
     definition: Definition,
     rule: DeadlineRule,
+    recorded: Mapping[str, date],
     known: dict[str, Deadline],
     *,
     clock: Clock,
 ) -> None:
     """A fixed-date or relative term of the definition: open until its milestone is recorded
     (met), cancelled when the procedure ends without it (but for a term a later procedure
-    meets, such as the annual update after approval)."""
-    recorded = {
-        s.milestone_code: s.current.occurred_on for s in procedure.steps if s.milestone_code
-    }
+    meets, such as the annual update after approval). `recorded`: each milestone's day."""
     due = rule_due(rule, procedure.period_start, recorded)
     key = f"procedure:{procedure.id}:{rule.code}"
     if due is None:
@@ -429,12 +442,8 @@ def _sync_rule(
     description = ""
     stated = record.terms(procedure.steps, rule.from_field) if rule.from_field else []
     if stated:  # a deferral (TUEL art. 151 c. 1: by decree): the day it names, not moved
-        description = " ".join(
-            [f"Termine di legge: {due:%d/%m/%Y}."]
-            + [
-                f"Differito al {when:%d/%m/%Y} ({record.citation(definition, step)})."
-                for step, when in stated
-            ]
+        description = _history(
+            definition, f"Termine di legge: {due:%d/%m/%Y}.", "Differito", stated
         )
         due = stated[-1][1]
     if rule.met_by and rule.met_by in recorded:

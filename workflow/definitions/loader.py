@@ -268,9 +268,8 @@ def version_of(data: Mapping[str, Any]) -> str:
 # Building
 
 
-def _steps(
-    item: Mapping[str, Any], acts: Mapping[str, ActKind], fields_of: Any
-) -> list[tuple[Step, str | None]]:
+def _steps(item: Mapping[str, Any], acts: Mapping[str, ActKind]) -> list[Step]:
+    """The Steps of one `passaggi` item: one per source state and per outcome route."""
     sources = item["da"] if isinstance(item["da"], list) else [item["da"]]
     if "esiti" in item:
         routes = [
@@ -288,7 +287,7 @@ def _steps(
                 source=source,
                 dest=dest,
                 roles=tuple(item["ruoli"]),
-                fields=fields_of(item.get("campi", ())),
+                fields=_fields(item.get("campi", ())),
                 milestone=item.get("tappa"),
                 act=acts.get(item["atto"]) if item.get("atto") else None,
                 guards=tuple(item.get("condizioni", ())),
@@ -296,7 +295,7 @@ def _steps(
                 unless=unless,
                 legal_source=item.get("fonte", ""),
             )
-            built.append((step, dest))
+            built.append(step)
     return built
 
 
@@ -447,7 +446,7 @@ def build(
                 f"passaggio «{item['evento']}»: gli esiti vogliono il campo «favorevole»",
             )
         fields_seen |= {c["nome"] for c in item.get("campi", ())}
-        steps += [s for s, _ in _steps(item, acts, _fields)]
+        steps += _steps(item, acts)
 
     # Every state is reached from the initial one, and a state that is not final has a way out.
     reach = {data["stato_iniziale"]}

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
-from workflow.definitions import DEFINITIONS, LATEST, available, definition_for
+from workflow.definitions import DEFINITIONS, LATEST, DefinitionUnavailable, definition_for
 from workflow.engine.definition import Definition
 from workflow.extensions import db
 from workflow.procedures.models import Milestone, Procedure, ProcedureStep, Rettifica
@@ -248,11 +248,10 @@ def comparison_page(
     rows = []
     for procedure in page.items:
         # The procedure's own version; the latest only to lay out one whose version is gone.
-        own = (
-            definition_for(procedure.kind, procedure.definition_version)
-            if available(procedure.kind, procedure.definition_version)
-            else definition
-        )
+        try:
+            own = definition_for(procedure.kind, procedure.definition_version)
+        except DefinitionUnavailable:
+            own = definition
         spans = phase_spans(own, recorded[procedure.id], today)
         dates = list(recorded[procedure.id].values())
         last = own.milestones[-1].code

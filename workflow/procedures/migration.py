@@ -150,7 +150,10 @@ def _running(kind: str, version: str) -> list[Procedure]:
 def plan(kind: str, version: str, state_map: Mapping[str, str], *, clock: Clock) -> list[Outcome]:
     """What a migration of the running procedures of `kind` to `version` would do, changing
     nothing (the dry run). Raises NotFound, InvalidData (see target)."""
-    new = target(kind, version)
+    return _plan(target(kind, version), state_map, clock)
+
+
+def _plan(new: Definition, state_map: Mapping[str, str], clock: Clock) -> list[Outcome]:
     names = {s.name for s in new.states}
     wrong = sorted(v for v in state_map.values() if v not in names)
     if wrong:
@@ -159,7 +162,7 @@ def plan(kind: str, version: str, state_map: Mapping[str, str], *, clock: Clock)
             f"(ha: {', '.join(sorted(names))})."
         )
     outcomes = []
-    for procedure in _running(kind, new.version):
+    for procedure in _running(new.kind, new.version):
         try:
             state, refused = explain(procedure, new, state_map, clock), None
         except Refused as exc:
@@ -187,8 +190,8 @@ def migrate(
     (`procedure.migrata`); its deadlines follow the new definition in the same commit.
 
     Raises NotFound, InvalidData (see target)."""
-    outcomes = plan(kind, version, state_map, clock=clock)
     new = target(kind, version)
+    outcomes = _plan(new, state_map, clock)
     if all(o.refused for o in outcomes):
         return outcomes  # nothing moves: nothing is stored either
     remember(new, clock=clock)
